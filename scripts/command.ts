@@ -1,0 +1,71 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** An error the user can act on: printed as one line, no stack trace. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface CommandContext<V> {
+  values: V;
+  positionals: string[];
+  /** Where progress and results go; tests pass their own. */
+  out: (line: string) => void;
+}
+
+export interface Command {
+  /** One or two words, e.g. `train` or `models list`. */
+  name: string;
+  summary: string;
+  /** Help text printed by `--help`, after the usage line. */
+  help: string;
+  usage: string;
+  options: Options;
+  allowPositionals?: boolean;
+  run(ctx: CommandContext<Record<string, string | boolean | string[] | boolean[] | undefined>>): Promise<number>;
+}
+
+/** Typed helper so each command file gets its option values typed from its option table. */
+export function defineCommand<O extends Options>(spec: {
+  name: string;
+  summary: string;
+  usage: string;
+  help: string;
+  options: O;
+  allowPositionals?: boolean;
+  run(ctx: CommandContext<ReturnType<typeof parseArgs<{ options: O; allowPositionals: true }>>['values']>): Promise<number>;
+}): Command {
+  return spec as unknown as Command;
+}
+
+export function parseCommandArgs(cmd: Command, argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: cmd.options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
+  } catch (err) {
+    throw new UserError(`${(err as Error).message.split('\n')[0]} (see 'rookery ${cmd.name} --help')`, 2);
+  }
+}
+
+/** Parses a number flag, naming the flag and the bad value on failure. */
+export function numberFlag(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  check: { min?: number; max?: number; integer?: boolean } = {},
+): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  const fail = (why: string) => new UserError(`--${name} ${JSON.stringify(raw)} ${why}`, 2);
+  if (raw.trim() === '' || !Number.isFinite(value)) throw fail('is not a number');
+  if (check.integer && !Number.isInteger(value)) throw fail('must be a whole number');
+  if (check.min !== undefined && value < check.min) throw fail(`must be at least ${check.min}`);
+  if (check.max !== undefined && value > check.max) throw fail(`must be at most ${check.max}`);
+  return value;
+}

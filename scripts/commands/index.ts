@@ -1,0 +1,4 @@
+import type { Command } from '../command.ts';
+
+/** Every `rookery` subcommand, in the order `rookery --help` lists them. Add a command by adding its module here. */
+export const commands: Command[] = [];
