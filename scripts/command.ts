@@ -29,7 +29,7 @@ export interface Command {
   usage: string;
   options: Options;
   allowPositionals?: boolean;
-  run(ctx: CommandContext<Record<string, string | boolean | string[] | boolean[] | undefined>>): Promise<number>;
+  run(ctx: CommandContext<Record<string, string | boolean | (string | boolean)[] | undefined>>): Promise<number>;
 }
 
 /** Typed helper so each command file gets its option values typed from its option table. */
