@@ -1,4 +1,6 @@
 import type { Command } from '../command.ts';
+import { modelsListCommand, modelsShowCommand } from './models.ts';
+import { trainCommand } from './train.ts';
 
 /** Every `rookery` subcommand, in the order `rookery --help` lists them. Add a command by adding its module here. */
-export const commands: Command[] = [];
+export const commands: Command[] = [trainCommand, modelsListCommand, modelsShowCommand];

@@ -1,0 +1,106 @@
+import type { Dataset, FeatureRow } from './dataset.ts';
+import type { Schema } from './schema.ts';
+
+export interface NumericParams {
+  name: string;
+  type: 'numeric';
+  /** Value used for a missing number: the training mean. */
+  impute: number;
+  /** Standardization: (x - mean) / scale, with the population standard deviation of the imputed column. */
+  mean: number;
+  scale: number;
+}
+
+export interface CategoricalParams {
+  name: string;
+  type: 'categorical';
+  /** One output column per category, in this order. A missing or unknown category encodes as all zeros. */
+  categories: string[];
+}
+
+/** The fitted feature pipeline: plain JSON, stored in the artifact. */
+export interface PipelineParams {
+  features: (NumericParams | CategoricalParams)[];
+}
+
+export function pipelineWidth(params: PipelineParams): number {
+  return params.features.reduce((w, f) => w + (f.type === 'numeric' ? 1 : f.categories.length), 0);
+}
+
+/** Fits imputation and standardization on the given (training) rows only. */
+export function fitPipeline(data: Dataset): PipelineParams {
+  return {
+    features: data.schema.features.map((f) => {
+      if (f.type === 'categorical') return { name: f.name, type: 'categorical', categories: [...f.categories] };
+      const col = data.numeric[f.name];
+      let sum = 0;
+      let count = 0;
+      for (const v of col) {
+        if (!Number.isNaN(v)) {
+          sum += v;
+          count++;
+        }
+      }
+      const mean = count ? sum / count : 0;
+      let sq = 0;
+      for (const v of col) {
+        const d = (Number.isNaN(v) ? mean : v) - mean;
+        sq += d * d;
+      }
+      const std = col.length ? Math.sqrt(sq / col.length) : 0;
+      return { name: f.name, type: 'numeric', impute: mean, mean, scale: std > 0 ? std : 1 };
+    }),
+  };
+}
+
+/** Transforms a whole dataset into a row-major matrix of `size × width`. */
+export function transformDataset(params: PipelineParams, data: Dataset): Float64Array {
+  const width = pipelineWidth(params);
+  const out = new Float64Array(data.size * width);
+  let offset = 0;
+  for (const f of params.features) {
+    if (f.type === 'numeric') {
+      const col = data.numeric[f.name];
+      for (let i = 0; i < data.size; i++) {
+        const v = col[i];
+        out[i * width + offset] = ((Number.isNaN(v) ? f.impute : v) - f.mean) / f.scale;
+      }
+      offset++;
+    } else {
+      const col = data.categorical[f.name];
+      for (let i = 0; i < data.size; i++) {
+        const k = col[i] === null ? -1 : f.categories.indexOf(col[i]!);
+        if (k >= 0) out[i * width + offset + k] = 1;
+      }
+      offset += f.categories.length;
+    }
+  }
+  return out;
+}
+
+/**
+ * Transforms one validated row into `out` at `at`. Values must already be of
+ * the right type (see `validateRows`); null means missing.
+ */
+export function transformRow(params: PipelineParams, row: FeatureRow, out: Float64Array, at: number): void {
+  let offset = at;
+  for (const f of params.features) {
+    const v = row[f.name];
+    if (f.type === 'numeric') {
+      out[offset++] = ((v === null || v === undefined ? f.impute : (v as number)) - f.mean) / f.scale;
+    } else {
+      const n = f.categories.length;
+      out.fill(0, offset, offset + n);
+      const k = typeof v === 'string' ? f.categories.indexOf(v) : -1;
+      if (k >= 0) out[offset + k] = 1;
+      offset += n;
+    }
+  }
+}
+
+/** Checks that the pipeline was fitted for this schema (e.g. an artifact loaded with another schema). */
+export function assertPipelineMatches(params: PipelineParams, schema: Schema): void {
+  const names = schema.features.map((f) => `${f.name}:${f.type}`).join(',');
+  const fitted = params.features.map((f) => `${f.name}:${f.type}`).join(',');
+  if (names !== fitted) throw new Error(`the feature pipeline was fitted for [${fitted}] but the schema has [${names}]`);
+}

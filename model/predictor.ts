@@ -1,0 +1,121 @@
+import type { FeatureRow } from './dataset.ts';
+import { assertPipelineMatches, pipelineWidth, transformRow, type PipelineParams } from './features.ts';
+import { predictProbaInto, type LogisticParams } from './logistic.ts';
+import type { Schema } from './schema.ts';
+
+/** Everything needed to predict: stored as `model.json` in the artifact. */
+export interface ModelParams {
+  format: 'rookery-logistic/v1';
+  schema: Schema;
+  pipeline: PipelineParams;
+  classifier: LogisticParams;
+}
+
+export interface Prediction {
+  prediction: string;
+  confidence: number;
+}
+
+export interface RowIssue {
+  /** 0-based position of the row in the request. */
+  row: number;
+  field?: string;
+  message: string;
+}
+
+/** A request with rows that cannot be scored: each issue names the row and field. */
+export class InvalidRowsError extends Error {
+  constructor(readonly issues: RowIssue[]) {
+    const shown = issues.slice(0, 5).map((i) => `row ${i.row}${i.field ? `, field "${i.field}"` : ''}: ${i.message}`);
+    super(shown.join('; ') + (issues.length > 5 ? `; and ${issues.length - 5} more` : ''));
+    this.name = 'InvalidRowsError';
+  }
+}
+
+const describe = (v: unknown) => (Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v === 'string' ? `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}` : typeof v);
+
+/**
+ * Checks rows from a client. A feature's key must be present; `null` means
+ * missing and is imputed. Numbers must be finite numbers, categories strings;
+ * an unknown category is allowed (it encodes as all zeros). Extra keys are ignored.
+ */
+export function validateRows(schema: Schema, rows: readonly unknown[], maxIssues = 20): RowIssue[] {
+  const issues: RowIssue[] = [];
+  for (let r = 0; r < rows.length && issues.length < maxIssues; r++) {
+    const row = rows[r];
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      issues.push({ row: r, message: `expected an object with the columns ${schema.features.map((f) => f.name).join(', ')}, got ${describe(row)}` });
+      continue;
+    }
+    const obj = row as Record<string, unknown>;
+    for (const f of schema.features) {
+      if (!(f.name in obj)) {
+        issues.push({ row: r, field: f.name, message: 'the column is missing (send null if the value is unknown)' });
+        continue;
+      }
+      const v = obj[f.name];
+      if (v === null) continue;
+      if (f.type === 'numeric' && (typeof v !== 'number' || !Number.isFinite(v))) {
+        issues.push({ row: r, field: f.name, message: `expected a number or null, got ${describe(v)}` });
+      } else if (f.type === 'categorical' && typeof v !== 'string') {
+        issues.push({ row: r, field: f.name, message: `expected a string (one of ${f.categories.join(', ')}) or null, got ${describe(v)}` });
+      }
+    }
+  }
+  return issues;
+}
+
+/** Predicts from a loaded model. Reuses its buffers, so one instance serves one caller at a time (Node's single thread). */
+export class Predictor {
+  readonly schema: Schema;
+  readonly classes: string[];
+  private readonly width: number;
+  private readonly weights: Float64Array;
+  private row: Float64Array;
+  private readonly proba: Float64Array;
+
+  constructor(readonly params: ModelParams) {
+    assertPipelineMatches(params.pipeline, params.schema);
+    this.schema = params.schema;
+    this.classes = params.schema.target.classes;
+    this.width = pipelineWidth(params.pipeline);
+    if (params.classifier.width !== this.width || params.classifier.classes !== this.classes.length) {
+      throw new Error(`the classifier expects ${params.classifier.width} inputs and ${params.classifier.classes} classes, the pipeline gives ${this.width} and the schema has ${this.classes.length}`);
+    }
+    this.weights = Float64Array.from(params.classifier.weights);
+    this.row = new Float64Array(this.width);
+    this.proba = new Float64Array(this.classes.length);
+  }
+
+  /** Class probabilities for each row, in the order of `classes`. Rows must be valid (see `predict`). */
+  probabilities(rows: readonly FeatureRow[]): Float64Array[] {
+    return rows.map((r) => {
+      this.probaOf(r);
+      return Float64Array.from(this.proba);
+    });
+  }
+
+  /** Validates, then predicts the most likely class and its probability for each row, in order. */
+  predict(rows: readonly unknown[]): Prediction[] {
+    const issues = validateRows(this.schema, rows);
+    if (issues.length) throw new InvalidRowsError(issues);
+    return this.predictValid(rows as FeatureRow[]);
+  }
+
+  /** Predicts rows already checked with `validateRows`. */
+  predictValid(rows: readonly FeatureRow[]): Prediction[] {
+    const out: Prediction[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      this.probaOf(rows[i]);
+      let best = 0;
+      for (let k = 1; k < this.proba.length; k++) if (this.proba[k] > this.proba[best]) best = k;
+      out[i] = { prediction: this.classes[best], confidence: this.proba[best] };
+    }
+    return out;
+  }
+
+  private probaOf(row: FeatureRow): void {
+    transformRow(this.params.pipeline, row, this.row, 0);
+    predictProbaInto({ classes: this.classes.length, width: this.width, weights: this.weights }, this.row, 0, this.proba);
+  }
+}

@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** `models:/penguins@champion`, `models:/penguins/3`, or the same without `models:/`. */
+export type ModelRef = { name: string; alias: string } | { name: string; version: number } | { name: string };
+
+const REF = /^(?:models:\/)?([A-Za-z0-9][\w.-]*)(?:@([\w-]+)|\/(\d+))?$/;
+
+export function parseModelRef(text: string): ModelRef {
+  const m = REF.exec(text.trim());
+  if (!m) {
+    throw new RegistryError(`${JSON.stringify(text)} is not a model reference; write models:/NAME@ALIAS, models:/NAME/VERSION or a directory path`);
+  }
+  if (m[2]) return { name: m[1], alias: m[2] };
+  if (m[3]) return { name: m[1], version: Number(m[3]) };
+  return { name: m[1] };
+}
+
+export function formatModelRef(ref: ModelRef): string {
+  if ('alias' in ref) return `models:/${ref.name}@${ref.alias}`;
+  if ('version' in ref) return `models:/${ref.name}/${ref.version}`;
+  return `models:/${ref.name}`;
+}
+
+export interface ModelVersionInfo {
+  name: string;
+  version: number;
+  createdAt: string;
+  aliases: string[];
+  description?: string;
+  runId?: string;
+  /** Headline metrics recorded at registration, for listings. */
+  metrics?: Record<string, number>;
+}
+
+export interface RegisteredModelInfo {
+  name: string;
+  versions: ModelVersionInfo[];
+  aliases: Record<string, number>;
+}
+
+export interface RegisterOptions {
+  /** Alias moved to the new version; null leaves aliases alone. */
+  alias: string | null;
+  description?: string;
+  runId?: string;
+  metrics?: Record<string, number>;
+}
+
+/** What `rookery train`, `serve` and `models` need from a registry; a folder and MLflow both provide it. */
+export interface ModelRegistry {
+  readonly location: string;
+  register(name: string, artifactDir: string, options: RegisterOptions): Promise<ModelVersionInfo>;
+  setAlias(name: string, alias: string, version: number): Promise<void>;
+  /** The version a reference points at, and a local directory holding its artifact. */
+  resolve(ref: ModelRef): Promise<{ info: ModelVersionInfo; dir: string }>;
+  list(): Promise<RegisteredModelInfo[]>;
+}
+
+export class RegistryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegistryError';
+  }
+}
+
+const VERSION_FILE = 'version.json';
+const ALIASES_FILE = 'aliases.json';
+
+/**
+ * A registry in a folder: `<root>/<name>/versions/<n>/` holds each version's
+ * artifact and `version.json`; `<root>/<name>/aliases.json` maps aliases to
+ * versions. A version is written in a staging folder and renamed into place,
+ * so a crash never leaves a half-written version where readers look.
+ */
+export class LocalRegistry implements ModelRegistry {
+  constructor(readonly location: string) {}
+
+  async register(name: string, artifactDir: string, options: RegisterOptions): Promise<ModelVersionInfo> {
+    parseModelRef(name);
+    const modelDir = join(this.location, name);
+    const versionsDir = join(modelDir, 'versions');
+    mkdirSync(versionsDir, { recursive: true });
+    const staging = join(modelDir, `.staging-${randomUUID()}`);
+    try {
+      copyDirDurably(artifactDir, staging);
+      for (let attempt = 0; ; attempt++) {
+        const version = this.latestVersion(name) + 1;
+        const info: ModelVersionInfo = {
+          name,
+          version,
+          createdAt: new Date().toISOString(),
+          aliases: [],
+          ...(options.description ? { description: options.description } : {}),
+          ...(options.runId ? { runId: options.runId } : {}),
+          ...(options.metrics ? { metrics: options.metrics } : {}),
+        };
+        writeDurably(join(staging, VERSION_FILE), `${JSON.stringify(info, null, 2)}\n`);
+        try {
+          renameSync(staging, join(versionsDir, String(version)));
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          // Another writer took this number first: take the next one.
+          if ((code === 'ENOTEMPTY' || code === 'EEXIST') && attempt < 100) continue;
+          throw err;
+        }
+        if (options.alias) await this.setAlias(name, options.alias, version);
+        return { ...info, aliases: options.alias ? [options.alias] : [] };
+      }
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+
+  async setAlias(name: string, alias: string, version: number): Promise<void> {
+    if (!existsSync(join(this.location, name, 'versions', String(version), VERSION_FILE))) {
+      throw new RegistryError(`model ${name} has no version ${version} in ${this.location}`);
+    }
+    const aliases = this.aliases(name);
+    aliases[alias] = version;
+    const file = join(this.location, name, ALIASES_FILE);
+    const tmp = `${file}.${randomUUID()}.tmp`;
+    writeDurably(tmp, `${JSON.stringify(aliases, null, 2)}\n`);
+    renameSync(tmp, file);
+  }
+
+  async resolve(ref: ModelRef): Promise<{ info: ModelVersionInfo; dir: string }> {
+    let version: number;
+    if ('alias' in ref) {
+      const v = this.aliases(ref.name)[ref.alias];
+      if (v === undefined) {
+        throw new RegistryError(`${formatModelRef(ref)} not found in ${this.location}: train and register a model first (\`rookery train\` or \`npm start\`)`);
+      }
+      version = v;
+    } else if ('version' in ref) {
+      version = ref.version;
+    } else {
+      version = this.latestVersion(ref.name);
+      if (version === 0) throw new RegistryError(`no versions of model ${ref.name} in ${this.location}: run \`rookery train\` first`);
+    }
+    const dir = join(this.location, ref.name, 'versions', String(version));
+    const info = this.readVersion(ref.name, version);
+    if (!info) throw new RegistryError(`${formatModelRef({ name: ref.name, version })} not found in ${this.location}`);
+    return { info, dir };
+  }
+
+  async list(): Promise<RegisteredModelInfo[]> {
+    if (!existsSync(this.location)) return [];
+    return readdirSync(this.location)
+      .filter((name) => !name.startsWith('.') && existsSync(join(this.location, name, 'versions')))
+      .sort()
+      .map((name) => {
+        const aliases = this.aliases(name);
+        const versions = this.versionNumbers(name).flatMap((v) => {
+          const info = this.readVersion(name, v, aliases);
+          return info ? [info] : [];
+        });
+        return { name, versions, aliases };
+      });
+  }
+
+  private versionNumbers(name: string): number[] {
+    const dir = join(this.location, name, 'versions');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+
+  private latestVersion(name: string): number {
+    const all = this.versionNumbers(name);
+    return all.length ? all[all.length - 1] : 0;
+  }
+
+  private aliases(name: string): Record<string, number> {
+    const file = join(this.location, name, ALIASES_FILE);
+    if (!existsSync(file)) return {};
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+    } catch (err) {
+      throw new RegistryError(`${file} is not valid JSON (${(err as Error).message}); fix or delete it`);
+    }
+  }
+
+  private readVersion(name: string, version: number, aliases = this.aliases(name)): ModelVersionInfo | undefined {
+    const file = join(this.location, name, 'versions', String(version), VERSION_FILE);
+    if (!existsSync(file)) return undefined;
+    const info = JSON.parse(readFileSync(file, 'utf8')) as ModelVersionInfo;
+    return { ...info, aliases: Object.keys(aliases).filter((a) => aliases[a] === version).sort() };
+  }
+}
+
+function writeDurably(file: string, text: string): void {
+  const fd = openSync(file, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function copyDirDurably(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from)) {
+    const src = join(from, entry);
+    const dst = join(to, entry);
+    if (statSync(src).isDirectory()) copyDirDurably(src, dst);
+    else {
+      const fd = openSync(dst, 'w');
+      try {
+        writeSync(fd, readFileSync(src));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { formatModelRef, parseModelRef } from '../../model/registry.ts';
+import { defineCommand, UserError } from '../command.ts';
+import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME, readConfig } from '../config.ts';
+import { table } from '../format.ts';
+import { openRegistry } from '../registry.ts';
+
+const registryOption = { registry: { type: 'string' } } as const;
+
+export const modelsListCommand = defineCommand({
+  name: 'models list',
+  summary: 'List registered models, their versions and aliases',
+  usage: 'rookery models list [--registry DIR]',
+  help: `
+Reads the folder registry (default .rookery/registry, or ROOKERY_REGISTRY), or MLflow's
+model registry when MLFLOW_TRACKING_URI is set.`,
+  options: registryOption,
+  async run({ values, out }) {
+    const registry = await openRegistry(readConfig(), values.registry);
+    const models = await registry.list();
+    if (models.length === 0) {
+      out(`no models registered in ${registry.location}; run \`rookery train\` (or \`npm start\`) first`);
+      return 0;
+    }
+    const rows = models.flatMap((m) =>
+      m.versions.map((v) => [m.name, v.version, v.aliases.join(',') || '-', v.createdAt, v.metrics?.accuracy_mean?.toFixed(4) ?? '-']),
+    );
+    out(table(['model', 'version', 'aliases', 'created', 'cv accuracy'], rows));
+    return 0;
+  },
+});
+
+export const modelsShowCommand = defineCommand({
+  name: 'models show',
+  summary: 'Show one model version: aliases, metrics and signature',
+  usage: `rookery models show [${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS} | models:/NAME/VERSION] [--registry DIR]`,
+  help: `
+The reference may be NAME@ALIAS, NAME/VERSION, NAME (the latest version), with or without
+the models:/ prefix. Default: ${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS}.`,
+  options: registryOption,
+  allowPositionals: true,
+  async run({ values, positionals, out }) {
+    if (positionals.length > 1) throw new UserError(`expected one model reference, got ${positionals.length}`, 2);
+    const ref = parseModelRef(positionals[0] ?? `${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS}`);
+    const registry = await openRegistry(readConfig(), values.registry);
+    const { info, dir } = await registry.resolve(ref);
+    const mlmodel = parseYaml(readFileSync(join(dir, 'MLmodel'), 'utf8')) as { signature?: { inputs?: string }; flavors?: Record<string, unknown> };
+    const inputs = JSON.parse(mlmodel.signature?.inputs ?? '[]') as { name: string; type: string }[];
+    out(
+      [
+        `${formatModelRef({ name: info.name, version: info.version })}`,
+        `  aliases:   ${info.aliases.join(', ') || '-'}`,
+        `  created:   ${info.createdAt}`,
+        ...(info.runId ? [`  run id:    ${info.runId}`] : []),
+        `  flavors:   ${Object.keys(mlmodel.flavors ?? {}).join(', ')}`,
+        `  location:  ${dir}`,
+        ...Object.entries(info.metrics ?? {}).map(([k, v]) => `  ${`${k}:`.padEnd(10)} ${v.toFixed(4)}`),
+        `  inputs:    ${inputs.map((c) => `${c.name} (${c.type})`).join(', ')}`,
+      ].join('\n'),
+    );
+    return 0;
+  },
+});

@@ -1,0 +1,69 @@
+import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
+import { defineCommand, numberFlag, UserError } from '../command.ts';
+import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME, readConfig } from '../config.ts';
+import { openRegistry } from '../registry.ts';
+import { trainAndRegister } from '../training.ts';
+
+export const trainCommand = defineCommand({
+  name: 'train',
+  summary: 'Train the classifier with k-fold cross-validation and register it if it is accurate enough',
+  usage: 'rookery train [--data FILE] [--schema FILE] [--folds 5] [--seed 42] [--accuracy-threshold 0.7] [--registry DIR] [--alias champion | --no-alias] [--out DIR]',
+  help: `
+Options:
+  --data FILE                 training CSV (default: data/penguins.csv, or ROOKERY_DATA)
+  --schema FILE               feature schema (default: data/penguins.schema.json, or ROOKERY_SCHEMA)
+  --folds N                   cross-validation folds (default 5)
+  --seed N                    seed for fold shuffling and weight initialization (default 42)
+  --epochs N                  gradient-descent steps (default ${DEFAULT_TRAIN_OPTIONS.epochs})
+  --learning-rate X           step size (default ${DEFAULT_TRAIN_OPTIONS.learningRate})
+  --l2 X                      L2 penalty (default ${DEFAULT_TRAIN_OPTIONS.l2})
+  --accuracy-threshold X      register only if the mean CV accuracy is at least X (default 0.7)
+  --name NAME                 registered model name (default ${DEFAULT_MODEL_NAME})
+  --alias NAME                alias moved to the new version (default ${DEFAULT_ALIAS})
+  --no-alias                  register without moving any alias
+  --registry DIR              folder registry (default .rookery/registry, or ROOKERY_REGISTRY);
+                              with MLFLOW_TRACKING_URI set, runs and versions go to MLflow instead
+  --out DIR                   also write the model artifact (MLflow model layout) to DIR
+
+Exit status: 0 when registered, 1 when the accuracy is below the threshold or the data is invalid.`,
+  options: {
+    data: { type: 'string' },
+    schema: { type: 'string' },
+    folds: { type: 'string' },
+    seed: { type: 'string' },
+    epochs: { type: 'string' },
+    'learning-rate': { type: 'string' },
+    l2: { type: 'string' },
+    'accuracy-threshold': { type: 'string' },
+    name: { type: 'string' },
+    alias: { type: 'string' },
+    'no-alias': { type: 'boolean' },
+    registry: { type: 'string' },
+    out: { type: 'string' },
+  },
+  async run({ values, out }) {
+    const config = readConfig();
+    const d = DEFAULT_TRAIN_OPTIONS;
+    const outcome = await trainAndRegister(
+      {
+        dataPath: values.data ?? config.dataPath,
+        schemaPath: values.schema ?? config.schemaPath,
+        options: {
+          folds: numberFlag('folds', values.folds, d.folds, { integer: true, min: 2 }),
+          seed: numberFlag('seed', values.seed, d.seed, { integer: true, min: 0 }),
+          epochs: numberFlag('epochs', values.epochs, d.epochs, { integer: true, min: 1 }),
+          learningRate: numberFlag('learning-rate', values['learning-rate'], d.learningRate, { min: Number.MIN_VALUE }),
+          l2: numberFlag('l2', values.l2, d.l2, { min: 0 }),
+        },
+        accuracyThreshold: numberFlag('accuracy-threshold', values['accuracy-threshold'], 0.7, { min: 0, max: 1 }),
+        modelName: values.name ?? DEFAULT_MODEL_NAME,
+        alias: values['no-alias'] ? null : (values.alias ?? DEFAULT_ALIAS),
+        ...(values.out ? { outDir: values.out } : {}),
+      },
+      await openRegistry(config, values.registry),
+      out,
+    );
+    if (outcome.rejected) throw new UserError(outcome.rejected);
+    return 0;
+  },
+});

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { saveArtifact, type Metrics } from '../model/artifact.ts';
+import { loadDataset } from '../model/dataset.ts';
+import type { ModelRegistry, ModelVersionInfo } from '../model/registry.ts';
+import { loadSchema } from '../model/schema.ts';
+import { trainWithCrossValidation, type TrainOptions, type TrainResult } from '../model/train.ts';
+import { formatEvaluation } from './format.ts';
+
+export interface TrainingRequest {
+  dataPath: string;
+  schemaPath: string;
+  options: TrainOptions;
+  accuracyThreshold: number;
+  modelName: string;
+  alias: string | null;
+  /** Also keep a copy of the artifact here (e.g. to package it for SageMaker). */
+  outDir?: string;
+}
+
+export interface TrainingOutcome {
+  result: TrainResult;
+  registered?: ModelVersionInfo;
+  /** Why the model was not registered, when it was not. */
+  rejected?: string;
+}
+
+/**
+ * Receives the training events an experiment tracker records (MLflow logs a
+ * parent run with a nested run per fold). Optional: the local path has none.
+ */
+export interface TrainingTracker {
+  /** Called after training; may upload the artifact and return a run id to link the registered version to. */
+  logTraining(request: TrainingRequest, result: TrainResult, artifactDir: string): Promise<{ runId?: string }>;
+}
+
+/** Train with k-fold CV, save the artifact, and register it when it passes the accuracy gate. */
+export async function trainAndRegister(
+  request: TrainingRequest,
+  registry: ModelRegistry,
+  out: (line: string) => void,
+  tracker?: TrainingTracker,
+): Promise<TrainingOutcome> {
+  const schema = loadSchema(request.schemaPath);
+  const data = loadDataset(request.dataPath, schema, { requireTarget: true });
+  out(`training on ${data.size} rows of ${request.dataPath} with ${request.options.folds}-fold cross-validation (seed ${request.options.seed})`);
+  const started = performance.now();
+  const result = trainWithCrossValidation(data, request.options);
+  out(`trained in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  out(formatEvaluation(result.evaluation));
+
+  const metrics: Metrics = { evaluation: result.evaluation, options: result.options, rows: data.size };
+  const staging = request.outDir ?? mkdtempSync(join(tmpdir(), 'rookery-model-'));
+  try {
+    saveArtifact(staging, result.params, metrics, { example: data });
+    const { runId } = tracker ? await tracker.logTraining(request, result, staging) : {};
+    const accuracy = result.evaluation.accuracyMean;
+    if (accuracy < request.accuracyThreshold) {
+      const rejected = `cross-validated accuracy ${accuracy.toFixed(4)} is below the threshold ${request.accuracyThreshold}: the model was not registered`;
+      return { result, rejected };
+    }
+    const registered = await registry.register(request.modelName, staging, {
+      alias: request.alias,
+      ...(runId ? { runId } : {}),
+      metrics: { accuracy_mean: accuracy, accuracy_std: result.evaluation.accuracyStd },
+    });
+    const alias = request.alias ? ` and moved alias ${request.alias} to it` : '';
+    out(`registered ${request.modelName} version ${registered.version} in ${registry.location}${alias}`);
+    return { result, registered };
+  } finally {
+    if (!request.outDir) rmSync(staging, { recursive: true, force: true });
+  }
+}
