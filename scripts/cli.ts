@@ -1,7 +1,6 @@
-import { commands } from './commands/index.ts';
-import { parseCommandArgs, UserError, type Command } from './command.ts';
+import { isUserFacing, parseCommandArgs, UserError, type Command } from './command.ts';
 
-function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
+function findCommand(commands: Command[], argv: string[]): { cmd: Command; rest: string[] } | undefined {
   const two = argv.slice(0, 2).join(' ');
   const byTwo = commands.find((c) => c.name === two);
   if (byTwo) return { cmd: byTwo, rest: argv.slice(2) };
@@ -9,7 +8,7 @@ function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefin
   return byOne ? { cmd: byOne, rest: argv.slice(1) } : undefined;
 }
 
-function overview(): string {
+function overview(commands: Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'Usage: rookery <command> [options]',
@@ -21,12 +20,13 @@ function overview(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+/** Dispatches argv to one of `commands`; returns the exit status. */
+export async function main(argv: string[], commands: Command[], out: (line: string) => void = console.log): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    out(overview());
+    out(overview(commands));
     return argv.length === 0 ? 2 : 0;
   }
-  const found = findCommand(argv);
+  const found = findCommand(commands, argv);
   if (!found) {
     const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `));
     const hint = group.length ? `; try one of: ${group.map((c) => `'rookery ${c.name}'`).join(', ')}` : "; run 'rookery --help'";
@@ -39,4 +39,19 @@ export async function main(argv: string[], out: (line: string) => void = console
   }
   const { values, positionals } = parseCommandArgs(cmd, rest);
   return cmd.run({ values, positionals, out });
+}
+
+/** Runs as a program: a one-line message and a non-zero status for errors a user can fix, a stack trace for bugs. */
+export async function runProgram(commands: Command[]): Promise<void> {
+  try {
+    process.exitCode = await main(process.argv.slice(2), commands);
+  } catch (err) {
+    if (isUserFacing(err)) {
+      console.error(`rookery: ${err.message}`);
+      process.exitCode = err.exitCode ?? 1;
+    } else {
+      console.error(`rookery: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
+      process.exitCode = 70;
+    }
+  }
 }

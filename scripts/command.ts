@@ -12,7 +12,7 @@ export class UserError extends Error {
 }
 
 /** Errors from the model runtime that describe bad input a user can fix: shown like UserError. */
-const USER_FACING = new Set(['DatasetError', 'SchemaError', 'ArtifactError', 'RegistryError', 'InvalidRowsError']);
+const USER_FACING = new Set(['DatasetError', 'SchemaError', 'ArtifactError', 'RegistryError', 'InvalidRowsError', 'ServeConfigError']);
 
 export function isUserFacing(err: unknown): err is Error & { exitCode?: number } {
   return err instanceof UserError || (err instanceof Error && USER_FACING.has(err.name));

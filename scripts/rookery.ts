@@ -1,15 +1,5 @@
-// The command-line entry: `rookery <command>`. Everything else lives in cli.ts and commands/.
-import { main } from './cli.ts';
-import { isUserFacing } from './command.ts';
+// The command-line entry: `rookery <command>`.
+import { runProgram } from './cli.ts';
+import { commands } from './commands/index.ts';
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  if (isUserFacing(err)) {
-    console.error(`rookery: ${err.message}`);
-    process.exitCode = err.exitCode ?? 1;
-  } else {
-    console.error(`rookery: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
-    process.exitCode = 70;
-  }
-}
+await runProgram(commands);

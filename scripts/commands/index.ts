@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { modelsListCommand, modelsShowCommand } from './models.ts';
+import { serveCommand } from './serve.ts';
 import { trainCommand } from './train.ts';
 
 /** Every `rookery` subcommand, in the order `rookery --help` lists them. Add a command by adding its module here. */
-export const commands: Command[] = [trainCommand, modelsListCommand, modelsShowCommand];
+export const commands: Command[] = [trainCommand, serveCommand, modelsListCommand, modelsShowCommand];

@@ -1,0 +1,125 @@
+import type { BatchWriter, CaptureRecord, CaptureSink, CaptureStats } from './sink.ts';
+
+export interface BatcherOptions {
+  /** Write when this many requests are pending… */
+  maxBatch: number;
+  /** …or this long after the first one arrived. */
+  maxDelayMs: number;
+  /** Above this many pending requests new ones are dropped (and counted) rather than exhausting memory. */
+  maxPending: number;
+  /** Wait after a failed write, doubling to `maxRetryDelayMs`. */
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+  log: (message: string) => void;
+}
+
+export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = {
+  maxBatch: 512,
+  maxDelayMs: 50,
+  maxPending: 200_000,
+  retryDelayMs: 200,
+  maxRetryDelayMs: 5_000,
+  log: (m) => console.error(m),
+};
+
+/**
+ * Queues records and writes them in batches, one write at a time, from a
+ * timer: the request that produced a record never waits for storage. A failed
+ * write keeps its records queued and is retried with backoff, so a locked
+ * database or a full disk loses nothing it can later write.
+ */
+export class BatchingSink implements CaptureSink {
+  private queue: CaptureRecord[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private retryDelay: number;
+  private closed = false;
+  private readonly counts = { accepted: 0, written: 0, failures: 0, dropped: 0 };
+  private lastError: string | undefined;
+  private lastLogged = 0;
+  private readonly options: BatcherOptions;
+
+  constructor(
+    private readonly writer: BatchWriter,
+    options: Partial<BatcherOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_BATCHER_OPTIONS, ...options };
+    this.retryDelay = this.options.retryDelayMs;
+  }
+
+  enqueue(record: CaptureRecord): void {
+    if (this.closed || this.queue.length >= this.options.maxPending) {
+      this.counts.dropped++;
+      return;
+    }
+    this.counts.accepted++;
+    this.queue.push(record);
+    if (this.queue.length >= this.options.maxBatch) this.schedule(0);
+    else this.schedule(this.options.maxDelayMs);
+  }
+
+  stats(): CaptureStats {
+    return {
+      sink: this.writer.description,
+      ...this.counts,
+      pending: this.queue.length,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  async close(deadlineMs = 20_000): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const deadline = Date.now() + deadlineMs;
+    while (this.queue.length > 0 || this.writing) {
+      if (this.writing) await this.writing;
+      else if (!(await this.writeOnce()) && Date.now() + this.retryDelay < deadline) {
+        await new Promise((r) => setTimeout(r, this.retryDelay));
+      }
+      if (Date.now() >= deadline && this.queue.length > 0) {
+        this.counts.dropped += this.queue.length;
+        this.options.log(`capture: gave up on ${this.queue.length} pending records at shutdown: ${this.lastError ?? 'deadline reached'}`);
+        this.queue = [];
+      }
+    }
+    await this.writer.close();
+  }
+
+  private schedule(delay: number): void {
+    if (this.writing || this.closed) return;
+    if (this.timer && delay > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.writing = this.writeOnce().then((ok) => {
+        this.writing = undefined;
+        if (this.closed || this.queue.length === 0) return;
+        this.schedule(ok ? (this.queue.length >= this.options.maxBatch ? 0 : this.options.maxDelayMs) : this.retryDelay);
+      });
+    }, delay);
+    this.timer.unref?.();
+  }
+
+  /** Writes one batch; on failure puts it back at the front of the queue. */
+  private async writeOnce(): Promise<boolean> {
+    const batch = this.queue.splice(0, this.options.maxBatch);
+    if (batch.length === 0) return true;
+    try {
+      await this.writer.writeBatch(batch);
+      this.counts.written += batch.length;
+      this.retryDelay = this.options.retryDelayMs;
+      return true;
+    } catch (err) {
+      this.queue.unshift(...batch);
+      this.counts.failures++;
+      this.lastError = (err as Error).message;
+      this.retryDelay = Math.min(this.retryDelay * 2, this.options.maxRetryDelayMs);
+      if (Date.now() - this.lastLogged > 5_000) {
+        this.lastLogged = Date.now();
+        this.options.log(`capture: writing to ${this.writer.description} failed (${this.lastError}); ${this.queue.length} records kept, retrying`);
+      }
+      return false;
+    }
+  }
+}

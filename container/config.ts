@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { findArtifactDir } from '../model/artifact.ts';
+import { parseCaptureUri, DEFAULT_CAPTURE_URI } from './capture/open.ts';
+import { SERVING_PORT } from './contract.ts';
+
+/** Where the model comes from, and which rule chose it (for the start-up log). */
+export type ModelSource = { kind: 'dir'; dir: string; origin: string } | { kind: 'registry'; ref: string; origin: string };
+
+export interface ServeConfig {
+  port: number;
+  host: string;
+  model: ModelSource;
+  captureUri: string;
+  captureByDefault: boolean;
+}
+
+export class ServeConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServeConfigError';
+  }
+}
+
+export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
+export const DEFAULT_MODEL_REF = 'models:/penguins@champion';
+
+const REGISTRY_REF = /^(models:\/|[A-Za-z0-9][\w.-]*@[\w-]+$)/;
+
+/**
+ * The model location, first found wins: the --model flag; MODEL_DIR;
+ * /opt/ml/model (SageMaker); AZUREML_MODEL_DIR (Azure ML mounts the model one
+ * or two folders below it); the local registry's champion.
+ */
+export function resolveModelSource(flag: string | undefined, env: NodeJS.ProcessEnv, sagemakerDir = SAGEMAKER_MODEL_DIR): ModelSource {
+  if (flag) {
+    if (flag.startsWith('models:/') || (!existsSync(flag) && REGISTRY_REF.test(flag))) return { kind: 'registry', ref: flag, origin: '--model' };
+    return { kind: 'dir', dir: flag, origin: '--model' };
+  }
+  if (env.MODEL_DIR) return { kind: 'dir', dir: env.MODEL_DIR, origin: 'MODEL_DIR' };
+  if (existsSync(sagemakerDir)) return { kind: 'dir', dir: sagemakerDir, origin: 'SageMaker model directory' };
+  if (env.AZUREML_MODEL_DIR) {
+    const found = findArtifactDir(env.AZUREML_MODEL_DIR, 2);
+    if (!found) throw new ServeConfigError(`AZUREML_MODEL_DIR=${env.AZUREML_MODEL_DIR} has no MLmodel file in it or up to two folders below: register the artifact directory written by \`rookery train\``);
+    return { kind: 'dir', dir: found, origin: 'AZUREML_MODEL_DIR' };
+  }
+  return { kind: 'registry', ref: DEFAULT_MODEL_REF, origin: 'default (local registry champion)' };
+}
+
+function parsePort(raw: string, name: string): number {
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || port < 0 || port > 65535) {
+    throw new ServeConfigError(`${name}=${JSON.stringify(raw)} is not a port number; use 0-65535 (0 picks a free port)`);
+  }
+  return port;
+}
+
+function parseBoolean(raw: string | undefined, name: string): boolean {
+  if (raw === undefined || raw === '') return false;
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  throw new ServeConfigError(`${name}=${JSON.stringify(raw)} is not a boolean; use true or false`);
+}
+
+/** The serving program's one configuration reader: flags first, then the environment, then defaults. */
+export function readServeConfig(flags: { model?: string; port?: string; host?: string }, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+  const port =
+    flags.port !== undefined
+      ? parsePort(flags.port, '--port')
+      : env.SAGEMAKER_BIND_TO_PORT
+        ? parsePort(env.SAGEMAKER_BIND_TO_PORT, 'SAGEMAKER_BIND_TO_PORT')
+        : SERVING_PORT;
+  const captureUri = env.DATA_COLLECTION_URI || DEFAULT_CAPTURE_URI;
+  try {
+    parseCaptureUri(captureUri);
+  } catch (err) {
+    throw new ServeConfigError(`DATA_COLLECTION_URI: ${(err as Error).message}`);
+  }
+  return {
+    port,
+    // Inside the image the platform reaches the server from outside the container; on a workstation stay on loopback unless asked.
+    host: flags.host ?? env.HOST ?? (env.ROOKERY_IMAGE === '1' ? '0.0.0.0' : '127.0.0.1'),
+    model: resolveModelSource(flags.model, env),
+    captureUri,
+    captureByDefault: parseBoolean(env.DATA_CAPTURE, 'DATA_CAPTURE'),
+  };
+}

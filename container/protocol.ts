@@ -1,0 +1,166 @@
+import { CsvSyntaxError, parseCsv } from '../model/csv.ts';
+import type { FeatureRow } from '../model/dataset.ts';
+import { validateRows } from '../model/predictor.ts';
+import type { Schema } from '../model/schema.ts';
+
+/** A scoring error in MLflow's shape: an HTTP status, an error_code name and a message. */
+export class ScoringError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ScoringError';
+  }
+}
+
+const bad = (message: string) => new ScoringError(400, 'BAD_REQUEST', message);
+
+export const FORMAT_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
+export type InputFormat = (typeof FORMAT_KEYS)[number] | 'csv';
+
+export interface ScoringRequest {
+  format: InputFormat;
+  /** Rows checked against the schema: every feature key present, values of the right type or null. */
+  rows: FeatureRow[];
+  params: Record<string, unknown>;
+}
+
+export type MediaType = 'application/json' | 'text/csv';
+
+/**
+ * Accepts only JSON and CSV, with no parameter but charset=utf-8, as MLflow's
+ * scoring server does. A missing header is read as JSON, the common client default.
+ */
+export function parseContentType(header: string | undefined): MediaType {
+  if (header === undefined || header.trim() === '') return 'application/json';
+  const [type, ...parameters] = header.split(';').map((p) => p.trim());
+  const media = type.toLowerCase();
+  if (media !== 'application/json' && media !== 'text/csv') {
+    throw new ScoringError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(header)} is not supported; send application/json or text/csv`);
+  }
+  for (const p of parameters) {
+    if (p === '') continue;
+    const [key, value = ''] = p.split('=').map((s) => s.trim().toLowerCase());
+    if (key !== 'charset' || value.replace(/"/g, '') !== 'utf-8') {
+      throw new ScoringError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type parameter ${JSON.stringify(p)} is not supported; only charset=utf-8 is`);
+    }
+  }
+  return media;
+}
+
+function checkRows(schema: Schema, rows: unknown[]): FeatureRow[] {
+  const issues = validateRows(schema, rows);
+  if (issues.length) {
+    const shown = issues.slice(0, 10).map((i) => `row ${i.row}${i.field ? `, field "${i.field}"` : ''}: ${i.message}`);
+    throw bad(`invalid input: ${shown.join('; ')}${issues.length > 10 ? `; and more` : ''}`);
+  }
+  return rows as FeatureRow[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Rows from a dict of equal-length columns (TF-serving "columnar" instances/inputs). */
+function fromColumns(key: string, columns: Record<string, unknown>): unknown[] {
+  const entries = Object.entries(columns);
+  if (entries.length === 0) return [];
+  const lengths = new Set(entries.map(([, v]) => (Array.isArray(v) ? v.length : -1)));
+  if (lengths.has(-1) || lengths.size !== 1) {
+    throw bad(`"${key}" as an object must map each column to a list, all of the same length`);
+  }
+  const n = (entries[0][1] as unknown[]).length;
+  return Array.from({ length: n }, (_, i) => Object.fromEntries(entries.map(([name, values]) => [name, (values as unknown[])[i]])));
+}
+
+function rowsOf(format: (typeof FORMAT_KEYS)[number], value: unknown, schema: Schema): unknown[] {
+  switch (format) {
+    case 'dataframe_records':
+      if (!Array.isArray(value)) throw bad('"dataframe_records" must be a list of objects, one per row');
+      return value;
+    case 'dataframe_split': {
+      if (!isObject(value) || !Array.isArray(value.columns) || !Array.isArray(value.data)) {
+        throw bad('"dataframe_split" must be {"columns": [...], "data": [[...], ...]}');
+      }
+      const columns = value.columns;
+      if (!columns.every((c) => typeof c === 'string')) throw bad('"dataframe_split.columns" must be a list of column names');
+      const missing = schema.features.map((f) => f.name).filter((name) => !columns.includes(name));
+      if (missing.length) throw bad(`"dataframe_split.columns" lacks ${missing.map((m) => `"${m}"`).join(', ')}; every feature column must be present (values may be null)`);
+      return value.data.map((row, i) => {
+        if (!Array.isArray(row) || row.length !== columns.length) {
+          throw bad(`row ${i} of "dataframe_split.data" must be a list of ${columns.length} values, one per column`);
+        }
+        return Object.fromEntries(columns.map((c, j) => [c as string, row[j]]));
+      });
+    }
+    case 'instances':
+    case 'inputs':
+      if (Array.isArray(value)) {
+        if (value.some((r) => !isObject(r))) {
+          throw bad(`"${format}" must be a list of objects keyed by column name, or an object of columns; use "dataframe_split" for positional rows`);
+        }
+        return value;
+      }
+      if (isObject(value)) return fromColumns(format, value);
+      throw bad(`"${format}" must be a list of objects or an object of columns`);
+  }
+}
+
+export function parseJsonRequest(text: string, schema: Schema): ScoringRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw bad(`malformed JSON: ${(err as Error).message}`);
+  }
+  if (Array.isArray(body)) {
+    throw bad(`the body is a JSON list; wrap the rows in an object with exactly one of ${FORMAT_KEYS.join(', ')}, e.g. {"dataframe_records": [...]}`);
+  }
+  if (!isObject(body)) throw bad(`the body must be a JSON object with exactly one of ${FORMAT_KEYS.join(', ')}`);
+  const present = FORMAT_KEYS.filter((k) => k in body);
+  if (present.length !== 1) {
+    const found = present.length ? `found ${present.join(' and ')}` : `found keys: ${Object.keys(body).join(', ') || 'none'}`;
+    throw bad(`the body must have exactly one of ${FORMAT_KEYS.join(', ')} (${found})`);
+  }
+  const params = body.params ?? {};
+  if (!isObject(params)) throw bad('"params" must be an object');
+  if ('data_capture' in params && typeof params.data_capture !== 'boolean') {
+    throw bad('"params.data_capture" must be true or false');
+  }
+  const format = present[0];
+  return { format, rows: checkRows(schema, rowsOf(format, body[format], schema)), params };
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** CSV with a header row; empty fields (and the schema's missing markers) are nulls. */
+export function parseCsvRequest(text: string, schema: Schema): ScoringRequest {
+  const records = parseCsv(text);
+  const rows: FeatureRow[] = [];
+  try {
+    const header = records.next();
+    if (header.done) throw bad('the CSV body is empty; send a header row naming the columns, then one line per row');
+    const names = header.value.fields.map((f) => f.trim());
+    const missingColumns = schema.features.filter((f) => !names.includes(f.name)).map((f) => f.name);
+    if (missingColumns.length) throw bad(`the CSV header lacks ${missingColumns.map((m) => `"${m}"`).join(', ')}; every feature column must be present`);
+    const missing = new Set(schema.missingValues);
+    const at = new Map(names.map((n, i) => [n, i]));
+    for (const { fields } of records) {
+      const r = rows.length;
+      if (fields.length !== names.length) throw bad(`CSV row ${r} has ${fields.length} fields but the header has ${names.length}`);
+      const row: FeatureRow = {};
+      for (const f of schema.features) {
+        const raw = fields[at.get(f.name)!].trim();
+        if (missing.has(raw)) row[f.name] = null;
+        else if (f.type === 'categorical') row[f.name] = raw;
+        else if (NUMBER.test(raw)) row[f.name] = Number(raw);
+        else throw bad(`invalid input: row ${r}, field "${f.name}": expected a number or an empty field, got ${JSON.stringify(raw)}`);
+      }
+      rows.push(row);
+    }
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw bad(`malformed CSV at line ${err.line}: ${err.message}`);
+    throw err;
+  }
+  return { format: 'csv', rows, params: {} };
+}

@@ -1,0 +1,82 @@
+import { findArtifactDir, loadArtifact, type LoadedArtifact } from '../../model/artifact.ts';
+import { parseModelRef } from '../../model/registry.ts';
+import { openCaptureSink } from '../../container/capture/open.ts';
+import { readServeConfig, type ModelSource } from '../../container/config.ts';
+import { ROUTES } from '../../container/contract.ts';
+import { startServer } from '../../container/server.ts';
+import { defineCommand, UserError } from '../command.ts';
+import { readConfig } from '../config.ts';
+import { openRegistry } from '../registry.ts';
+
+async function loadFrom(source: ModelSource): Promise<LoadedArtifact> {
+  if (source.kind === 'registry') {
+    const registry = await openRegistry(readConfig());
+    const { dir } = await registry.resolve(parseModelRef(source.ref));
+    return loadArtifact(dir);
+  }
+  const dir = findArtifactDir(source.dir, 2);
+  if (!dir) throw new UserError(`${source.dir} (from ${source.origin}) holds no model: expected an MLmodel file there or up to two folders below`);
+  return loadArtifact(dir);
+}
+
+export const serveCommand = defineCommand({
+  name: 'serve',
+  summary: 'Serve the model over HTTP for SageMaker, Azure ML and MLflow clients, capturing requests',
+  usage: 'rookery serve [--model DIR | models:/penguins@champion | models:/penguins/3] [--port N] [--host ADDR]',
+  help: `
+Options:
+  --model M    a model directory, or a registry reference (models:/NAME@ALIAS, models:/NAME/VERSION);
+               without it: MODEL_DIR, then /opt/ml/model (SageMaker), then AZUREML_MODEL_DIR
+               (searched up to two folders down), then the local registry's penguins@champion
+  --port N     default: SAGEMAKER_BIND_TO_PORT, else 8080 (0 picks a free port)
+  --host ADDR  default: 127.0.0.1 (0.0.0.0 inside the image; HOST overrides)
+
+Environment:
+  DATA_CAPTURE=true          capture every request unless it sends params.data_capture=false
+  DATA_COLLECTION_URI        sqlite:///penguins.db (default; relative to the working directory)
+                             or file:///abs/dir for JSON Lines in SageMaker's Data Capture format
+
+Routes: GET ${ROUTES.ping}, ${ROUTES.health}, ${ROUTES.live}, ${ROUTES.ready}, ${ROUTES.version}; POST ${ROUTES.invocations}, ${ROUTES.score}.
+Stops on SIGTERM or SIGINT after finishing in-flight requests and writing pending captures.`,
+  options: {
+    model: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+  },
+  async run({ values, out }) {
+    const config = readServeConfig(values);
+    const running = await startServer({
+      port: config.port,
+      host: config.host,
+      loadModel: () => loadFrom(config.model),
+      openCapture: (model) => openCaptureSink(config.captureUri, model.params.schema),
+      captureByDefault: config.captureByDefault,
+      log: out,
+    }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') throw new UserError(`port ${config.port} is in use: stop the other server or pass --port`);
+      throw err;
+    });
+    out(`listening on http://${config.host}:${running.port} (model from ${config.model.origin})`);
+
+    return new Promise<number>((resolve) => {
+      let exitCode = 0;
+      const stop = (signal: string) => {
+        out(`${signal}: finishing in-flight requests and writing captures`);
+        running.stop().then(() => {
+          out('stopped');
+          resolve(exitCode);
+        });
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+      running.ready.then(
+        () => out(`model loaded; capture ${config.captureByDefault ? 'on' : 'off'} by default, to ${config.captureUri}`),
+        (err: Error) => {
+          out(`rookery serve: cannot load the model: ${err.message}`);
+          exitCode = 1;
+          stop('model load failed');
+        },
+      );
+    });
+  },
+});
