@@ -1,0 +1,51 @@
+/**
+ * What the Azure app and the `rookery` CLI agree on about Azure ML's ARM API:
+ * one API version, the asset names and where model files live in storage.
+ * Pure TypeScript, no cdktf import.
+ */
+
+/**
+ * The newest stable Microsoft.MachineLearningServices API version in
+ * Azure/azure-rest-api-specs (specification/machinelearningservices/
+ * resource-manager/Microsoft.MachineLearningServices/stable/2026-05-01/
+ * openapi.json). Every field this project sends exists there and in
+ * stable/2025-12-01/mfe.json, with the same required lists; contracts.md
+ * cites 2024-04-01 as the .NET SDK's default, not as the newest.
+ */
+export const AML_API_VERSION = '2026-05-01';
+
+export const RESOURCE_TYPES = {
+  workspace: 'Microsoft.MachineLearningServices/workspaces',
+  onlineEndpoint: 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints',
+  onlineDeployment: 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments',
+  environmentContainer: 'Microsoft.MachineLearningServices/workspaces/environments',
+  environmentVersion: 'Microsoft.MachineLearningServices/workspaces/environments/versions',
+  modelContainer: 'Microsoft.MachineLearningServices/workspaces/models',
+  modelVersion: 'Microsoft.MachineLearningServices/workspaces/models/versions',
+} as const;
+
+/** The blob container (and Azure ML datastore over it) that holds uploaded model files. */
+export const MODEL_CONTAINER = 'rookery-models';
+/** Datastore names allow letters, digits and underscores only. */
+export const MODEL_DATASTORE = 'rookery_models';
+/** The workspace environment that wraps the serving image. */
+export const ENVIRONMENT_NAME = 'rookery-serve';
+/** Repository of the serving image in the workspace's container registry. */
+export const IMAGE_REPOSITORY = 'rookery-serve';
+
+/** Blob prefix for one model version's files: `<name>/<version>/`. */
+export function modelBlobPrefix(modelName: string, version: string): string {
+  return `${modelName}/${version}`;
+}
+
+export function workspaceId(subscriptionId: string, resourceGroup: string, workspace: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${RESOURCE_TYPES.workspace}/${workspace}`;
+}
+
+/**
+ * The datastore URI Azure ML records for a registered model (the long form
+ * the Python SDK sends): `azureml://subscriptions/…/datastores/<ds>/paths/<path>/`.
+ */
+export function datastoreUri(subscriptionId: string, resourceGroup: string, workspace: string, path: string): string {
+  return `azureml://subscriptions/${subscriptionId}/resourcegroups/${resourceGroup}/workspaces/${workspace}/datastores/${MODEL_DATASTORE}/paths/${path}/`;
+}

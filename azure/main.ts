@@ -1,0 +1,24 @@
+/**
+ * The CDK for Terraform app (`cdktf.json` runs it): `cdktf deploy azure`.
+ * Configuration problems end the synth with one line naming the bad value.
+ */
+import { fileURLToPath } from 'node:url';
+import { App } from 'cdktf';
+import { ConfigError, readAzureConfig } from './config.ts';
+import { ImageContextError } from './image.ts';
+import { AzureStack, STACK_ID } from './stack.ts';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const app = new App();
+
+try {
+  const config = readAzureConfig({ context: (key) => app.node.tryGetContext(key), repoRoot });
+  new AzureStack(app, STACK_ID, config);
+  app.synth();
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof ImageContextError) {
+    console.error(`azure: ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
+}
