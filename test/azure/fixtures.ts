@@ -1,0 +1,77 @@
+/** Shared test setup for the Azure app: a throwaway local registry and an in-process synth. */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App } from 'cdktf';
+import { readAzureConfig, type AzureAppConfig } from '../../azure/config.ts';
+import { AzureStack, STACK_ID } from '../../azure/stack.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A folder registry like `rookery train` writes: penguins/versions/<n>/ with MLmodel, and aliases.json. */
+export function makeRegistry(champion = 3, versions: number[] = [champion]): string {
+  const root = mkdtempSync(join(tmpdir(), 'rookery-azure-registry-'));
+  for (const v of versions) {
+    const dir = join(root, 'penguins', 'versions', String(v));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'MLmodel'), `artifact_path: model\nflavors:\n  rookery:\n    model_file: model.json\nmodel_uuid: test-${v}\n`);
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ version: v, weights: [[0.1, 0.2]] }));
+    writeFileSync(join(dir, 'version.json'), JSON.stringify({ name: 'penguins', version: v }));
+  }
+  writeFileSync(join(root, 'penguins', 'aliases.json'), JSON.stringify({ champion }));
+  return root;
+}
+
+export interface Synthesized {
+  config: AzureAppConfig;
+  stack: AzureStack;
+  json: TerraformJson;
+  text: string;
+  outdir: string;
+}
+
+export interface TerraformJson {
+  terraform: Record<string, any>;
+  provider: Record<string, any[]>;
+  variable: Record<string, any>;
+  resource: Record<string, Record<string, any>>;
+  data: Record<string, Record<string, any>>;
+  output: Record<string, { value: unknown }>;
+}
+
+/** Synthesizes the `azure` stack in-process into a temporary folder and returns its Terraform JSON. */
+export function synthAzure(env: Record<string, string>, options: { hcl?: boolean } = {}): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), 'rookery-azure-out-'));
+  // cdktf's stack synthesizer reads HCL mode from the environment (as `cdktf synth --hcl` sets it), not from App options.
+  const previous = process.env.SYNTH_HCL_OUTPUT;
+  process.env.SYNTH_HCL_OUTPUT = options.hcl ? 'true' : 'false';
+  let stack: AzureStack;
+  let config: AzureAppConfig;
+  try {
+    const app = new App({ outdir, hclOutput: options.hcl ?? false });
+    config = readAzureConfig({ env, repoRoot: REPO_ROOT });
+    stack = new AzureStack(app, STACK_ID, config);
+    app.synth();
+  } finally {
+    if (previous === undefined) delete process.env.SYNTH_HCL_OUTPUT;
+    else process.env.SYNTH_HCL_OUTPUT = previous;
+  }
+  const file = join(outdir, 'stacks', STACK_ID, options.hcl ? 'cdk.tf' : 'cdk.tf.json');
+  const text = readFileSync(file, 'utf8');
+  return { config, stack, json: options.hcl ? ({} as TerraformJson) : (JSON.parse(text) as TerraformJson), text, outdir };
+}
+
+/** The single resource of a type (fails loudly when there are zero or several). */
+export function only(json: TerraformJson, type: string): any {
+  const all = Object.values(json.resource[type] ?? {});
+  if (all.length !== 1) throw new Error(`expected one ${type}, found ${all.length}`);
+  return all[0];
+}
+
+/** The azapi_resource whose type starts with the given ARM resource type. */
+export function azapi(json: TerraformJson, resourceType: string): any {
+  const matches = Object.values(json.resource.azapi_resource ?? {}).filter((r: any) => String(r.type).split('@')[0] === resourceType);
+  if (matches.length !== 1) throw new Error(`expected one azapi_resource of ${resourceType}, found ${matches.length}`);
+  return matches[0];
+}
