@@ -217,10 +217,15 @@ function readModelSource(env: NodeJS.ProcessEnv, context: Lookup, repoRoot: stri
       throw new ConfigError(`${origin} has no MLmodel file in ${dir}: ${hint}`);
     }
   }
+  return { dir, name, version, ...modelFiles(dir), origin };
+}
+
+/** A model directory's files (relative POSIX paths, sorted) and a SHA-256 over names and contents. */
+export function modelFiles(dir: string): { files: string[]; sha256: string } {
   const files = listFiles(dir);
   const hash = createHash('sha256');
   for (const f of files) hash.update(`${f}\0`).update(readFileSync(join(dir, f))).update('\0');
-  return { dir, name, version, files, sha256: hash.digest('hex'), origin };
+  return { files, sha256: hash.digest('hex') };
 }
 
 function listFiles(dir: string, prefix = ''): string[] {

@@ -1,0 +1,127 @@
+/**
+ * Getting a model into the workspace for `rookery deploy azure`: its files
+ * uploaded to the `rookery_models` datastore's container (with the caller's
+ * own Entra token; `cdktf deploy azure` grants the deployer Storage Blob Data
+ * Contributor there) and the folder registered as a model version, the same
+ * layout and registration the Azure app uses for the initial model.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AzureBlobDatastore } from '@azure/arm-machinelearning';
+import { datastoreUri, MODEL_DATASTORE, modelBlobPrefix } from '../../azure/aml-api.ts';
+import { modelFiles } from '../../azure/config.ts';
+import { UserError } from '../command.ts';
+import { azureCall, explainAzureError, workspacePath, type AmlConnection } from './connection.ts';
+import { send } from './http.ts';
+
+export const SHA_TAG = 'rookery.sha256';
+
+export interface LocalModel {
+  dir: string;
+  name: string;
+  version: string;
+}
+
+export interface RegisteredModel {
+  name: string;
+  version: string;
+  /** ARM ID of the model version, as a deployment's `model` takes it. */
+  id: string;
+}
+
+export function modelVersionId(conn: AmlConnection, name: string, version: string): string {
+  return `${workspacePath(conn.ref)}/models/${name}/versions/${version}`;
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as { statusCode?: number }).statusCode === 404;
+}
+
+/** A model version already in the workspace (`azureml:NAME:VERSION`); fails clearly when it is not there. */
+export async function existingModel(conn: AmlConnection, name: string, version: string): Promise<RegisteredModel> {
+  const { resourceGroup, workspace } = conn.ref;
+  await azureCall(`model ${name}:${version} in workspace ${workspace}`, () => conn.client.modelVersions.get(resourceGroup, workspace, name, version));
+  return { name, version, id: modelVersionId(conn, name, version) };
+}
+
+export interface UploadOptions {
+  out: (line: string) => void;
+  /** Blob service base URL; default `https://<account>.blob.<endpoint suffix>` from the datastore. */
+  blobServiceUrl?: string;
+}
+
+/**
+ * Uploads and registers a local model directory as NAME:VERSION, or reuses
+ * that version when the workspace already has it with the same files.
+ */
+export async function uploadModel(conn: AmlConnection, model: LocalModel, options: UploadOptions): Promise<RegisteredModel> {
+  const { resourceGroup, workspace, subscriptionId } = conn.ref;
+  const label = `${model.name}:${model.version}`;
+  const { files, sha256 } = modelFiles(model.dir);
+
+  let existing: Awaited<ReturnType<typeof conn.client.modelVersions.get>> | undefined;
+  try {
+    existing = await conn.client.modelVersions.get(resourceGroup, workspace, model.name, model.version);
+  } catch (err) {
+    if (!isNotFound(err)) throw explainAzureError(err, `model ${label} in workspace ${workspace}`);
+  }
+  if (existing) {
+    if (existing.properties.tags?.[SHA_TAG] === sha256) {
+      options.out(`model ${label} is already registered with these files`);
+      return { name: model.name, version: model.version, id: modelVersionId(conn, model.name, model.version) };
+    }
+    throw new UserError(`workspace ${workspace} already has model ${label} with different files; registered versions cannot change, so register this one under another version (--model-version)`);
+  }
+
+  const datastore = await azureCall(`datastore ${MODEL_DATASTORE} in workspace ${workspace} (created by \`cdktf deploy azure\`)`, () =>
+    conn.client.datastores.get(resourceGroup, workspace, MODEL_DATASTORE),
+  );
+  const blob = datastore.properties as AzureBlobDatastore;
+  if (blob.datastoreType !== 'AzureBlob' || !blob.accountName || !blob.containerName) {
+    throw new UserError(`datastore ${MODEL_DATASTORE} in workspace ${workspace} is not a blob container datastore`);
+  }
+  const base = (options.blobServiceUrl ?? `${blob.protocol ?? 'https'}://${blob.accountName}.blob.${blob.endpoint ?? 'core.windows.net'}`).replace(/\/+$/, '');
+  const token = await azureCall('a storage token', () => conn.credential.getToken('https://storage.azure.com/.default'));
+  if (!token) throw new UserError('Azure returned no storage token; run `az login`');
+
+  const prefix = modelBlobPrefix(model.name, model.version);
+  options.out(`uploading ${files.length} files of ${label} to ${blob.accountName}/${blob.containerName}/${prefix}/`);
+  for (const file of files) {
+    const content = readFileSync(join(model.dir, file));
+    const url = `${base}/${blob.containerName}/${prefix}/${file.split('/').map(encodeURIComponent).join('/')}`;
+    const response = await send({
+      method: 'PUT',
+      url,
+      headers: {
+        authorization: `Bearer ${token.token}`,
+        'x-ms-version': '2023-11-03',
+        'x-ms-blob-type': 'BlockBlob',
+        'x-ms-date': new Date().toUTCString(),
+        'content-type': 'application/octet-stream',
+        'content-md5': createHash('md5').update(content).digest('base64'),
+      },
+      body: content,
+      ...(conn.ca ? { ca: conn.ca } : {}),
+    });
+    if (response.status === 403) {
+      throw new UserError(
+        `storage account ${blob.accountName} refused the upload of ${file} (HTTP 403): your account needs Storage Blob Data Contributor on container ${blob.containerName} (\`cdktf deploy azure\` grants it to whoever deployed; role assignments can take a few minutes to apply)`,
+      );
+    }
+    if (response.status !== 201) throw new UserError(`uploading ${file} to ${blob.accountName} failed with HTTP ${response.status}: ${response.text.slice(0, 200)}`);
+  }
+
+  await azureCall(`registering model ${label}`, () =>
+    conn.client.modelVersions.createOrUpdate(resourceGroup, workspace, model.name, model.version, {
+      properties: {
+        modelUri: datastoreUri(subscriptionId, resourceGroup, workspace, prefix),
+        modelType: 'custom_model',
+        description: `${label} uploaded by rookery deploy azure`,
+        tags: { [SHA_TAG]: sha256 },
+      },
+    }),
+  );
+  options.out(`registered model ${label}`);
+  return { name: model.name, version: model.version, id: modelVersionId(conn, model.name, model.version) };
+}

@@ -1,0 +1,172 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { findArtifactDir, SERVING_INPUT_EXAMPLE_FILE } from '../../model/artifact.ts';
+import { parseModelRef, RegistryError } from '../../model/registry.ts';
+import { connect, explainAzureError, resolveWorkspace, type ConnectionOptions } from '../azure/connection.ts';
+import { deployModel, type DeployOutcome } from '../azure/deploy.ts';
+import { existingModel, uploadModel, type LocalModel, type RegisteredModel } from '../azure/model.ts';
+import { defineCommand, numberFlag, UserError } from '../command.ts';
+import { DEFAULT_MODEL_NAME, readConfig } from '../config.ts';
+import { openRegistry } from '../registry.ts';
+
+/** What `--model` names: a model already in the workspace, or a local one to upload. */
+export type ModelArg = { kind: 'workspace'; name: string; version: string } | { kind: 'local'; dir: string; name: string; version?: string } | { kind: 'registry'; ref: string };
+
+const WORKSPACE_MODEL = /^(?:azureml:)?([A-Za-z0-9][\w-]*):(\d+)$/;
+
+/** Reads `--model`: `azureml:NAME:VERSION` or `NAME:VERSION`, a directory, or a local registry reference. */
+export function parseModelArg(text: string, cwd = process.cwd()): ModelArg {
+  const m = WORKSPACE_MODEL.exec(text);
+  if (m && !existsSync(resolve(cwd, text))) return { kind: 'workspace', name: m[1], version: m[2] };
+  const path = resolve(cwd, text);
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    const dir = findArtifactDir(path, 2);
+    if (!dir) throw new UserError(`${text} holds no model: expected an MLmodel file there or up to two folders below`, 2);
+    return { kind: 'local', dir, name: DEFAULT_MODEL_NAME, ...(/[\\/]versions[\\/](\d+)$/.exec(dir) ? { version: /[\\/]versions[\\/](\d+)$/.exec(dir)![1] } : {}) };
+  }
+  try {
+    parseModelRef(text);
+  } catch (err) {
+    if (err instanceof RegistryError) {
+      throw new UserError(`--model ${JSON.stringify(text)} is not a workspace model (azureml:NAME:VERSION), a model directory or a registry reference (models:/NAME@ALIAS, models:/NAME/VERSION)`, 2);
+    }
+    throw err;
+  }
+  return { kind: 'registry', ref: text };
+}
+
+export interface AzureDeployFlags {
+  endpoint?: string;
+  model?: string;
+  'model-name'?: string;
+  'model-version'?: string;
+  subscription?: string;
+  'resource-group'?: string;
+  workspace?: string;
+  'instance-type'?: string;
+  'instance-count'?: string;
+  probe?: string;
+  timeout?: string;
+  'keep-failed'?: boolean;
+}
+
+/** The command's work, with the Azure connection injectable (tests point it at local doubles). */
+export async function runAzureDeploy(
+  values: AzureDeployFlags,
+  out: (line: string) => void,
+  connection: ConnectionOptions & { blobServiceUrl?: string; pollIntervalMs?: number } = {},
+): Promise<DeployOutcome> {
+  if (!values.endpoint) throw new UserError("--endpoint NAME is required (see 'rookery deploy azure --help')", 2);
+  if (!values.model) throw new UserError("--model is required (see 'rookery deploy azure --help')", 2);
+  const timeoutMinutes = numberFlag('timeout', values.timeout, 45, { min: 1 });
+  const instanceCount = values['instance-count'] === undefined ? undefined : numberFlag('instance-count', values['instance-count'], 1, { integer: true, min: 1, max: 20 });
+  if (values['instance-type'] && !/^Standard_[A-Za-z0-9_]+$/.test(values['instance-type'])) {
+    throw new UserError(`--instance-type ${JSON.stringify(values['instance-type'])} is not a VM size such as Standard_DS3_v2`, 2);
+  }
+  if (values['model-version'] && !/^[1-9]\d*$/.test(values['model-version'])) {
+    throw new UserError(`--model-version ${JSON.stringify(values['model-version'])} must be a positive whole number`, 2);
+  }
+
+  const arg = parseModelArg(values.model);
+  let local: LocalModel | undefined;
+  if (arg.kind === 'registry') {
+    const registry = await openRegistry(readConfig());
+    let resolved;
+    try {
+      resolved = await registry.resolve(parseModelRef(arg.ref));
+    } catch (err) {
+      if (err instanceof RegistryError) throw new UserError(err.message);
+      throw err;
+    }
+    local = { dir: resolved.dir, name: values['model-name'] ?? resolved.info.name, version: values['model-version'] ?? String(resolved.info.version) };
+  } else if (arg.kind === 'local') {
+    const version = values['model-version'] ?? arg.version;
+    if (!version) throw new UserError(`${values.model} is not a registry version folder (…/versions/<n>): pass --model-version`, 2);
+    local = { dir: arg.dir, name: values['model-name'] ?? arg.name, version };
+  }
+
+  let probeBody: unknown;
+  const probeFile = values.probe ?? (local && existsSync(join(local.dir, SERVING_INPUT_EXAMPLE_FILE)) ? join(local.dir, SERVING_INPUT_EXAMPLE_FILE) : undefined);
+  if (probeFile) {
+    try {
+      probeBody = JSON.parse(readFileSync(probeFile, 'utf8'));
+    } catch (err) {
+      throw new UserError(`--probe ${probeFile} is not a JSON request body (${(err as Error).message})`, 2);
+    }
+  }
+
+  const ref = await resolveWorkspace({ subscriptionId: values.subscription, resourceGroup: values['resource-group'], workspace: values.workspace });
+  try {
+    const conn = await connect(ref, connection);
+    const model: RegisteredModel = local
+      ? await uploadModel(conn, local, { out, ...(connection.blobServiceUrl ? { blobServiceUrl: connection.blobServiceUrl } : {}) })
+      : await existingModel(conn, (arg as { name: string }).name, (arg as { version: string }).version);
+    return await deployModel(conn, {
+      endpoint: values.endpoint,
+      modelId: model.id,
+      modelLabel: `${model.name}:${model.version}`,
+      ...(values['instance-type'] ? { instanceType: values['instance-type'] } : {}),
+      ...(instanceCount ? { instanceCount } : {}),
+      ...(probeBody === undefined ? {} : { probeBody }),
+      keepFailed: values['keep-failed'] ?? false,
+      timeoutMs: timeoutMinutes * 60_000,
+      ...(connection.pollIntervalMs ? { pollIntervalMs: connection.pollIntervalMs } : {}),
+      out,
+    });
+  } catch (err) {
+    throw explainAzureError(err, `online endpoint ${JSON.stringify(values.endpoint)}`);
+  }
+}
+
+export const azureDeployCommand = defineCommand({
+  name: 'deploy azure',
+  summary: 'Roll a new model onto an Azure ML online endpoint (blue/green), moving traffic once it is healthy',
+  usage: 'rookery deploy azure --endpoint NAME --model MODEL [--subscription ID] [--resource-group RG] [--workspace WS] [--instance-type T] [--instance-count N] [--probe FILE] [--timeout MIN] [--keep-failed]',
+  help: `
+Creates the idle deployment slot (blue or green) next to the live one, with the
+same image, probes, size and payload logging and the new model; waits until
+Azure reports it healthy; sends one request pinned to it (azureml-model-deployment
+header); then moves 100% of traffic to it and deletes the old slot. If anything
+fails first, traffic stays where it was and the new slot's last log lines are shown.
+
+Options:
+  --endpoint NAME         the online endpoint (\`cdktf deploy azure\` prints it as endpoint_name)
+  --model MODEL           azureml:NAME:VERSION   a model already registered in the workspace
+                          models:/penguins@champion, models:/penguins/4
+                                                 a version from the local registry (ROOKERY_REGISTRY)
+                          DIR                    an MLflow-layout model directory
+                          Local models are uploaded to the workspace's rookery_models datastore
+                          and registered as NAME:VERSION (reused if already there with the same files).
+  --model-name NAME       registered name for a local model (default: its registry name, else ${DEFAULT_MODEL_NAME})
+  --model-version N       registered version for a local model (default: its registry version)
+  --subscription ID       default: AZURE_SUBSCRIPTION_ID, ARM_SUBSCRIPTION_ID, then \`az account show\`
+  --resource-group RG     default: ROOKERY_AZURE_RESOURCE_GROUP, else <ROOKERY_AZURE_PREFIX>-rg
+  --workspace WS          default: ROOKERY_AZURE_WORKSPACE, else <ROOKERY_AZURE_PREFIX>-mlw
+  --instance-type T       VM size for the new slot (default: the live slot's)
+  --instance-count N      instances for the new slot (default: the live slot's)
+  --probe FILE            request body for the pre-switch check (default: the model's serving_input_example.json)
+  --timeout MIN           give up on provisioning after MIN minutes (default 45)
+  --keep-failed           keep a failed slot for inspection instead of deleting it
+
+Credentials come from DefaultAzureCredential: run \`az login\` first.
+The stack stays Terraform's: a later \`cdktf deploy azure\` restores its own
+deployment (the registry champion) and gives it the traffic back.`,
+  options: {
+    endpoint: { type: 'string' },
+    model: { type: 'string' },
+    'model-name': { type: 'string' },
+    'model-version': { type: 'string' },
+    subscription: { type: 'string' },
+    'resource-group': { type: 'string' },
+    workspace: { type: 'string' },
+    'instance-type': { type: 'string' },
+    'instance-count': { type: 'string' },
+    probe: { type: 'string' },
+    timeout: { type: 'string' },
+    'keep-failed': { type: 'boolean' },
+  },
+  async run({ values, out }) {
+    await runAzureDeploy(values, out);
+    return 0;
+  },
+});
