@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UserError } from '../../scripts/command.ts';
+import { connect, type AmlConnection } from '../../scripts/azure/connection.ts';
+import { existingModel, uploadModel } from '../../scripts/azure/model.ts';
+import { ArmDouble, FakeCredential, RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE } from './arm-double.ts';
+import { makeRegistry } from './fixtures.ts';
+
+let arm: ArmDouble;
+let conn: AmlConnection;
+let credential: FakeCredential;
+const lines: string[] = [];
+const out = (line: string) => lines.push(line);
+
+beforeEach(async () => {
+  arm = await ArmDouble.start();
+  credential = new FakeCredential();
+  conn = await connect({ subscriptionId: SUBSCRIPTION, resourceGroup: RESOURCE_GROUP, workspace: WORKSPACE }, { credential, armBaseUrl: arm.url, ca: arm.ca });
+  lines.length = 0;
+});
+afterEach(() => arm.close());
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('uploadModel', () => {
+  it('uploads every file with a storage token and registers the folder as a custom model', async () => {
+    const dir = join(makeRegistry(4, [4]), 'penguins', 'versions', '4');
+    const model = await uploadModel(conn, { dir, name: 'penguins', version: '4' }, { out, blobServiceUrl: `${arm.url}/blob` });
+    expect(model).toEqual({ name: 'penguins', version: '4', id: `${arm.workspacePrefix}/models/penguins/versions/4` });
+
+    expect([...arm.blobs.keys()].sort()).toEqual(['rookery-models/penguins/4/MLmodel', 'rookery-models/penguins/4/model.json', 'rookery-models/penguins/4/version.json']);
+    expect(arm.blobs.get('rookery-models/penguins/4/model.json')!.equals(readFileSync(join(dir, 'model.json')))).toBe(true);
+    const upload = arm.requests.find((r) => r.path === '/blob/rookery-models/penguins/4/MLmodel')!;
+    expect(upload.headers['content-md5']).toBe(createHash('md5').update(readFileSync(join(dir, 'MLmodel'))).digest('base64'));
+    expect(credential.scopes).toContain('https://storage.azure.com/.default');
+
+    const registered = arm.models.get('penguins:4');
+    expect(registered.properties).toMatchObject({
+      modelType: 'custom_model',
+      modelUri: `azureml://subscriptions/${SUBSCRIPTION}/resourcegroups/${RESOURCE_GROUP}/workspaces/${WORKSPACE}/datastores/rookery_models/paths/penguins/4/`,
+    });
+    expect(registered.properties.tags['rookery.sha256']).toMatch(/^[0-9a-f]{64}$/);
+    expect(lines).toEqual(['uploading 3 files of penguins:4 to rkteststorage/rookery-models/penguins/4/', 'registered model penguins:4']);
+  });
+
+  it('reuses a version already registered with the same files and refuses one with different files', async () => {
+    const registry = makeRegistry(4, [4]);
+    const dir = join(registry, 'penguins', 'versions', '4');
+    await uploadModel(conn, { dir, name: 'penguins', version: '4' }, { out, blobServiceUrl: `${arm.url}/blob` });
+    const uploads = arm.blobs.size;
+    await uploadModel(conn, { dir, name: 'penguins', version: '4' }, { out, blobServiceUrl: `${arm.url}/blob` });
+    expect(arm.blobs.size).toBe(uploads);
+    expect(lines.at(-1)).toBe('model penguins:4 is already registered with these files');
+
+    const other = join(makeRegistry(4, [4]), 'penguins', 'versions', '4');
+    writeFileSync(join(other, 'model.json'), JSON.stringify({ retrained: true }));
+    const err = await rejection(uploadModel(conn, { dir: other, name: 'penguins', version: '4' }, { out, blobServiceUrl: `${arm.url}/blob` }));
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toContain('already has model penguins:4 with different files');
+  });
+
+  it('says which role is missing when storage refuses the upload', async () => {
+    arm.refuse.set('/blob/rookery-models/penguins/4/MLmodel', 403);
+    const dir = join(makeRegistry(4, [4]), 'penguins', 'versions', '4');
+    const err = await rejection(uploadModel(conn, { dir, name: 'penguins', version: '4' }, { out, blobServiceUrl: `${arm.url}/blob` }));
+    expect(err.message).toMatch(/^storage account rkteststorage refused the upload of MLmodel \(HTTP 403\): your account needs Storage Blob Data Contributor on container rookery-models/);
+    expect(arm.models.size).toBe(0);
+  });
+});
+
+describe('existingModel', () => {
+  it('accepts a registered version and names a missing one', async () => {
+    arm.models.set('penguins:2', { properties: {} });
+    expect((await existingModel(conn, 'penguins', '2')).id).toBe(`${arm.workspacePrefix}/models/penguins/versions/2`);
+    const err = await rejection(existingModel(conn, 'penguins', '9'));
+    expect(err.message).toBe(`model penguins:9 in workspace ${WORKSPACE} not found (model penguins:9 not found)`);
+  });
+});
