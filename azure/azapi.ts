@@ -169,6 +169,8 @@ export interface AzapiResourceActionConfig<B extends object> extends TerraformMe
   body: B;
   /** Extra request headers; a changed value re-sends the request on the next apply. */
   headers?: Record<string, string>;
+  /** `destroy`: send the request when the resource is destroyed instead of when it is created. */
+  when?: 'apply' | 'destroy';
   timeouts?: AzapiTimeouts;
 }
 
@@ -182,6 +184,7 @@ export class AzapiResourceAction<B extends object> extends TerraformResource {
   readonly action?: string;
   readonly body: B;
   readonly headers?: Record<string, string>;
+  readonly when?: 'apply' | 'destroy';
   readonly timeouts?: AzapiTimeouts;
 
   constructor(scope: Construct, id: string, config: AzapiResourceActionConfig<B>) {
@@ -199,6 +202,7 @@ export class AzapiResourceAction<B extends object> extends TerraformResource {
     this.action = config.action;
     this.body = config.body;
     this.headers = config.headers;
+    this.when = config.when;
     this.timeouts = config.timeouts;
   }
 
@@ -210,6 +214,7 @@ export class AzapiResourceAction<B extends object> extends TerraformResource {
       action: this.action,
       body: this.body,
       headers: this.headers,
+      when: this.when,
       timeouts: this.timeouts,
     });
   }
@@ -222,6 +227,7 @@ export class AzapiResourceAction<B extends object> extends TerraformResource {
       action: this.action === undefined ? undefined : hclString(this.action),
       body: this.body,
       headers: this.headers && { value: this.headers, isBlock: false, type: 'map', storageClassType: 'stringMap' },
+      when: this.when === undefined ? undefined : hclString(this.when),
       timeouts: this.timeouts && { value: this.timeouts, isBlock: true, type: 'simple', storageClassType: 'AzapiTimeouts' },
     });
   }
@@ -451,6 +457,8 @@ export interface EndpointTrafficProps {
  */
 export class EndpointTraffic extends Construct {
   readonly action: AzapiResourceAction<OnlineEndpointBody & { location: string; identity: object }>;
+  /** Runs on destroy, before the deployments go: Azure refuses to delete a deployment that still takes traffic. */
+  readonly release: AzapiResourceAction<OnlineEndpointBody & { location: string; identity: object }>;
   readonly traffic: Record<string, number>;
 
   constructor(scope: Construct, id: string, props: EndpointTrafficProps) {
@@ -459,21 +467,32 @@ export class EndpointTraffic extends Construct {
     if (total !== 100) throw new Error(`endpoint traffic must sum to 100, not ${total}`);
     this.traffic = Object.fromEntries(props.traffic.map((t) => [t.deployment.name, t.percent]));
     const e = props.endpoint;
+    const endpointBody = (traffic: Record<string, number>) => ({
+      location: e.location,
+      identity: {
+        type: e.identity.type,
+        userAssignedIdentities: Object.fromEntries((e.identity.identityIds ?? []).map((i) => [i, {}])),
+      },
+      properties: { ...e.body.properties, traffic },
+    });
+    const deployments = props.traffic.map((t) => t.deployment.resource);
     this.action = new AzapiResourceAction(this, 'put', {
       resourceType: RESOURCE_TYPES.onlineEndpoint,
       resourceId: e.id,
       method: 'PUT',
-      body: {
-        location: e.location,
-        identity: {
-          type: e.identity.type,
-          userAssignedIdentities: Object.fromEntries((e.identity.identityIds ?? []).map((i) => [i, {}])),
-        },
-        properties: { ...e.body.properties, traffic: this.traffic },
-      },
+      body: endpointBody(this.traffic),
       headers: { [TRAFFIC_REVISION_HEADER]: props.traffic.map((t) => t.deployment.createdAt).join(',') },
-      dependsOn: props.traffic.map((t) => t.deployment.resource),
+      dependsOn: deployments,
       timeouts: { create: '30m', update: '30m' },
+    });
+    this.release = new AzapiResourceAction(this, 'release', {
+      resourceType: RESOURCE_TYPES.onlineEndpoint,
+      resourceId: e.id,
+      method: 'PUT',
+      body: endpointBody({}),
+      when: 'destroy',
+      dependsOn: deployments,
+      timeouts: { delete: '30m' },
     });
   }
 }

@@ -53,6 +53,14 @@ function expectShape(value: Record<string, unknown>, spec: { required?: readonly
   if (spec.allowed) for (const key of Object.keys(value)) expect(spec.allowed, `${where}.${key} is not in the ARM schema`).toContain(key);
 }
 
+/** The traffic PUT run on apply, or the one run on destroy. */
+function trafficAction(json: Synthesized['json'], when: 'apply' | 'destroy' = 'apply'): any {
+  const all = Object.values(json.resource.azapi_resource_action ?? {}) as any[];
+  const matches = all.filter((a) => (a.when ?? 'apply') === when);
+  if (matches.length !== 1) throw new Error(`expected one ${when} action, found ${matches.length}`);
+  return matches[0];
+}
+
 /** What azapi sends: the body merged with the top-level location and identity. */
 function request(resource: any): Record<string, unknown> {
   return {
@@ -203,7 +211,7 @@ describe('the synthesized azure stack', () => {
   });
 
   it('sends 100% of traffic to the deployment once it exists', () => {
-    const action = only(s.json, 'azapi_resource_action');
+    const action = trafficAction(s.json);
     expect(action.method).toBe('PUT');
     expect(action.resource_id).toBe('${azapi_resource.endpoint_resource_90950699.id}');
     expect(action.body.properties.traffic).toEqual({ blue: 100 });
@@ -211,6 +219,15 @@ describe('the synthesized azure stack', () => {
     expect(action.headers['x-rookery-deployments-created']).toBe('${azapi_resource.deployment_resource_0CB19B4A.output.systemData.createdAt}');
     const total = Object.values(action.body.properties.traffic as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(total).toBe(100);
+  });
+
+  it('takes the traffic away again on destroy, before the deployment is deleted', () => {
+    const release = trafficAction(s.json, 'destroy');
+    expect(release.method).toBe('PUT');
+    expect(release.body.properties.traffic).toEqual({});
+    expect(release.body.properties.authMode).toBe('Key');
+    // Terraform destroys dependents first, so this runs while the deployment still exists.
+    expect(release.depends_on).toEqual(['azapi_resource.deployment_resource_0CB19B4A']);
   });
 
   it('uses one current stable API version everywhere, with schema validation left to these tests', () => {
@@ -227,10 +244,12 @@ describe('the synthesized azure stack', () => {
       expectShape(endpoint.identity as any, SPEC.identity, 'OnlineEndpoint.identity');
       expectShape(endpoint.properties as any, SPEC.endpointProperties, 'OnlineEndpoint.properties');
       expect(['AMLToken', 'Key', 'AADToken']).toContain((endpoint.properties as any).authMode);
-      const put = only(s.json, 'azapi_resource_action').body;
-      expectShape(put, { required: SPEC.trackedEnvelope }, 'traffic PUT');
-      expectShape(put.identity, SPEC.identity, 'traffic PUT.identity');
-      expectShape(put.properties, SPEC.endpointProperties, 'traffic PUT.properties');
+      for (const when of ['apply', 'destroy'] as const) {
+        const put = trafficAction(s.json, when).body;
+        expectShape(put, { required: SPEC.trackedEnvelope }, `traffic PUT on ${when}`);
+        expectShape(put.identity, SPEC.identity, `traffic PUT on ${when}.identity`);
+        expectShape(put.properties, SPEC.endpointProperties, `traffic PUT on ${when}.properties`);
+      }
     });
 
     it('managed online deployment', () => {
@@ -308,7 +327,7 @@ describe('configuration flows into the stack', () => {
     expect(deployment.body.sku.capacity).toBe(3);
     expect(deployment.body.properties.instanceType).toBe('Standard_F4s_v2');
     expect(azapi(s.json, RESOURCE_TYPES.onlineEndpoint).name).toBe('penguins-prod');
-    expect(only(s.json, 'azapi_resource_action').body.properties.traffic).toEqual({ green: 100 });
+    expect(trafficAction(s.json).body.properties.traffic).toEqual({ green: 100 });
     expect(azapi(s.json, RESOURCE_TYPES.modelVersion).name).toBe('5');
     expect(only(s.json, 'azurerm_resource_group').location).toBe('westeurope');
     const command = only(s.json, 'terraform_data').provisioner[0]['local-exec'].command as string;
