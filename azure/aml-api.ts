@@ -33,9 +33,13 @@ export const ENVIRONMENT_NAME = 'rookery-serve';
 /** Repository of the serving image in the workspace's container registry. */
 export const IMAGE_REPOSITORY = 'rookery-serve';
 
-/** Blob prefix for one model version's files: `<name>/<version>/`. */
-export function modelBlobPrefix(modelName: string, version: string): string {
-  return `${modelName}/${version}`;
+/**
+ * Blob prefix for one model version's files: `<name>/<version>-<content hash>`.
+ * The hash keeps a changed artifact from overwriting (and, on replacement,
+ * deleting) the files a registered version points at.
+ */
+export function modelBlobPrefix(modelName: string, version: string, sha256: string): string {
+  return `${modelName}/${version}-${sha256.slice(0, 12)}`;
 }
 
 export function workspaceId(subscriptionId: string, resourceGroup: string, workspace: string): string {

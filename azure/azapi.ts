@@ -424,6 +424,9 @@ export class OnlineDeployment extends Construct {
       tags: props.tags,
       responseExportValues: ['systemData.createdAt'],
       dependsOn: props.dependsOn,
+      // A renamed deployment is created and given the traffic before the old one
+      // (which Azure will not delete while it takes traffic) is removed.
+      lifecycle: { createBeforeDestroy: true },
       // Provisioning VMs, pulling the image and waiting for readiness takes 10–20 minutes.
       timeouts: { create: '60m', update: '60m', delete: '30m' },
     });

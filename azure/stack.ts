@@ -205,7 +205,7 @@ export class AzureStack extends TerraformStack {
     // The model's files, copied into the synth output so the plain-Terraform path has them too.
     const model = config.model;
     const asset = new TerraformAsset(this, 'model_files', { path: model.dir, type: AssetType.DIRECTORY });
-    const blobPrefix = modelBlobPrefix(model.name, model.version);
+    const blobPrefix = modelBlobPrefix(model.name, model.version, model.sha256);
     const uploads = model.files.map(
       (file) =>
         new StorageBlob(this, `model_blob_${file.replace(/[^A-Za-z0-9]/g, '_')}`, {

@@ -85,7 +85,7 @@ export async function uploadModel(conn: AmlConnection, model: LocalModel, option
   const token = await azureCall('a storage token', () => conn.credential.getToken('https://storage.azure.com/.default'));
   if (!token) throw new UserError('Azure returned no storage token; run `az login`');
 
-  const prefix = modelBlobPrefix(model.name, model.version);
+  const prefix = modelBlobPrefix(model.name, model.version, sha256);
   options.out(`uploading ${files.length} files of ${label} to ${blob.accountName}/${blob.containerName}/${prefix}/`);
   for (const file of files) {
     const content = readFileSync(join(model.dir, file));

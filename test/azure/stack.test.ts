@@ -163,7 +163,8 @@ describe('the synthesized azure stack', () => {
 
   it('uploads every model file and registers the champion as a custom model', () => {
     const blobs = Object.values(s.json.resource.azurerm_storage_blob) as any[];
-    expect(blobs.map((b) => b.name).sort()).toEqual(['penguins/3/MLmodel', 'penguins/3/model.json', 'penguins/3/version.json']);
+    const folder = `penguins/3-${s.config.model.sha256.slice(0, 12)}`;
+    expect(blobs.map((b) => b.name).sort()).toEqual([`${folder}/MLmodel`, `${folder}/model.json`, `${folder}/version.json`]);
     for (const blob of blobs) {
       expect(blob.content_md5).toMatch(/^[0-9a-f]{32}$/);
       expect(readFileSync(join(s.outdir, 'stacks', 'azure', blob.source), 'utf8').length).toBeGreaterThan(0);
@@ -173,7 +174,7 @@ describe('the synthesized azure stack', () => {
     expect(model.parent_id).toBe('${azurerm_machine_learning_workspace.workspace.id}/models/penguins');
     expect(model.body.properties.modelType).toBe('custom_model');
     expect(model.body.properties.modelUri).toBe(
-      'azureml://subscriptions/${data.azurerm_client_config.current.subscription_id}/resourcegroups/${azurerm_resource_group.resource_group.name}/workspaces/${azurerm_machine_learning_workspace.workspace.name}/datastores/rookery_models/paths/penguins/3/',
+      `azureml://subscriptions/\${data.azurerm_client_config.current.subscription_id}/resourcegroups/\${azurerm_resource_group.resource_group.name}/workspaces/\${azurerm_machine_learning_workspace.workspace.name}/datastores/rookery_models/paths/${folder}/`,
     );
     expect(model.depends_on).toEqual(expect.arrayContaining(blobs.map((_, i) => expect.stringMatching(/^azurerm_storage_blob\./))));
     const datastore = only(s.json, 'azurerm_machine_learning_datastore_blobstorage');
