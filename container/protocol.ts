@@ -153,8 +153,8 @@ export function parseCsvRequest(text: string, schema: Schema): ScoringRequest {
         const raw = fields[at.get(f.name)!].trim();
         if (missing.has(raw)) row[f.name] = null;
         else if (f.type === 'categorical') row[f.name] = raw;
-        else if (NUMBER.test(raw)) row[f.name] = Number(raw);
-        else throw bad(`invalid input: row ${r}, field "${f.name}": expected a number or an empty field, got ${JSON.stringify(raw)}`);
+        else if (NUMBER.test(raw) && Number.isFinite(Number(raw))) row[f.name] = Number(raw);
+        else throw bad(`invalid input: row ${r}, field "${f.name}": expected a finite number or an empty field, got ${JSON.stringify(raw)}`);
       }
       rows.push(row);
     }

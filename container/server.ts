@@ -91,7 +91,9 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
   let loadError: string | undefined;
   let capture: CaptureSink | undefined;
   let captureOpenError: { message: string; at: number } | undefined;
-  let inFlight = 0;
+  /** Responses not yet closed; once stopping, each is sent with `Connection: close` so keep-alive clients let go. */
+  const inFlight = new Set<ServerResponse>();
+  let stopRequested = false;
 
   /** The sink, opened on first use; an open that fails is logged and retried after a pause, never failing a prediction. */
   function captureSink(loaded: LoadedArtifact): CaptureSink | undefined {
@@ -119,6 +121,11 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
       }
       const request = mediaType === 'text/csv' ? parseCsvRequest(text, model.params.schema) : parseJsonRequest(text, model.params.schema);
       const predictions = model.predictor.predictValid(request.rows);
+      // Finite but extreme inputs (1e308) can overflow the model's arithmetic; answer 400 rather than a null confidence.
+      const overflowed = predictions.flatMap((p, i) => (Number.isFinite(p.confidence) ? [] : [i]));
+      if (overflowed.length) {
+        throw new ScoringError(400, 'BAD_REQUEST', `invalid input: ${overflowed.slice(0, 10).map((i) => `row ${i}`).join(', ')}: the values are too far out of range to score`);
+      }
       const body = JSON.stringify({ predictions });
       const wantCapture = typeof request.params.data_capture === 'boolean' ? request.params.data_capture : options.captureByDefault;
       const sink = wantCapture && request.rows.length > 0 ? captureSink(model) : undefined;
@@ -137,7 +144,9 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
       }
       send(res, 200, body, 'application/json', echo);
     } catch (err) {
-      if (err instanceof ScoringError) {
+      if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        // The client went away before sending the whole body: there is no one to answer, and nothing failed here.
+      } else if (err instanceof ScoringError) {
         // After a 413 the rest of the body is not read: close the connection rather than parse it as a next request.
         sendError(res, err.status, err.errorCode, err.message, err.status === 413 ? { ...echo, Connection: 'close' } : echo);
       } else {
@@ -162,8 +171,10 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
   }
 
   const server = createServer((req, res) => {
-    inFlight++;
-    res.on('close', () => inFlight--);
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
+    // Stopping: answer what still arrives on open connections, then close them, so the process can exit.
+    if (stopRequested) res.setHeader('Connection', 'close');
     const path = (req.url ?? '/').split('?', 1)[0];
     const method = ROUTE_METHODS[path];
     if (!method) {
@@ -224,12 +235,15 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
         stop(deadlineMs = 25_000) {
           stopping ??= (async () => {
             const started = Date.now();
+            stopRequested = true;
+            // Busy keep-alive connections would otherwise stay open after their response (until keepAliveTimeout) and take more requests.
+            for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
             await new Promise<void>((done) => {
               server.close(() => done());
               server.closeIdleConnections();
               // Connections still busy close once their response is sent (close() marks them so); force the rest at the deadline.
               setTimeout(() => {
-                if (inFlight > 0) log(`stop: ${inFlight} requests still running at the deadline; closing their connections`);
+                if (inFlight.size > 0) log(`stop: ${inFlight.size} requests still running at the deadline; closing their connections`);
                 server.closeAllConnections();
               }, Math.max(0, deadlineMs - 5_000)).unref();
             });

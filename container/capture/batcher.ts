@@ -74,8 +74,9 @@ export class BatchingSink implements CaptureSink {
     const deadline = Date.now() + deadlineMs;
     while (this.queue.length > 0 || this.writing) {
       if (this.writing) await this.writing;
-      else if (!(await this.writeOnce()) && Date.now() + this.retryDelay < deadline) {
-        await new Promise((r) => setTimeout(r, this.retryDelay));
+      else if (!(await this.writeOnce())) {
+        // Wait before retrying, never past the deadline: retrying at once would spin the event loop until then.
+        await new Promise((r) => setTimeout(r, Math.max(0, Math.min(this.retryDelay, deadline - Date.now()))));
       }
       if (Date.now() >= deadline && this.queue.length > 0) {
         this.counts.dropped += this.queue.length;

@@ -39,15 +39,21 @@ export class SqliteCaptureWriter implements BatchWriter {
     this.description = `sqlite:${path}`;
     mkdirSync(dirname(path), { recursive: true });
     const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 0');
+    // timeout 0 from the start: better-sqlite3's default (5 s) would block the event loop on a locked database while opening.
+    this.db = new Database(path, { timeout: 0 });
     const columns = captureColumns(schema);
-    this.db.exec(`CREATE TABLE IF NOT EXISTS ${CAPTURE_TABLE} (${columns.map((c) => `${quote(c.name)} ${c.sql}`).join(', ')})`);
-    this.insert = this.db.prepare(
-      `INSERT INTO ${CAPTURE_TABLE} (${columns.map((c) => quote(c.name)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-    );
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${CAPTURE_TABLE} (${columns.map((c) => `${quote(c.name)} ${c.sql}`).join(', ')})`);
+      this.insert = this.db.prepare(
+        `INSERT INTO ${CAPTURE_TABLE} (${columns.map((c) => quote(c.name)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+      );
+    } catch (err) {
+      // Opening is retried later (see open.ts): don't leak this handle, nor hold its locks.
+      this.db.close();
+      throw err;
+    }
     const features = schema.features.map((f) => f.name);
     this.insertMany = this.db.transaction((records: CaptureRecord[]) => {
       for (const r of records) {
