@@ -1,0 +1,75 @@
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import { LogDriver } from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { JobResources } from './pipeline-config.ts';
+
+export interface BatchJobProps {
+  image: ecs.ContainerImage;
+  /** Pulls the image, writes the logs and reads the secrets; shared by the jobs of a stack. */
+  executionRole: iam.IRole;
+  /** Arguments after the image's entry (`node /app/rookery.mjs`); `Ref::name` placeholders are filled from `parameters`. */
+  command: string[];
+  /** Defaults for the `Ref::` placeholders; a SubmitJob call (e.g. from Step Functions) overrides them. */
+  parameters?: Record<string, string>;
+  environment?: Record<string, string>;
+  /** Injected by ECS from Secrets Manager when the container starts; never in the template. */
+  secrets?: Record<string, batch.Secret>;
+  resources: JobResources;
+  logRetentionDays: number;
+  /** Fargate tasks in public subnets need a public IP to reach ECR and AWS APIs without a NAT gateway. */
+  assignPublicIp: boolean;
+}
+
+/**
+ * One `rookery <command>` as an AWS Batch job on Fargate: its job definition,
+ * its own job role (so each step gets only its own permissions) and its own
+ * log group, all removed with the stack.
+ */
+export class RookeryBatchJob extends Construct {
+  readonly definition: batch.EcsJobDefinition;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: BatchJobProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'JobRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `rookery ${props.command.filter((a) => !a.startsWith('-') && !a.startsWith('Ref::')).slice(0, 2).join(' ')} job`,
+    });
+    const container = new batch.EcsFargateContainerDefinition(this, 'Container', {
+      image: props.image,
+      command: props.command,
+      cpu: props.resources.vcpus,
+      memory: Size.mebibytes(props.resources.memoryMiB),
+      environment: props.environment,
+      secrets: props.secrets,
+      jobRole: this.role,
+      executionRole: props.executionRole,
+      assignPublicIp: props.assignPublicIp,
+      logging: LogDriver.awsLogs({ logGroup: this.logGroup, streamPrefix: id.toLowerCase() }),
+    });
+    this.definition = new batch.EcsJobDefinition(this, 'Definition', {
+      container,
+      parameters: props.parameters,
+      timeout: Duration.minutes(props.resources.timeoutMinutes),
+      // Batch retries only what the infrastructure broke; a failing command
+      // exits the job, and the state machine decides whether to try again.
+      retryAttempts: 3,
+      retryStrategies: [
+        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
+        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.CANNOT_PULL_CONTAINER),
+        batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onReason: '*' })),
+      ],
+      propagateTags: true,
+    });
+    this.definition.applyRemovalPolicy(RemovalPolicy.DESTROY);
+  }
+}
