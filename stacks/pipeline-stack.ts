@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, type CfnElement, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -506,7 +506,10 @@ export class PipelineStack extends Stack {
     const ack = (scope: Construct, findings: Record<string, string>) =>
       Validations.of(scope).acknowledge(...Object.entries(findings).map(([id, reason]) => ({ id, reason })));
     const bucketArn = `<${this.getLogicalId(this.bucket.node.defaultChild as CfnElement)}.Arn>`;
-    const region = 'arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>';
+    // How cdk-nag prints an ARN this stack formats: pseudo parameters as <AWS::...>, literals as they are.
+    const arnPrefix = (service: string) =>
+      `arn:<AWS::Partition>:${service}:${Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region}:${Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account}`;
+    const region = arnPrefix('batch');
     const perRun = 'Each execution reads and writes only its own runs/<execution name>/ prefix, which exists only at run time; the wildcard is limited to that prefix of the stack\'s own bucket.';
 
     ack(this.bucket, {
@@ -529,7 +532,7 @@ export class PipelineStack extends Stack {
       'AwsSolutions-IAM5[Resource::*]':
         'batch:DescribeJobs, the CloudWatch Logs delivery actions for the execution log and the X-Ray trace actions support no resource-level permissions (Step Functions service integration and logging documentation).',
     });
-    const sagemaker = 'arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>';
+    const sagemaker = arnPrefix('sagemaker');
     const name = endpoint.endpointName.toLowerCase();
     const perDeploy = 'rookery deploy sagemaker creates a new model and endpoint configuration for every deployment, named after the endpoint plus a version suffix; the wildcard is limited to that name prefix.';
     ack(this.jobs.deploy.role, {

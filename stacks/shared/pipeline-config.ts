@@ -53,16 +53,16 @@ export class PipelineConfigError extends Error {
   }
 }
 
-/** Fargate's allowed memory sizes (MiB) per vCPU count. */
-const FARGATE_MEMORY: Record<string, [number, number, number]> = {
-  '0.25': [512, 2048, 512],
-  '0.5': [1024, 4096, 1024],
-  '1': [2048, 8192, 1024],
-  '2': [4096, 16384, 1024],
-  '4': [8192, 30720, 1024],
-  '8': [16384, 61440, 4096],
-  '16': [32768, 122880, 8192],
-};
+/** Fargate's allowed memory sizes per vCPU count: [vCPU, min MiB, max MiB, step MiB]. */
+const FARGATE_SIZES: [number, number, number, number][] = [
+  [0.25, 512, 2048, 512],
+  [0.5, 1024, 4096, 1024],
+  [1, 2048, 8192, 1024],
+  [2, 4096, 16384, 1024],
+  [4, 8192, 30720, 1024],
+  [8, 16384, 61440, 4096],
+  [16, 32768, 122880, 8192],
+];
 
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
@@ -108,11 +108,11 @@ export function readPipelineConfig(scope: Construct): PipelineConfig {
       memoryMiB: num(`${prefix}MemoryMiB`, memoryMiB, { integer: true, min: 512 }),
       timeoutMinutes: num(`${prefix}TimeoutMinutes`, timeoutMinutes, { integer: true, min: 1, max: 24 * 60 }),
     };
-    const sizes = FARGATE_MEMORY[String(resources.vcpus)];
-    if (!sizes) {
-      throw new PipelineConfigError(`context ${prefix}Vcpus=${resources.vcpus} is not a Fargate size; use one of ${Object.keys(FARGATE_MEMORY).join(', ')}`);
+    const size = FARGATE_SIZES.find(([vcpus]) => vcpus === resources.vcpus);
+    if (!size) {
+      throw new PipelineConfigError(`context ${prefix}Vcpus=${resources.vcpus} is not a Fargate size; use one of ${FARGATE_SIZES.map(([v]) => v).join(', ')}`);
     }
-    const [min, max, step] = sizes;
+    const [, min, max, step] = size;
     if (resources.memoryMiB < min || resources.memoryMiB > max || (resources.memoryMiB - min) % step !== 0) {
       throw new PipelineConfigError(
         `context ${prefix}MemoryMiB=${resources.memoryMiB} does not fit ${resources.vcpus} vCPU on Fargate; use ${min} to ${max} in steps of ${step}`,

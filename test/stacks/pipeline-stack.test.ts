@@ -1,0 +1,293 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, SecretValue, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PipelineStack } from '../../stacks/pipeline-stack.ts';
+import { PipelineConfigError } from '../../stacks/shared/pipeline-config.ts';
+import { ACCOUNT, ENDPOINT, MLFLOW_SECRET_ARN, REGION, STANDALONE_CONTEXT, synthPipeline } from '../pipeline/definition.ts';
+
+const MONITORING = {
+  enableMonitoring: 'true',
+  captureUri: 's3://rookery-capture-123/data-capture/rookery-penguins',
+  groundTruthUri: 's3://rookery-capture-123/ground-truth',
+};
+
+function jobDefinition(template: Template, command: string): any {
+  const defs = Object.values(template.findResources('AWS::Batch::JobDefinition')) as any[];
+  const found = defs.find((d) => d.Properties.ContainerProperties.Command.slice(0, command.split(' ').length).join(' ') === command);
+  if (!found) throw new Error(`no job definition runs '${command}'`);
+  return found;
+}
+
+function resources(container: any): Record<string, string> {
+  return Object.fromEntries(container.ResourceRequirements.map((r: any) => [r.Type, r.Value]));
+}
+
+describe('PipelineStack with its defaults', () => {
+  let template: Template;
+  let json: any;
+  beforeAll(() => {
+    template = synthPipeline().template;
+    json = template.toJSON();
+  });
+
+  it('runs jobs on on-demand Fargate in a queue, in public subnets without a NAT gateway', () => {
+    template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+      Type: 'managed',
+      ComputeResources: Match.objectLike({ Type: 'FARGATE', MaxvCpus: 4, Subnets: Match.anyValue(), SecurityGroupIds: Match.anyValue() }),
+    });
+    template.hasResourceProperties('AWS::Batch::JobQueue', {
+      ComputeEnvironmentOrder: [{ ComputeEnvironment: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ComputeEnvironment'), 'ComputeEnvironmentArn'] }, Order: 1 }],
+      Priority: 1,
+    });
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.allResourcesProperties('AWS::EC2::Subnet', { MapPublicIpOnLaunch: true });
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', { SecurityGroupIngress: Match.absent() });
+    for (const def of Object.values(template.findResources('AWS::Batch::JobDefinition')) as any[]) {
+      expect(def.Properties.PlatformCapabilities).toEqual(['FARGATE']);
+      expect(def.Properties.ContainerProperties.NetworkConfiguration).toEqual({ AssignPublicIp: 'ENABLED' });
+    }
+  });
+
+  it('defines a training job that runs the image’s train command with the pipeline’s flags', () => {
+    const train = jobDefinition(template, 'train').Properties;
+    expect(train.ContainerProperties.Command).toEqual([
+      'train', '--no-register', '--name', 'penguins',
+      '--accuracy-threshold', 'Ref::accuracyThreshold', '--out', 'Ref::artifactUri', '--result', 'Ref::resultUri',
+    ]);
+    expect(train.Parameters.accuracyThreshold).toBe('0.7');
+    expect(resources(train.ContainerProperties)).toEqual({ VCPU: '1', MEMORY: '2048' });
+    expect(train.Timeout).toEqual({ AttemptDurationSeconds: 3600 });
+    expect(train.RetryStrategy.EvaluateOnExit.at(-1)).toEqual({ Action: 'EXIT', OnReason: '*' });
+    expect(jobDefinition(template, 'models register').Properties.ContainerProperties.Command).toContain('--alias');
+    expect(jobDefinition(template, 'deploy sagemaker').Properties.ContainerProperties.Command).toEqual([
+      'deploy', 'sagemaker', '--endpoint', ENDPOINT, '--model', 'Ref::modelRef',
+    ]);
+  });
+
+  it('gives every job MLflow’s URI and user in plain environment and the password only from Secrets Manager', () => {
+    for (const def of Object.values(template.findResources('AWS::Batch::JobDefinition')) as any[]) {
+      const container = def.Properties.ContainerProperties;
+      const env = Object.fromEntries(container.Environment.map((e: any) => [e.Name, e.Value]));
+      expect(env).toMatchObject({ MLFLOW_TRACKING_URI: 'https://mlflow.example.com', MLFLOW_TRACKING_USERNAME: 'admin' });
+      expect(Object.keys(env).filter((k) => /PASSWORD|TOKEN|SECRET/i.test(k))).toEqual([]);
+      expect(container.Secrets).toEqual([{ Name: 'MLFLOW_TRACKING_PASSWORD', ValueFrom: `${MLFLOW_SECRET_ARN}:password::` }]);
+    }
+    // Only the shared execution role may read the secret, and only that secret.
+    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
+    ) as any[];
+    expect(readers).toHaveLength(1);
+    expect(readers[0].Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^JobExecutionRole/) }]);
+  });
+
+  it('gives each job and the state machine a log group with a retention, removed with the stack', () => {
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    // train, register, deploy, the state machine and the VPC flow log
+    expect(Object.keys(groups)).toHaveLength(5);
+    for (const group of Object.values(groups) as any[]) {
+      expect(group.Properties.RetentionInDays).toBe(30);
+      expect(group.DeletionPolicy).toBe('Delete');
+    }
+    for (const def of Object.values(template.findResources('AWS::Batch::JobDefinition')) as any[]) {
+      expect(def.Properties.ContainerProperties.LogConfiguration).toMatchObject({ LogDriver: 'awslogs', Options: { 'awslogs-group': { Ref: expect.stringMatching(/Logs/) } } });
+    }
+  });
+
+  it('has a state machine with a timeout, full logging and X-Ray tracing', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [Match.objectLike({ CloudWatchLogsLogGroup: Match.anyValue() })] },
+      TracingConfiguration: { Enabled: true },
+    });
+    const definition = JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(definition).toContain('\\"TimeoutSeconds\\":10800');
+    template.hasOutput('StateMachineArn', { Value: { Ref: Match.stringLikeRegexp('^StateMachine') } });
+  });
+
+  it('lets the state machine stop and read Batch jobs and read only its own run results', () => {
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) =>
+      p.Properties.Roles.some((r: any) => /^StateMachineRole/.test(r.Ref)),
+    ) as any;
+    const statements = policy.Properties.PolicyDocument.Statement;
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'batch:DescribeJobs', Resource: '*' }));
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'batch:TerminateJob' }));
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 's3:getObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^RunsBucket/), 'Arn'] }, '/runs/*']] } }));
+    expect(JSON.stringify(statements)).not.toMatch(/s3:\*|s3:Put|s3:Delete/);
+  });
+
+  it('has no schedule, monitoring job, alarm or retrain rule', () => {
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    expect(() => jobDefinition(template, 'pipeline monitor')).toThrow();
+  });
+
+  it('removes everything on cdk destroy: no resource is retained', () => {
+    for (const [id, resource] of Object.entries(json.Resources) as [string, any][]) {
+      expect([undefined, 'Delete'], `${id} (${resource.Type}) DeletionPolicy`).toContain(resource.DeletionPolicy);
+      expect([undefined, 'Delete'], `${id} (${resource.Type}) UpdateReplacePolicy`).toContain(resource.UpdateReplacePolicy);
+    }
+    // The bucket is emptied first, so CloudFormation can delete it.
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+  });
+});
+
+describe('PipelineStack context', () => {
+  it('uses Fargate Spot and the job sizes given in context', () => {
+    const { template } = synthPipeline({ batchSpot: 'true', trainingVcpus: '2', trainingMemoryMiB: '4096', trainingTimeoutMinutes: '90', batchMaxvCpus: '8' });
+    template.hasResourceProperties('AWS::Batch::ComputeEnvironment', { ComputeResources: Match.objectLike({ Type: 'FARGATE_SPOT', MaxvCpus: 8 }) });
+    const train = jobDefinition(template, 'train').Properties;
+    expect(resources(train.ContainerProperties)).toEqual({ VCPU: '2', MEMORY: '4096' });
+    expect(train.Timeout).toEqual({ AttemptDurationSeconds: 5400 });
+  });
+
+  it('refuses sizes Fargate cannot run, naming the key and the allowed values', () => {
+    expect(() => synthPipeline({ trainingVcpus: '3' })).toThrow(/trainingVcpus=3 is not a Fargate size; use one of 0.25, 0.5, 1, 2, 4, 8, 16/);
+    expect(() => synthPipeline({ trainingVcpus: '1', trainingMemoryMiB: '1024' })).toThrow(/trainingMemoryMiB=1024 does not fit 1 vCPU on Fargate; use 2048 to 8192 in steps of 1024/);
+    expect(() => synthPipeline({ trainingSchedule: 'every week' })).toThrow(/trainingSchedule="every week" is not an EventBridge schedule/);
+    expect(() => synthPipeline({ batchSpot: 'yes' })).toThrow(PipelineConfigError);
+  });
+
+  it('starts the pipeline on the training schedule', () => {
+    const { template } = synthPipeline({ trainingSchedule: 'rate(7 days)' });
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(7 days)',
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^StateMachine') }, Input: '{"trigger":"schedule"}' })],
+    });
+  });
+
+  it('says what is missing when MLflow or the endpoint is neither wired nor in context', () => {
+    expect(() => synthPipeline({ mlflowTrackingUri: '' })).toThrow(/needs MLflow: .* -c mlflowTrackingUri=/);
+    expect(() => synthPipeline({ endpointName: '' })).toThrow(/-c endpointName=NAME/);
+    expect(() => synthPipeline({ mlflowSecretArn: 'mlflow-admin' })).toThrow(/mlflowSecretArn="mlflow-admin" is not a Secrets Manager secret ARN/);
+  });
+});
+
+describe('PipelineStack with monitoring on', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synthPipeline(MONITORING).template;
+  });
+
+  it('runs `rookery pipeline monitor` on the captured data on a schedule, with its own resources and log group', () => {
+    const monitor = jobDefinition(template, 'pipeline monitor').Properties;
+    expect(monitor.ContainerProperties.Command).toEqual([
+      'pipeline', 'monitor', '--endpoint', ENDPOINT,
+      '--datastore', MONITORING.captureUri, '--ground-truth', MONITORING.groundTruthUri,
+      '--report', { 'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^RunsBucket/) }, '/monitoring']] },
+      '--namespace', 'Rookery/Monitoring',
+    ]);
+    expect(resources(monitor.ContainerProperties)).toEqual({ VCPU: '0.5', MEMORY: '1024' });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 day)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^JobQueue'), 'JobQueueArn'] }, BatchParameters: Match.objectLike({ JobName: 'rookery-monitor' }) })],
+    });
+    expect(Object.keys(template.findResources('AWS::Logs::LogGroup'))).toHaveLength(6);
+  });
+
+  it('lets the monitoring job read the captures and publish only to its namespace', () => {
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) =>
+      p.Properties.Roles.some((r: any) => /^MonitorJobJobRole/.test(r.Ref)),
+    ) as any;
+    expect(policy.Properties.PolicyDocument.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Rookery/Monitoring' } } }),
+        expect.objectContaining({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::rookery-capture-123/data-capture/rookery-penguins*']] } }),
+      ]),
+    );
+  });
+
+  it('raises an alarm on drifted columns that starts the pipeline', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Rookery/Monitoring',
+      MetricName: 'DriftedColumns',
+      Dimensions: [{ Name: 'EndpointName', Value: ENDPOINT }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      TreatMissingData: 'notBreaching',
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        resources: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^DriftAlarm'), 'Arn'] }],
+        detail: { state: { value: ['ALARM'] } },
+      },
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^StateMachine') }, Input: '{"trigger":"drift"}' })],
+    });
+  });
+
+  it('keeps the alarm but does not retrain with retrainOnDrift=false', () => {
+    const { template: t } = synthPipeline({ ...MONITORING, retrainOnDrift: 'false' });
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    t.resourceCountIs('AWS::Events::Rule', 1);
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
+  });
+
+  it('needs to know where the captures are', () => {
+    expect(() => synthPipeline({ enableMonitoring: 'true' })).toThrow(/-c captureUri=s3:\/\/\.\.\. -c groundTruthUri=s3:\/\/\.\.\./);
+  });
+});
+
+describe('PipelineStack wired to the other stacks', () => {
+  it('takes MLflow’s URI and secret from another stack by reference, never the secret’s value', () => {
+    const app = new App({ context: { endpointName: ENDPOINT } });
+    const env = { account: ACCOUNT, region: REGION };
+    const mlflowStack = new Stack(app, 'MlflowStandIn', { env });
+    const password = 'this-must-not-appear-anywhere';
+    const secret = new secretsmanager.Secret(mlflowStack, 'AdminPassword', {
+      secretObjectValue: { username: SecretValue.unsafePlainText('admin'), password: SecretValue.unsafePlainText(password) },
+    });
+    const pipeline = new PipelineStack(app, 'PipelineStack', { env, mlflow: { trackingUri: 'http://10.0.0.5:5000', secret } });
+    const text = JSON.stringify(Template.fromStack(pipeline).toJSON());
+    expect(text).not.toContain(password);
+    const train = jobDefinition(Template.fromStack(pipeline), 'train').Properties.ContainerProperties;
+    expect(train.Secrets).toEqual([{ Name: 'MLFLOW_TRACKING_PASSWORD', ValueFrom: { 'Fn::Join': ['', [{ 'Fn::ImportValue': expect.stringMatching(/^MlflowStandIn:/) }, ':password::']] } }]);
+  });
+
+  it('builds the image from container/Dockerfile at the repository root as a CDK asset by default', () => {
+    const app = new App({ context: STANDALONE_CONTEXT });
+    const stack = new PipelineStack(app, 'PipelineStack', { env: { account: ACCOUNT, region: REGION } });
+    const train = jobDefinition(Template.fromStack(stack), 'train').Properties.ContainerProperties;
+    expect(JSON.stringify(train.Image)).toContain('cdk-hnb659fds-container-assets');
+    const assembly = app.synth();
+    const manifest = JSON.parse(readFileSync(join(assembly.directory, 'PipelineStack.assets.json'), 'utf8'));
+    const images = Object.values(manifest.dockerImages) as any[];
+    expect(images).toHaveLength(1);
+    expect(images[0].source).toMatchObject({ dockerFile: 'container/Dockerfile', platform: 'linux/amd64' });
+    // The build context is the repository root, minus what .dockerignore keeps out of the image.
+    const context = join(assembly.directory, images[0].source.directory);
+    expect(existsSync(join(context, 'container', 'Dockerfile'))).toBe(true);
+    expect(existsSync(join(context, 'scripts', 'image.ts'))).toBe(true);
+    expect(existsSync(join(context, 'node_modules'))).toBe(false);
+    expect(existsSync(join(context, 'test'))).toBe(false);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  for (const [name, context] of [
+    ['defaults', {}],
+    ['everything on', { ...MONITORING, trainingSchedule: 'rate(7 days)', batchSpot: 'true' }],
+  ] as const) {
+    it(`has no unacknowledged findings (${name}), and every acknowledgement says why`, () => {
+      const app = new App({ context: { ...STANDALONE_CONTEXT, ...context } });
+      const stack = new PipelineStack(app, 'PipelineStack', { env: { account: ACCOUNT, region: REGION } });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      expect(() => app.synth()).not.toThrow();
+
+      const reasons = stack.node
+        .findAll()
+        .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+        .flatMap((m) => Object.entries(m.data as Record<string, string>))
+        .filter(([id]) => id.includes('AwsSolutions-'));
+      expect(reasons.length).toBeGreaterThan(0);
+      for (const [id, reason] of reasons) {
+        expect(id).toMatch(/AwsSolutions-(IAM5\[.+\]|S1)$/);
+        expect(reason.length, id).toBeGreaterThan(60);
+      }
+    });
+  }
+});
