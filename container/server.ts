@@ -53,27 +53,36 @@ function sendError(res: ServerResponse, status: number, errorCode: string, messa
   send(res, status, JSON.stringify({ error_code: errorCode, message }), 'application/json', extra);
 }
 
-/** Reads the body up to the limit; rejects with 413 past it without buffering the rest. */
+/**
+ * How much of an over-limit body is read and dropped before answering 413.
+ * Most clients send the whole body before reading the answer; answering
+ * and closing while they still send resets the connection, and they see
+ * EPIPE or ECONNRESET instead of the 413. Past this, answer at once and close.
+ */
+const DRAIN_BYTES = 64 * 1024 * 1024;
+
+/** Reads the body up to the limit; past it, drops the rest (see DRAIN_BYTES) and rejects with 413, buffering nothing more. */
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
-    if (declared > limit) {
-      reject(new ScoringError(413, 'REQUEST_ENTITY_TOO_LARGE', `the body is ${declared} bytes; the limit is ${limit} bytes: send fewer rows per request`));
+    let tooLarge =
+      declared > limit ? new ScoringError(413, 'REQUEST_ENTITY_TOO_LARGE', `the body is ${declared} bytes; the limit is ${limit} bytes: send fewer rows per request`) : undefined;
+    if (tooLarge && declared > limit + DRAIN_BYTES) {
+      reject(tooLarge);
       return;
     }
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(new ScoringError(413, 'REQUEST_ENTITY_TOO_LARGE', `the body exceeds the limit of ${limit} bytes: send fewer rows per request`));
-        req.removeAllListeners('data');
-        req.resume();
-        return;
+      if (!tooLarge && size > limit) {
+        tooLarge = new ScoringError(413, 'REQUEST_ENTITY_TOO_LARGE', `the body exceeds the limit of ${limit} bytes: send fewer rows per request`);
+        chunks = [];
       }
-      chunks.push(chunk);
+      if (!tooLarge) chunks.push(chunk);
+      else if (size > limit + DRAIN_BYTES) reject(tooLarge);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
+    req.on('end', () => (tooLarge ? reject(tooLarge) : resolve(Buffer.concat(chunks, size).toString('utf8'))));
     req.on('error', reject);
   });
 }
@@ -147,8 +156,8 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
       if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
         // The client went away before sending the whole body: there is no one to answer, and nothing failed here.
       } else if (err instanceof ScoringError) {
-        // After a 413 the rest of the body is not read: close the connection rather than parse it as a next request.
-        sendError(res, err.status, err.errorCode, err.message, err.status === 413 ? { ...echo, Connection: 'close' } : echo);
+        // A 413 sent before the whole body arrived (far over the limit): close rather than keep reading it.
+        sendError(res, err.status, err.errorCode, err.message, err.status === 413 && !req.complete ? { ...echo, Connection: 'close' } : echo);
       } else {
         log(`error: ${(err as Error).stack ?? String(err)}`);
         sendError(res, 500, 'INTERNAL_ERROR', 'the server failed to score the request; see the server log', echo);

@@ -3,6 +3,7 @@
 // headers. One server for the file; capture is off (DATA_CAPTURE unset).
 import fc from 'fast-check';
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES, ROUTES } from '../../container/contract.ts';
 import { FORMAT_KEYS } from '../../container/protocol.ts';
@@ -257,14 +258,41 @@ describe('the 6 MB cap (6,291,456 bytes)', () => {
     const body = padded(MAX_BODY_BYTES + 1);
     expectError(await post(body), 413, 'REQUEST_ENTITY_TOO_LARGE', /6291456/);
     expectError(await post(body, { chunked: true }), 413, 'REQUEST_ENTITY_TOO_LARGE', /6291456/);
-    const big = padded(20 * 1024 * 1024);
-    for (const chunked of [false, true]) {
-      const reply = await post(big, { chunked, headers: { 'X-Amzn-SageMaker-Custom-Attributes': 'big' } });
-      expectError(reply, 413, 'REQUEST_ENTITY_TOO_LARGE');
-      expect(reply.headers['x-amzn-sagemaker-custom-attributes']).toBe('big');
-    }
     expect((await request(server, { path: '/ping' })).status).toBe(200);
     expectPredictions(await post({ inputs: rows }), species);
+  });
+
+  it('a client that sends all 20 MB before reading gets the 413, not a reset connection (every time)', async () => {
+    const big = padded(20 * 1024 * 1024);
+    // `agent: false` sends Connection: close, the case where answering early and closing raced the upload.
+    for (let i = 0; i < 4; i++) {
+      for (const chunked of [false, true]) {
+        const reply = await post(big, { chunked, headers: { 'X-Amzn-SageMaker-Custom-Attributes': 'big' } });
+        expectError(reply, 413, 'REQUEST_ENTITY_TOO_LARGE');
+        expect(reply.headers['x-amzn-sagemaker-custom-attributes']).toBe('big');
+      }
+    }
+    expectPredictions(await post({ inputs: rows }), species);
+  });
+
+  it('far over the limit (a declared 1 GB), it answers 413 at once and closes the connection', async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    try {
+      const answer = new Promise<string>((resolve) => {
+        let text = '';
+        socket.setEncoding('utf8').on('data', (d: string) => (text += d));
+        socket.on('close', () => resolve(text));
+        socket.on('error', () => {});
+      });
+      socket.write(`POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${2 ** 30}\r\n\r\n{"inputs": [`);
+      const text = await answer;
+      expect(text).toMatch(/^HTTP\/1\.1 413 /);
+      expect(text).toMatch(/\r\nConnection: close\r\n/i);
+      expect(text).toContain('"error_code":"REQUEST_ENTITY_TOO_LARGE"');
+      expect(text).toContain(`the body is ${2 ** 30} bytes`);
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('a keep-alive client can send the next request after a 413 (on a new connection)', async () => {

@@ -64,7 +64,8 @@ async function prepare(root: string): Promise<Fixture> {
     registryDir: join(root, 'registry'),
   };
   // The shared dist/image/rookery.mjs may be rebuilt by others at any time: work from a copy.
-  const built = await buildImageBundle();
+  // ROOKERY_TEST_BUNDLE runs the tests on another bundle instead (e.g. /app/rookery.mjs copied out of a built image).
+  const built = process.env.ROOKERY_TEST_BUNDLE || (await buildImageBundle());
   mkdirSync(join(fixture.appDir, 'node_modules'), { recursive: true });
   copyFileSync(built, fixture.bundle);
   for (const dep of imageDependencies().filter((p) => !p.installOnly)) {
