@@ -17,6 +17,8 @@ export interface TrainingRequest {
   alias: string | null;
   /** Also keep a copy of the artifact here (e.g. to package it for SageMaker). */
   outDir?: string;
+  /** false: train, save and log the run, but leave registering to a later step (`rookery models register`). */
+  register?: boolean;
 }
 
 export interface TrainingOutcome {
@@ -24,6 +26,8 @@ export interface TrainingOutcome {
   registered?: ModelVersionInfo;
   /** Why the model was not registered, when it was not. */
   rejected?: string;
+  /** The tracker's run, when there is one. */
+  runId?: string;
 }
 
 /**
@@ -56,9 +60,11 @@ export async function trainAndRegister(
     saveArtifact(staging, result.params, metrics, { example: data });
     const { runId } = tracker ? await tracker.logTraining(request, result, staging) : {};
     const accuracy = result.evaluation.accuracyMean;
+    const run = runId ? { runId } : {};
+    if (request.register === false) return { result, ...run };
     if (accuracy < request.accuracyThreshold) {
       const rejected = `cross-validated accuracy ${accuracy.toFixed(4)} is below the threshold ${request.accuracyThreshold}: the model was not registered`;
-      return { result, rejected };
+      return { result, rejected, ...run };
     }
     const registered = await registry.register(request.modelName, staging, {
       alias: request.alias,
@@ -67,7 +73,7 @@ export async function trainAndRegister(
     });
     const alias = request.alias ? ` and moved alias ${request.alias} to it` : '';
     out(`registered ${request.modelName} version ${registered.version} in ${registry.location}${alias}`);
-    return { result, registered };
+    return { result, registered, ...run };
   } finally {
     if (!request.outDir) rmSync(staging, { recursive: true, force: true });
   }

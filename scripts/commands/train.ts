@@ -1,13 +1,14 @@
 import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
 import { defineCommand, numberFlag, UserError } from '../command.ts';
 import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME, readConfig } from '../config.ts';
+import { trainingOutputs } from '../pipeline/train-outputs.ts';
 import { openRegistry } from '../registry.ts';
 import { trainAndRegister } from '../training.ts';
 
 export const trainCommand = defineCommand({
   name: 'train',
   summary: 'Train the classifier with k-fold cross-validation and register it if it is accurate enough',
-  usage: 'rookery train [--data FILE] [--schema FILE] [--folds 5] [--seed 42] [--accuracy-threshold 0.7] [--registry DIR] [--alias champion | --no-alias] [--out DIR]',
+  usage: 'rookery train [--data FILE] [--schema FILE] [--folds 5] [--seed 42] [--accuracy-threshold 0.7] [--registry DIR] [--alias champion | --no-alias | --no-register] [--out DIR|s3://...] [--result FILE|s3://...]',
   help: `
 Options:
   --data FILE                 training CSV (default: data/penguins.csv, or ROOKERY_DATA)
@@ -23,9 +24,13 @@ Options:
   --no-alias                  register without moving any alias
   --registry DIR              folder registry (default .rookery/registry, or ROOKERY_REGISTRY);
                               with MLFLOW_TRACKING_URI set, runs and versions go to MLflow instead
-  --out DIR                   also write the model artifact (MLflow model layout) to DIR
+  --out DIR                   also write the model artifact (MLflow model layout) to DIR, or upload it to an s3:// prefix
+  --no-register               train, save and (with MLflow) log the run, but register nothing and exit 0 whatever the
+                              accuracy; \`rookery models register --from RESULT\` registers it later
+  --result FILE               write the outcome as JSON (accuracy, accuracyStd, threshold, passed, runId, registered,
+                              version, artifact) to FILE or an s3:// URI, also when the accuracy is below the threshold
 
-Exit status: 0 when registered, 1 when the accuracy is below the threshold or the data is invalid.`,
+Exit status: 0 when registered (or trained, with --no-register), 1 when the accuracy is below the threshold or the data is invalid.`,
   options: {
     data: { type: 'string' },
     schema: { type: 'string' },
@@ -40,30 +45,36 @@ Exit status: 0 when registered, 1 when the accuracy is below the threshold or th
     'no-alias': { type: 'boolean' },
     registry: { type: 'string' },
     out: { type: 'string' },
+    'no-register': { type: 'boolean' },
+    result: { type: 'string' },
   },
   async run({ values, out }) {
     const config = readConfig();
     const d = DEFAULT_TRAIN_OPTIONS;
-    const outcome = await trainAndRegister(
-      {
-        dataPath: values.data ?? config.dataPath,
-        schemaPath: values.schema ?? config.schemaPath,
-        options: {
-          folds: numberFlag('folds', values.folds, d.folds, { integer: true, min: 2 }),
-          seed: numberFlag('seed', values.seed, d.seed, { integer: true, min: 0 }),
-          epochs: numberFlag('epochs', values.epochs, d.epochs, { integer: true, min: 1 }),
-          learningRate: numberFlag('learning-rate', values['learning-rate'], d.learningRate, { min: Number.MIN_VALUE }),
-          l2: numberFlag('l2', values.l2, d.l2, { min: 0 }),
-        },
-        accuracyThreshold: numberFlag('accuracy-threshold', values['accuracy-threshold'], 0.7, { min: 0, max: 1 }),
-        modelName: values.name ?? DEFAULT_MODEL_NAME,
-        alias: values['no-alias'] ? null : (values.alias ?? DEFAULT_ALIAS),
-        ...(values.out ? { outDir: values.out } : {}),
+    const fields = {
+      dataPath: values.data ?? config.dataPath,
+      schemaPath: values.schema ?? config.schemaPath,
+      options: {
+        folds: numberFlag('folds', values.folds, d.folds, { integer: true, min: 2 }),
+        seed: numberFlag('seed', values.seed, d.seed, { integer: true, min: 0 }),
+        epochs: numberFlag('epochs', values.epochs, d.epochs, { integer: true, min: 1 }),
+        learningRate: numberFlag('learning-rate', values['learning-rate'], d.learningRate, { min: Number.MIN_VALUE }),
+        l2: numberFlag('l2', values.l2, d.l2, { min: 0 }),
       },
-      await openRegistry(config, values.registry),
-      out,
-    );
-    if (outcome.rejected) throw new UserError(outcome.rejected);
-    return 0;
+      accuracyThreshold: numberFlag('accuracy-threshold', values['accuracy-threshold'], 0.7, { min: 0, max: 1 }),
+      modelName: values.name ?? DEFAULT_MODEL_NAME,
+      alias: values['no-alias'] ? null : (values.alias ?? DEFAULT_ALIAS),
+      register: !values['no-register'],
+    };
+    const outputs = trainingOutputs({ out: values.out, result: values.result }, out);
+    try {
+      const request = { ...fields, ...(outputs.outDir ? { outDir: outputs.outDir } : {}) };
+      const outcome = await trainAndRegister(request, await openRegistry(config, values.registry), out);
+      await outputs.finish(request, outcome);
+      if (outcome.rejected) throw new UserError(outcome.rejected);
+      return 0;
+    } finally {
+      outputs.cleanup();
+    }
   },
 });
