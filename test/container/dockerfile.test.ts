@@ -1,0 +1,276 @@
+// The serving image's Dockerfile and bundle, checked without Docker: the
+// stages, the entrypoint SageMaker runs, what is copied from the repository
+// and from the build stage, no secrets, no dev dependencies, and a bundle that
+// carries only the serving and training code (no cloud SDK, no IaC, no tests).
+import { build } from 'esbuild';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, posix, relative } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SERVING_PORT } from '../../container/contract.ts';
+import { BUNDLE } from '../../scripts/build-image.ts';
+import { REPO_ROOT } from '../../scripts/image-payload.ts';
+import { fixture } from '../helpers/server.ts';
+
+interface Instruction {
+  keyword: string;
+  args: string;
+  line: number;
+}
+
+interface Stage {
+  from: string;
+  name?: string;
+  instructions: Instruction[];
+}
+
+/** Instructions with continuation lines joined and comments dropped. */
+function parseDockerfile(text: string): Instruction[] {
+  const out: Instruction[] = [];
+  let pending = '';
+  let startLine = 0;
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/\r$/, '');
+    if (!pending && /^\s*#/.test(line)) return;
+    if (pending && /^\s*#/.test(line)) return;
+    if (!pending) startLine = i + 1;
+    if (/\\\s*$/.test(line)) {
+      pending += `${line.replace(/\\\s*$/, '')} `;
+      return;
+    }
+    const full = (pending + line).trim();
+    pending = '';
+    if (!full) return;
+    const m = /^(\w+)\s+([\s\S]*)$/.exec(full);
+    if (m) out.push({ keyword: m[1].toUpperCase(), args: m[2].trim(), line: startLine });
+  });
+  return out;
+}
+
+function stagesOf(instructions: Instruction[]): { args: Map<string, string>; stages: Stage[] } {
+  const args = new Map<string, string>();
+  const stages: Stage[] = [];
+  for (const ins of instructions) {
+    if (ins.keyword === 'FROM') {
+      const m = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(ins.args)!;
+      const from = m[1].replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string, b: string) => args.get(a ?? b) ?? '');
+      stages.push({ from, ...(m[2] ? { name: m[2] } : {}), instructions: [] });
+    } else if (stages.length === 0) {
+      if (ins.keyword === 'ARG') {
+        const [k, v = ''] = ins.args.split('=');
+        args.set(k.trim(), v.trim());
+      }
+    } else stages[stages.length - 1].instructions.push(ins);
+  }
+  return { args, stages };
+}
+
+/** Shell-like words: quotes grouped, or a JSON array. */
+function words(args: string): string[] {
+  if (args.startsWith('[')) return JSON.parse(args) as string[];
+  return [...args.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+}
+
+interface Copy {
+  from?: string;
+  sources: string[];
+  dest: string;
+  /** The destination resolved against the stage's WORKDIR at that point. */
+  absoluteDest: string;
+  workdir: string;
+  line: number;
+}
+
+function copiesOf(stage: Stage): Copy[] {
+  let workdir = '/';
+  const out: Copy[] = [];
+  for (const ins of stage.instructions) {
+    if (ins.keyword === 'WORKDIR') workdir = posix.resolve(workdir, ins.args);
+    if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
+    const w = words(ins.args);
+    const flags = w.filter((x) => x.startsWith('--'));
+    const rest = w.filter((x) => !x.startsWith('--'));
+    const from = flags.find((f) => f.startsWith('--from='))?.slice('--from='.length);
+    const dest = rest[rest.length - 1];
+    out.push({ ...(from ? { from } : {}), sources: rest.slice(0, -1), dest, absoluteDest: posix.resolve(workdir, dest), workdir, line: ins.line });
+  }
+  return out;
+}
+
+/** RUN commands with the WORKDIR each runs in. */
+function runsOf(stage: Stage): { command: string; workdir: string }[] {
+  let workdir = '/';
+  const out: { command: string; workdir: string }[] = [];
+  for (const ins of stage.instructions) {
+    if (ins.keyword === 'WORKDIR') workdir = posix.resolve(workdir, ins.args);
+    if (ins.keyword === 'RUN') out.push({ command: ins.args, workdir });
+  }
+  return out;
+}
+
+/** KEY=VALUE pairs of LABEL and ENV (the legacy `ENV KEY VALUE` form too). */
+function pairs(ins: Instruction): [string, string][] {
+  const w = words(ins.args);
+  if (ins.keyword === 'ENV' && w.length >= 2 && !w[0].includes('=')) return [[w[0], w.slice(1).join(' ')]];
+  return w.map((x) => {
+    const i = x.indexOf('=');
+    return i < 0 ? [x, ''] : [x.slice(0, i), x.slice(i + 1).replace(/^"(.*)"$/, '$1')];
+  });
+}
+
+const dockerfile = readFileSync(join(REPO_ROOT, 'container', 'Dockerfile'), 'utf8');
+const instructions = parseDockerfile(dockerfile);
+const { args: globalArgs, stages } = stagesOf(instructions);
+const finalStage = stages[stages.length - 1];
+const buildStage = stages.find((s) => s.name === 'build');
+
+describe('container/Dockerfile', () => {
+  it('is multi-stage: a build stage, then a final stage from the same Node image', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(buildStage).toBeDefined();
+    expect(finalStage).not.toBe(buildStage);
+    expect(finalStage.from).toBe(buildStage!.from);
+    expect(finalStage.from).toMatch(/^node:\d+/);
+    expect(globalArgs.get('NODE_IMAGE')).toBe(finalStage.from);
+  });
+
+  it('runs node on the bundle with an exec-form ENTRYPOINT (SIGTERM reaches node; `serve` arrives as an argument), serve by default', () => {
+    const entrypoints = finalStage.instructions.filter((i) => i.keyword === 'ENTRYPOINT');
+    expect(entrypoints).toHaveLength(1);
+    expect(entrypoints[0].args.startsWith('[')).toBe(true);
+    const argv = JSON.parse(entrypoints[0].args) as string[];
+    expect(argv[0]).toBe('node');
+    expect(argv.join(' ')).not.toMatch(/tini|dumb-init|\bsh\b|bash/);
+    const bundleCopy = copiesOf(finalStage).find((c) => c.from === 'build' && c.sources.some((s) => s.endsWith('.mjs')));
+    expect(bundleCopy).toBeDefined();
+    expect(argv[1]).toBe(bundleCopy!.absoluteDest);
+    expect(argv).toHaveLength(2);
+    const cmd = finalStage.instructions.filter((i) => i.keyword === 'CMD');
+    expect(cmd.map((c) => JSON.parse(c.args))).toEqual([['serve']]);
+  });
+
+  it('declares SageMaker’s bind-to-port capability and exposes the serving port', () => {
+    const labels = Object.fromEntries(finalStage.instructions.filter((i) => i.keyword === 'LABEL').flatMap(pairs));
+    expect(labels['com.amazonaws.sagemaker.capabilities.accept-bind-to-port']).toBe('true');
+    const exposed = finalStage.instructions.filter((i) => i.keyword === 'EXPOSE').flatMap((i) => words(i.args));
+    expect(exposed).toEqual([String(SERVING_PORT)]);
+  });
+
+  it('copies from the build context only files that exist in the repository and are not in .dockerignore', () => {
+    const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    const globToRegExp = (g: string) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}(/|$)`);
+    const sources = stages.flatMap(copiesOf).filter((c) => !c.from).flatMap((c) => c.sources);
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) {
+      expect(source, 'no globs or URLs to check').not.toMatch(/[*?[]|:\/\//);
+      expect(existsSync(join(REPO_ROOT, source)), `${source} exists`).toBe(true);
+      for (const pattern of ignored) expect(globToRegExp(pattern).test(source.replace(/\/$/, '')), `${source} is excluded by .dockerignore's ${pattern}`).toBe(false);
+    }
+  });
+
+  it('copies from the build stage only what the build stage makes: the bundle at scripts/build-image.ts’s BUNDLE path, and the --omit=dev runtime install', () => {
+    const fromBuild = copiesOf(finalStage).filter((c) => c.from);
+    expect(fromBuild.map((c) => c.from)).toEqual(fromBuild.map(() => 'build'));
+    const buildRuns = runsOf(buildStage!);
+    const buildCopies = copiesOf(buildStage!);
+    for (const copy of fromBuild) {
+      for (const source of copy.sources) {
+        if (source.endsWith('.mjs')) {
+          // The repository is copied to the build stage's WORKDIR, the bundle built there.
+          const run = buildRuns.find((r) => r.command.includes('scripts/build-image.ts'));
+          expect(run, 'a RUN builds the bundle').toBeDefined();
+          expect(source).toBe(posix.join(run!.workdir, relative(REPO_ROOT, BUNDLE).split('\\').join('/')));
+          for (const folder of ['model/', 'container/', 'scripts/']) {
+            expect(buildCopies.some((c) => !c.from && c.sources.includes(folder) && c.absoluteDest === posix.join(run!.workdir, folder.slice(0, -1))), `${folder} is copied to ${run!.workdir}`).toBe(true);
+          }
+        } else if (/node_modules\/?$/.test(source)) {
+          const dir = posix.dirname(source.replace(/\/$/, ''));
+          const install = buildRuns.find((r) => r.workdir === dir && /npm (install|ci)\b/.test(r.command));
+          expect(install, `a RUN installs packages in ${dir}`).toBeDefined();
+          expect(install!.command).toMatch(/--omit=dev/);
+          expect(install!.command).toContain('container/image-package.json');
+        } else {
+          throw new Error(`COPY --from=build ${source}: no check for what makes it`);
+        }
+      }
+    }
+    expect(fromBuild.flatMap((c) => c.sources).sort()).toEqual(['/runtime/node_modules/', `/src/${relative(REPO_ROOT, BUNDLE)}`].sort());
+  });
+
+  it('installs no dev dependencies in the final stage, and only the native addon at run time', () => {
+    for (const run of runsOf(finalStage)) expect(run.command).not.toMatch(/npm (ci|install)\b(?![^&|;]*--omit=dev)/);
+    const imagePackage = JSON.parse(readFileSync(join(REPO_ROOT, 'container', 'image-package.json'), 'utf8'));
+    const rootPackage = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
+    expect(imagePackage.devDependencies).toBeUndefined();
+    expect(Object.keys(imagePackage.dependencies)).toEqual(['better-sqlite3']);
+    // The same version the tests run against.
+    expect(imagePackage.dependencies['better-sqlite3']).toBe(rootPackage.dependencies['better-sqlite3']);
+    const copiedNodeModules = copiesOf(finalStage).filter((c) => c.absoluteDest.replace(/\/$/, '').endsWith('node_modules'));
+    expect(copiedNodeModules.every((c) => c.from === 'build')).toBe(true);
+  });
+
+  it('sets no secrets in ENV or ARG', () => {
+    const secretName = /KEY|SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL/i;
+    const secretValue = /AKIA[0-9A-Z]{16}|-----BEGIN|[A-Za-z0-9+/]{40,}/;
+    for (const ins of instructions.filter((i) => i.keyword === 'ENV' || i.keyword === 'ARG')) {
+      for (const [k, v] of ins.keyword === 'ENV' ? pairs(ins) : [ins.args.split('=') as [string, string?]].map(([a, b]) => [a, b ?? ''] as [string, string])) {
+        expect(k, `line ${ins.line}`).not.toMatch(secretName);
+        expect(v, `line ${ins.line}`).not.toMatch(secretValue);
+      }
+    }
+  });
+
+  it('points ROOKERY_DATA and ROOKERY_SCHEMA at files the final stage copies in', () => {
+    const env = Object.fromEntries(finalStage.instructions.filter((i) => i.keyword === 'ENV').flatMap(pairs));
+    expect(env.ROOKERY_IMAGE).toBe('1');
+    const copied = copiesOf(finalStage)
+      .filter((c) => !c.from)
+      .flatMap((c) => c.sources.map((s) => posix.join(c.absoluteDest, posix.basename(s))));
+    expect(copied).toContain(env.ROOKERY_DATA);
+    expect(copied).toContain(env.ROOKERY_SCHEMA);
+  });
+});
+
+describe('the image bundle', () => {
+  // Packages and folders the image must not carry: infrastructure code, cloud SDKs, test tooling.
+  const FORBIDDEN = /^(aws-cdk-lib|aws-cdk|cdktf|@cdktf\/.*|constructs|cdk-nag|@aws-sdk\/.*|@smithy\/.*|@azure\/.*|vitest|@vitest\/.*|fast-check|typescript|esbuild)$/;
+  let bundleText: string;
+  let inputs: string[];
+
+  beforeAll(async () => {
+    bundleText = readFileSync((await fixture()).bundle, 'utf8');
+    // The same entry and externals as scripts/build-image.ts, with a metafile to list what goes in.
+    const result = await build({
+      entryPoints: [join(REPO_ROOT, 'scripts', 'image.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      external: ['better-sqlite3'],
+      write: false,
+      metafile: true,
+      outfile: join(REPO_ROOT, 'dist', 'image', 'metafile-probe.mjs'),
+      logLevel: 'silent',
+    });
+    inputs = Object.keys(result.metafile.inputs);
+  });
+
+  it('bundles no cloud SDK, infrastructure or test code', () => {
+    const packages = [...new Set(inputs.map((p) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(p)?.[1]).filter((p): p is string => Boolean(p)))].sort();
+    expect(packages.filter((p) => FORBIDDEN.test(p))).toEqual([]);
+    const ownFolders = [...new Set(inputs.filter((p) => !p.includes('node_modules')).map((p) => p.split('/')[0]))].sort();
+    expect(ownFolders.filter((f) => !['container', 'model', 'scripts'].includes(f))).toEqual([]);
+    expect(inputs.filter((p) => /^scripts\/(azure|targets|store|bench|data)\//.test(p) || p.startsWith('stacks/') || p.startsWith('azure/') || p.startsWith('test/'))).toEqual([]);
+  });
+
+  it('contains none of their marks either (searching the built file)', () => {
+    for (const mark of ['aws-cdk-lib', 'cdktf', '@aws-sdk', 'aws-sdk-js', '@smithy/', '@azure/', 'vitest', 'fast-check']) {
+      expect(bundleText.includes(mark), `the bundle contains "${mark}"`).toBe(false);
+    }
+    // better-sqlite3 stays external: required at run time from the image's node_modules.
+    expect(bundleText).toContain('better-sqlite3');
+    expect(bundleText).not.toMatch(/SQLITE_VERSION_NUMBER|sqlite3_open_v2/);
+  });
+});
