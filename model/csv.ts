@@ -27,8 +27,10 @@ export function* parseCsv(text: string): Generator<CsvRecord> {
     const fields: string[] = [];
     let field = '';
     let atRecordEnd = false;
+    let quoted = false;
     while (!atRecordEnd) {
       if (text[i] === '"') {
+        quoted = true;
         i++;
         for (;;) {
           if (i >= n) throw new CsvSyntaxError(start, 'a quoted field is never closed');
@@ -68,7 +70,8 @@ export function* parseCsv(text: string): Generator<CsvRecord> {
       fields.push(field);
       field = '';
     }
-    if (fields.length === 1 && fields[0] === '') continue;
+    // A blank line is skipped; `""` alone is a record with one empty field.
+    if (fields.length === 1 && fields[0] === '' && !quoted) continue;
     yield { line: start, fields };
   }
 }

@@ -49,6 +49,7 @@ export function validateRows(schema: Schema, rows: readonly unknown[], maxIssues
     }
     const obj = row as Record<string, unknown>;
     for (const f of schema.features) {
+      if (issues.length >= maxIssues) break;
       if (!(f.name in obj)) {
         issues.push({ row: r, field: f.name, message: 'the column is missing (send null if the value is unknown)' });
         continue;
