@@ -1,0 +1,53 @@
+import { DEFAULT_CAPTURE_URI } from '../../container/capture/open.ts';
+import { defineCommand, numberFlag } from '../command.ts';
+import { readConfig } from '../config.ts';
+import { runLabel } from '../label/run.ts';
+
+export const labelCommand = defineCommand({
+  name: 'label',
+  summary: 'Fill in the missing ground truth of captured rows (simulated labeling, as in the course)',
+  usage: `rookery label [--datastore ${DEFAULT_CAPTURE_URI} | file:///dir | s3://bucket/prefix] [--ground-truth file:///dir | s3://…] [--accuracy 0.9] [--seed 42]`,
+  help: `
+Each captured row without ground truth gets a label: the true species when its
+features equal a row of the dataset (undrifted traffic), otherwise the model's
+prediction kept with probability --accuracy and another species in its place
+otherwise. The draw is seeded by the row's id, so labels are reproducible.
+Rows that already have a label are never changed: running it twice changes
+nothing the second time.
+
+  SQLite (sqlite:///penguins.db): the empty species column is filled in place, in one transaction.
+  JSON Lines (file:///dir, s3://…): SageMaker Model Monitor ground truth is written under
+    --ground-truth, one line per captured record that has none yet:
+      {"groundTruthData": {"data": "Adelie", "encoding": "CSV"}, "eventMetadata": {"eventId": "<capture's id>"}, "eventVersion": "0"}
+    in a new .jsonl file under yyyy/mm/dd/hh of the labeling time. A record with several rows gets
+    its rows' labels as one CSV line, in row order ("Adelie,Gentoo,…").
+
+Options:
+  --datastore URI     the captures (default ${DEFAULT_CAPTURE_URI}, relative to the working directory)
+  --ground-truth URI  where ground truth files go (required for JSON Lines captures)
+  --accuracy X        share of simulated labels equal to the prediction (default 0.9)
+  --seed N            seed mixed into each row's draw (default 42)
+  --data FILE         dataset holding the true species (default data/penguins.csv, or ROOKERY_DATA)`,
+  options: {
+    datastore: { type: 'string' },
+    'ground-truth': { type: 'string' },
+    accuracy: { type: 'string' },
+    seed: { type: 'string' },
+    data: { type: 'string' },
+  },
+  async run({ values, out }) {
+    const config = readConfig();
+    await runLabel(
+      {
+        datastore: values.datastore ?? DEFAULT_CAPTURE_URI,
+        ...(values['ground-truth'] ? { groundTruth: values['ground-truth'] } : {}),
+        accuracy: numberFlag('accuracy', values.accuracy, 0.9, { min: 0, max: 1 }),
+        seed: numberFlag('seed', values.seed, 42, { integer: true, min: 0 }),
+        dataPath: values.data ?? config.dataPath,
+        schemaPath: config.schemaPath,
+      },
+      out,
+    );
+    return 0;
+  },
+});

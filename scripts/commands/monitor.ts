@@ -1,0 +1,76 @@
+import { DEFAULT_CAPTURE_URI } from '../../container/capture/open.ts';
+import { defineCommand, isUserFacing, numberFlag, UserError } from '../command.ts';
+import { readConfig } from '../config.ts';
+import { formatOutcome, runMonitor, type MonitorRequest } from '../monitor/run.ts';
+
+export const DEFAULT_REPORT_DIR = 'reports';
+
+/** Runs the monitor and maps every way it can fail to run onto exit status 2 with a one-line reason. */
+export async function monitorExitCode(request: MonitorRequest, failOnChecks: boolean, out: (line: string) => void): Promise<number> {
+  let outcome;
+  try {
+    outcome = await runMonitor(request);
+  } catch (err) {
+    if (isUserFacing(err)) throw new UserError(err.message, 2);
+    if ((err as Error).name === 'SqliteError') throw new UserError(`cannot read ${request.datastore}: ${(err as Error).message}`, 2);
+    throw err;
+  }
+  out(formatOutcome(outcome));
+  if (outcome.summary.status === 'fail' && !failOnChecks) out('--no-fail: exiting 0 although checks failed');
+  return outcome.summary.status === 'fail' && failOnChecks ? 1 : 0;
+}
+
+export const monitorCommand = defineCommand({
+  name: 'monitor',
+  summary: 'Check captured traffic against the reference: data quality, drift, prediction drift, model quality; HTML report',
+  usage: `rookery monitor [--datastore ${DEFAULT_CAPTURE_URI} | file:///dir | s3://bucket/prefix] [--ground-truth file:///dir | s3://…] [--reference data/penguins.csv] [--samples N] [--out ${DEFAULT_REPORT_DIR}/] [--no-fail]`,
+  help: `
+Reads the most recent N captured rows (default all), joins their ground truth,
+and compares them with the reference data. Writes into --out:
+  report.html    one self-contained page (charts as inline SVG, no script, opens offline)
+  summary.json   every figure the report shows
+
+Checks (Evidently's defaults, as the course runs them): the column set and types;
+empty rows and columns; share of missing values; each numeric mean within ±10% of
+the reference mean; categorical values within the known list; number of drifted
+columns (0 allowed); accuracy on labeled rows at least 0.9 (skipped while nothing
+is labeled). Drift per column uses Evidently's default test: Kolmogorov-Smirnov
+(numeric) and chi-square (categorical) for a reference of up to 1000 rows, normed
+Wasserstein and Jensen-Shannon distances above; PSI is shown for every column.
+
+Options:
+  --datastore URI     captures: sqlite:///penguins.db (default; relative to the working directory),
+                      or SageMaker Data Capture JSON Lines under file:///dir or s3://bucket/prefix
+  --ground-truth URI  Model Monitor ground truth for JSON Lines captures (as 'rookery label' writes)
+  --reference FILE    reference CSV (default data/penguins.csv, or ROOKERY_DATA)
+  --samples N         only the N most recent captured rows
+  --out DIR           where report.html and summary.json go (default ${DEFAULT_REPORT_DIR}/)
+  --no-fail           exit 0 even when checks fail
+
+Exit status: 0 when every check passes, 1 when any fails, 2 when the monitor could not run
+(no captures yet, unreadable store or reference).`,
+  options: {
+    datastore: { type: 'string' },
+    'ground-truth': { type: 'string' },
+    reference: { type: 'string' },
+    samples: { type: 'string' },
+    out: { type: 'string' },
+    'no-fail': { type: 'boolean' },
+  },
+  async run({ values, out }) {
+    const config = readConfig();
+    const samples = values.samples === undefined ? undefined : numberFlag('samples', values.samples, 0, { integer: true, min: 1 });
+    return monitorExitCode(
+      {
+        datastore: values.datastore ?? DEFAULT_CAPTURE_URI,
+        ...(values['ground-truth'] ? { groundTruth: values['ground-truth'] } : {}),
+        referencePath: values.reference ?? config.dataPath,
+        schemaPath: config.schemaPath,
+        ...(samples !== undefined ? { samples } : {}),
+        outDir: values.out ?? DEFAULT_REPORT_DIR,
+      },
+      !values['no-fail'],
+      out,
+    );
+  },
+});

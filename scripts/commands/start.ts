@@ -1,0 +1,159 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { loadArtifact } from '../../model/artifact.ts';
+import { parseModelRef, RegistryError } from '../../model/registry.ts';
+import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
+import { openCaptureSink } from '../../container/capture/open.ts';
+import { ROUTES } from '../../container/contract.ts';
+import { startServer, type RunningServer } from '../../container/server.ts';
+import { defineCommand, numberFlag, UserError } from '../command.ts';
+import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME, readConfig } from '../config.ts';
+import { runLabel } from '../label/run.ts';
+import { formatOutcome, runMonitor } from '../monitor/run.ts';
+import { openRegistry } from '../registry.ts';
+import { localTarget } from '../targets/local.ts';
+import { runTraffic } from '../traffic/run.ts';
+import { trainAndRegister } from '../training.ts';
+import { DEFAULT_REPORT_DIR } from './monitor.ts';
+
+export const DEFAULT_START_DIR = '.rookery/start';
+
+/** Waits until the server has written every request it accepted for capture (its /health reports the sink's counters). */
+async function captureFlushed(server: RunningServer, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${server.port}${ROUTES.health}`);
+    const health = (await res.json()) as { capture?: { accepted?: number; written?: number; dropped?: number; pending?: number; lastError?: string } };
+    const c = health.capture ?? {};
+    if ((c.pending ?? 0) === 0 && (c.written ?? 0) + (c.dropped ?? 0) >= (c.accepted ?? 0)) return;
+    if (Date.now() > deadline) throw new UserError(`the server still had ${c.pending} captures to write after ${timeoutMs / 1000} s${c.lastError ? ` (${c.lastError})` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const startCommand = defineCommand({
+  name: 'start',
+  summary: 'The whole local loop: train if needed, serve with capture, drifted traffic, label, monitor, report',
+  usage: `rookery start [--samples 200] [--out ${DEFAULT_REPORT_DIR}/] [--dir ${DEFAULT_START_DIR}] [--no-drift]`,
+  help: `
+What 'npm start' runs, with no cloud account and nothing else running:
+  1. train and register penguins@champion in the local registry, unless it exists
+  2. start the server in this process on a free loopback port, capturing to a fresh
+     SQLite database (<dir>/penguins.db, recreated on every run)
+  3. send traffic with drift (body_mass_g shifted, as in the course)
+  4. label the captured rows
+  5. run the monitor and write report.html and summary.json into --out
+  6. stop the server and print a summary with the report's path
+
+The drift checks are expected to fail: the traffic is drifted on purpose to show what
+the monitor finds. 'start' still exits 0; it exits non-zero only if a step could not run.
+
+Options:
+  --samples N   rows of traffic (default 200)
+  --out DIR     report folder (default ${DEFAULT_REPORT_DIR}/)
+  --dir DIR     working folder for the capture database (default ${DEFAULT_START_DIR})
+  --no-drift    send undrifted traffic (the checks should then pass)
+  --seed N      seed for traffic and labels (default 42)`,
+  options: {
+    samples: { type: 'string' },
+    out: { type: 'string' },
+    dir: { type: 'string' },
+    'no-drift': { type: 'boolean' },
+    seed: { type: 'string' },
+  },
+  async run({ values, out }) {
+    const started = performance.now();
+    const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+    const step = (n: number, text: string) => out(`\n[${n}/5] ${text}`);
+    const config = readConfig();
+    const samples = numberFlag('samples', values.samples, 200, { integer: true, min: 1 });
+    const seed = numberFlag('seed', values.seed, 42, { integer: true, min: 0 });
+    const drift = !values['no-drift'];
+    const workDir = resolve(values.dir ?? DEFAULT_START_DIR);
+    const outDir = resolve(values.out ?? DEFAULT_REPORT_DIR);
+    const dbPath = join(workDir, 'penguins.db');
+    const datastore = `sqlite:///${dbPath}`;
+
+    step(1, 'model');
+    const registry = await openRegistry(config);
+    const ref = parseModelRef(`${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS}`);
+    let resolved;
+    try {
+      resolved = await registry.resolve(ref);
+      out(`using ${DEFAULT_MODEL_NAME} version ${resolved.info.version} (alias ${DEFAULT_ALIAS}) from ${registry.location}`);
+    } catch (err) {
+      if (!(err instanceof RegistryError)) throw err;
+      out(`no ${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS} in ${registry.location} yet: training one`);
+      const outcome = await trainAndRegister(
+        { dataPath: config.dataPath, schemaPath: config.schemaPath, options: DEFAULT_TRAIN_OPTIONS, accuracyThreshold: 0.7, modelName: DEFAULT_MODEL_NAME, alias: DEFAULT_ALIAS },
+        registry,
+        () => {},
+      );
+      if (outcome.rejected) throw new UserError(outcome.rejected);
+      out(`trained (cross-validated accuracy ${outcome.result.evaluation.accuracyMean.toFixed(3)}) and registered version ${outcome.registered!.version}`);
+      resolved = await registry.resolve(ref);
+    }
+    const model = loadArtifact(resolved.dir);
+
+    step(2, 'serve');
+    mkdirSync(workDir, { recursive: true });
+    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${dbPath}${suffix}`, { force: true });
+    const serverLog: string[] = [];
+    const server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      loadModel: async () => model,
+      openCapture: (m) => openCaptureSink(datastore, m.params.schema, { log: (line) => serverLog.push(line) }),
+      captureByDefault: false,
+      log: (line) => serverLog.push(line),
+    });
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      await server.stop(5_000);
+    };
+    try {
+      await server.ready;
+      const endpoint = `http://127.0.0.1:${server.port}${ROUTES.invocations}`;
+      out(`serving on ${endpoint}, capturing to ${relative(process.cwd(), dbPath) || dbPath}`);
+
+      step(3, `traffic${drift ? ' with drift' : ''}`);
+      const target = localTarget({ endpoint, maxSockets: 4 });
+      let traffic;
+      try {
+        traffic = await runTraffic(target, { dataPath: config.dataPath, schemaPath: config.schemaPath, samples, batch: 10, concurrency: 4, drift, seed }, out, { write: () => true, isTTY: false });
+      } finally {
+        await target.close();
+      }
+      if (traffic.requests.failed) throw new UserError(`${traffic.requests.failed} traffic requests failed (${traffic.errors[0]?.message}); server log:\n${serverLog.join('\n')}`);
+      await captureFlushed(server);
+
+      step(4, 'label');
+      await runLabel({ datastore, dataPath: config.dataPath, schemaPath: config.schemaPath, accuracy: 0.9, seed }, out);
+
+      step(5, 'monitor');
+      const monitored = await runMonitor({ datastore, referencePath: config.dataPath, schemaPath: config.schemaPath, outDir });
+      out(formatOutcome(monitored));
+      await stop();
+
+      const s = monitored.summary;
+      const driftCheck = s.checks.find((c) => c.id === 'drifted-columns');
+      out('');
+      out(`done in ${elapsed()}: trained/served/sent ${traffic.rows.sent} rows/labeled/monitored; server stopped.`);
+      out(`report: ${monitored.htmlPath}`);
+      if (drift) {
+        out(
+          s.status === 'fail'
+            ? `${s.counts.failed} of ${s.counts.checks} checks failed (${s.checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}). That is expected: the traffic was drifted on purpose (body_mass_g) to show what the monitor catches. Exit status 0.`
+            : `no check failed although the traffic was drifted (${driftCheck?.value}); open the report to see why.`,
+        );
+      } else {
+        out(s.status === 'fail' ? `${s.counts.failed} checks failed on undrifted traffic; open the report to see which.` : 'all checks passed on undrifted traffic.');
+      }
+      return 0;
+    } finally {
+      await stop();
+    }
+  },
+});
