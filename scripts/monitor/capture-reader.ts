@@ -63,96 +63,102 @@ export class Interner {
   }
 }
 
-/** Appends rows one at a time into growable typed columns; `finish` trims them. */
+/**
+ * Appends rows one at a time into growable columns, every value missing until
+ * set; `finish` trims them. Features are addressed by their position in the
+ * schema so the per-value work in a million-row read is an array store.
+ */
 export class ColumnBuilder {
   size = 0;
   private capacity: number;
-  readonly numeric: Record<string, Float64Array> = {};
-  readonly categorical: Record<string, (string | null)[]> = {};
-  readonly prediction: (string | null)[] = [];
-  confidence: Float64Array;
-  readonly label: (string | null)[] = [];
-  time: Float64Array;
-  readonly ids: string[] | undefined;
-  readonly typeMismatches: Record<string, number> = {};
+  private readonly kinds: ('numeric' | 'categorical')[];
+  private readonly names: string[];
+  private numeric: (Float64Array | undefined)[];
+  private readonly categorical: ((string | null)[] | undefined)[];
+  private prediction: (string | null)[];
+  private confidence: Float64Array;
+  private label: (string | null)[];
+  private time: Float64Array;
+  private readonly ids: string[] | undefined;
+  private readonly mismatches: number[];
   private readonly interner = new Interner();
 
-  constructor(
-    private readonly schema: Schema,
-    options: { capacity?: number; ids?: boolean } = {},
-  ) {
+  constructor(schema: Schema, options: { capacity?: number; ids?: boolean } = {}) {
     this.capacity = Math.max(16, options.capacity ?? 1024);
-    for (const f of schema.features) {
-      if (f.type === 'numeric') this.numeric[f.name] = new Float64Array(this.capacity);
-      else this.categorical[f.name] = [];
-      this.typeMismatches[f.name] = 0;
-    }
-    this.confidence = new Float64Array(this.capacity);
-    this.time = new Float64Array(this.capacity);
+    this.kinds = schema.features.map((f) => f.type);
+    this.names = schema.features.map((f) => f.name);
+    this.numeric = this.kinds.map((k) => (k === 'numeric' ? new Float64Array(this.capacity).fill(Number.NaN) : undefined));
+    this.categorical = this.kinds.map((k) => (k === 'categorical' ? new Array<string | null>(this.capacity).fill(null) : undefined));
+    this.prediction = new Array<string | null>(this.capacity).fill(null);
+    this.confidence = new Float64Array(this.capacity).fill(Number.NaN);
+    this.label = new Array<string | null>(this.capacity).fill(null);
+    this.time = new Float64Array(this.capacity).fill(Number.NaN);
     this.ids = options.ids ? [] : undefined;
+    this.mismatches = this.kinds.map(() => 0);
   }
 
   private grow(): void {
+    const old = this.capacity;
     this.capacity *= 2;
-    const bigger = (a: Float64Array) => {
-      const b = new Float64Array(this.capacity);
+    const floats = (a: Float64Array) => {
+      const b = new Float64Array(this.capacity).fill(Number.NaN);
       b.set(a);
       return b;
     };
-    for (const name of Object.keys(this.numeric)) this.numeric[name] = bigger(this.numeric[name]);
-    this.confidence = bigger(this.confidence);
-    this.time = bigger(this.time);
+    const strings = (a: (string | null)[]) => {
+      a.length = this.capacity;
+      return a.fill(null, old);
+    };
+    this.numeric = this.numeric.map((a) => a && floats(a));
+    this.categorical.forEach((a) => a && strings(a));
+    strings(this.prediction);
+    strings(this.label);
+    this.confidence = floats(this.confidence);
+    this.time = floats(this.time);
   }
 
-  /** Starts a row; set its values with the setters, all of which default to missing. */
+  /** Starts a row and returns its index; set its features with `set`, which default to missing. */
   add(prediction: string | null, confidence: number | null, label: string | null, time: number, id?: string): number {
     if (this.size === this.capacity) this.grow();
     const i = this.size++;
-    this.prediction.push(this.interner.get(prediction));
-    this.confidence[i] = typeof confidence === 'number' ? confidence : Number.NaN;
-    this.label.push(this.interner.get(label));
+    if (prediction !== null) this.prediction[i] = this.interner.get(prediction);
+    if (typeof confidence === 'number') this.confidence[i] = confidence;
+    if (label !== null) this.label[i] = this.interner.get(label);
     this.time[i] = time;
     if (this.ids) this.ids.push(id ?? '');
-    for (const name of Object.keys(this.numeric)) this.numeric[name][i] = Number.NaN;
-    for (const name of Object.keys(this.categorical)) this.categorical[name].push(null);
     return i;
   }
 
-  /** Sets a feature of row i from whatever the store held, counting values of the wrong type as missing. */
-  set(i: number, feature: string, value: unknown): void {
+  /** Sets feature k (schema position) of row i from whatever the store held, counting values of the wrong type as missing. */
+  set(i: number, k: number, value: unknown): void {
     if (value === null || value === undefined) return;
-    const numeric = this.numeric[feature];
-    if (numeric) {
-      if (typeof value === 'number' && Number.isFinite(value)) numeric[i] = value;
-      else if (typeof value === 'bigint') numeric[i] = Number(value);
-      else this.typeMismatches[feature]++;
-      return;
-    }
-    const categorical = this.categorical[feature];
-    if (!categorical) return;
-    if (typeof value === 'string') categorical[i] = this.interner.get(value);
-    else this.typeMismatches[feature]++;
-  }
-
-  setLabel(i: number, label: string | null): void {
-    this.label[i] = this.interner.get(label);
+    if (this.kinds[k] === 'numeric') {
+      if (typeof value === 'number' && Number.isFinite(value)) this.numeric[k]![i] = value;
+      else if (typeof value === 'bigint') this.numeric[k]![i] = Number(value);
+      else this.mismatches[k]++;
+    } else if (typeof value === 'string') this.categorical[k]![i] = this.interner.get(value);
+    else this.mismatches[k]++;
   }
 
   finish(source: string, extra: Partial<CaptureColumns> = {}): CaptureColumns {
     const n = this.size;
     const columns: Record<string, Float64Array | (string | null)[]> = {};
-    for (const f of this.schema.features) columns[f.name] = f.type === 'numeric' ? this.numeric[f.name].slice(0, n) : this.categorical[f.name];
+    const typeMismatches: Record<string, number> = {};
+    this.names.forEach((name, k) => {
+      columns[name] = this.kinds[k] === 'numeric' ? this.numeric[k]!.slice(0, n) : this.categorical[k]!.slice(0, n);
+      typeMismatches[name] = this.mismatches[k];
+    });
     return {
       source,
       size: n,
       columns,
-      prediction: this.prediction,
+      prediction: this.prediction.slice(0, n),
       confidence: this.confidence.slice(0, n),
-      label: this.label,
+      label: this.label.slice(0, n),
       time: this.time.slice(0, n),
       ...(this.ids ? { ids: this.ids } : {}),
       missingColumns: [],
-      typeMismatches: this.typeMismatches,
+      typeMismatches,
       skipped: [],
       ...extra,
     };

@@ -46,7 +46,7 @@ export class JsonlCaptureReader implements CaptureReader {
       record.rows.forEach((row, r) => {
         const p = record.predictions[r];
         const i = builder.add(p.prediction, p.confidence, labels ? labels[r] || null : null, record.time, record.eventId);
-        for (const f of schema.features) builder.set(i, f.name, row[f.name]);
+        schema.features.forEach((f, k) => builder.set(i, k, row[f.name]));
       });
     }
     const skippedList = [...skipped.values()].sort((a, b) => b.count - a.count);

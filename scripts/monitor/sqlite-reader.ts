@@ -59,7 +59,7 @@ export class SqliteCaptureReader implements CaptureReader {
         const prediction = row[f];
         const label = row[f + 2];
         const i = builder.add(typeof prediction === 'string' ? prediction : null, typeof row[f + 1] === 'number' ? (row[f + 1] as number) : null, typeof label === 'string' ? label : null, lastTime);
-        for (let k = 0; k < f; k++) builder.set(i, features[k], row[k]);
+        for (let k = 0; k < f; k++) builder.set(i, k, row[k]);
       }
       return builder.finish(`sqlite:${this.path}`, { missingColumns: features.filter((c) => !has(c)) });
     } finally {
