@@ -95,14 +95,16 @@ describe('SIGTERM with requests in flight and capture pending', () => {
         }),
       );
       await until(() => (answered >= 60 ? true : undefined), '60 answers', 20_000);
-      const before = (await request(s, { path: ROUTES.health })).json().capture;
+      const before = await until(async () => {
+        const c = (await request(s, { path: ROUTES.health })).json().capture;
+        return c.failures > 0 ? c : undefined;
+      }, 'a capture write failing on the lock');
       expect(before.pending).toBeGreaterThan(0);
       expect(before.written).toBe(1);
       expect(before.lastError).toMatch(/locked|busy/i);
 
       const exited = s.stop('SIGTERM');
-      await sleep(200);
-      expect(await newConnectionRefused(s)).toBe('ECONNREFUSED');
+      expect(await until(async () => ((await newConnectionRefused(s)) === 'ECONNREFUSED' ? true : undefined), 'new connections refused', 5_000)).toBe(true);
       // The slow requests were accepted before SIGTERM: they finish, and their connections close after the answer.
       const slowOutcomes = await Promise.all(slow.map((r) => r.finish()));
       for (const o of slowOutcomes) expect(o).toMatchObject({ status: 200, connection: 'close' });
