@@ -344,6 +344,29 @@ describe('routes', () => {
     expect(postPing.headers.allow).toBe('GET');
   });
 
+  it('GET /ping answers within SageMaker’s 2 s while scoring under load', async () => {
+    const { rows: many } = cyclingRows(1_000);
+    const body = JSON.stringify({ dataframe_records: many });
+    const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    let busy = true;
+    const load = Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (busy) expect((await post(body, { agent })).status).toBe(200);
+      }),
+    );
+    try {
+      for (let i = 0; i < 10; i++) {
+        const ping = await request(server, { path: ROUTES.ping, timeoutMs: 2_000 });
+        expect(ping.status).toBe(200);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      busy = false;
+      await load;
+      agent.destroy();
+    }
+  });
+
   it('a query string does not change the route', async () => {
     expectPredictions(await post({ inputs: rows }, { path: '/invocations?model=x' }), species);
   });
