@@ -2,7 +2,7 @@ import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
 import { defineCommand, numberFlag, UserError } from '../command.ts';
 import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME, readConfig } from '../config.ts';
 import { trainingOutputs } from '../pipeline/train-outputs.ts';
-import { openRegistry } from '../registry.ts';
+import { openRegistry, openTracker } from '../registry.ts';
 import { trainAndRegister } from '../training.ts';
 
 export const trainCommand = defineCommand({
@@ -69,7 +69,7 @@ Exit status: 0 when registered (or trained, with --no-register), 1 when the accu
     const outputs = trainingOutputs({ out: values.out, result: values.result }, out);
     try {
       const request = { ...fields, ...(outputs.outDir ? { outDir: outputs.outDir } : {}) };
-      const outcome = await trainAndRegister(request, await openRegistry(config, values.registry), out);
+      const outcome = await trainAndRegister(request, await openRegistry(config, values.registry), out, openTracker(config, out));
       await outputs.finish(request, outcome);
       if (outcome.rejected) throw new UserError(outcome.rejected);
       return 0;
