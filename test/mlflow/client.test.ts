@@ -227,6 +227,13 @@ describe('MlflowClient against the MLflow double', () => {
       expect(clock.sleeps).toEqual([1000]);
     });
 
+    it('reports a version whose registration failed, with the server’s reason', async () => {
+      await client.createRegisteredModel('penguins');
+      const created = await client.createModelVersion({ name: 'penguins', source: 'mlflow-artifacts:/0/r/artifacts/model' });
+      Object.assign(double.models.get('penguins')!.versions[0], { status: 'FAILED_REGISTRATION', status_message: 'copy failed' });
+      await expect(client.waitForModelVersion('penguins', created.version)).rejects.toThrow(/registering penguins version 1 failed in MLflow at .*: copy failed/);
+    });
+
     it('sets, reads, moves and deletes aliases (no stages)', async () => {
       await client.createRegisteredModel('penguins');
       const runId = await runWithModel();

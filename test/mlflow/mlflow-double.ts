@@ -99,7 +99,8 @@ interface VersionState {
   description?: string;
   source: string;
   run_id?: string;
-  status: 'PENDING_REGISTRATION' | 'READY';
+  status: 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION' | 'READY';
+  status_message?: string;
   tags: { key: string; value: string }[];
   storage_location: string;
   pendingGets: number;

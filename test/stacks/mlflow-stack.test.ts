@@ -329,6 +329,26 @@ describe('MlflowStack options', () => {
   });
 });
 
+describe('network exposure in every variant', () => {
+  for (const [name, context] of Object.entries(VARIANTS)) {
+    it(`has no ingress from 0.0.0.0/0 or ::/0, no SSH and no key pair (${name})`, () => {
+      const { json } = synth(context);
+      const rules = [
+        ...ofType(json, 'AWS::EC2::SecurityGroup').flatMap(([, g]) => g.Properties.SecurityGroupIngress ?? []),
+        ...ofType(json, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties),
+      ];
+      for (const rule of rules) {
+        expect(rule.CidrIp).not.toBe('0.0.0.0/0');
+        expect(rule.CidrIpv6).not.toBe('::/0');
+        expect(rule.IpProtocol).not.toBe('-1');
+        expect(rule.FromPort <= 22 && rule.ToPort >= 22).toBe(false);
+      }
+      for (const [, instance] of ofType(json, 'AWS::EC2::Instance')) expect(instance.Properties.KeyName).toBeUndefined();
+      expect(ofType(json, 'AWS::EC2::KeyPair')).toHaveLength(0);
+    });
+  }
+});
+
 describe('cdk-nag AwsSolutions', () => {
   for (const [name, context] of Object.entries(VARIANTS)) {
     it(`has no unacknowledged finding (${name})`, () => {
