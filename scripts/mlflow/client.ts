@@ -100,13 +100,14 @@ export class MlflowClient {
     return withRetries(
       async () => {
         let response: Response;
+        let body: Buffer;
         try {
           response = await fetch(url, { method, headers, body: options.body, signal: AbortSignal.timeout(this.timeoutMs) });
+          body = Buffer.from(await response.arrayBuffer());
         } catch (err) {
           const reason = networkReason(err, this.timeoutMs);
           return { done: false, reason, giveUp: () => unreachable(ctx, reason) };
         }
-        const body = Buffer.from(await response.arrayBuffer());
         if (response.ok) return { done: true, value: { status: response.status, headers: response.headers, body } };
         const giveUp = () => errorFromResponse(ctx, response.status, body.toString('utf8'));
         if (!RETRYABLE_STATUSES.has(response.status)) throw giveUp();

@@ -1,9 +1,9 @@
 /**
  * Exponential backoff with jitter, with the clock and the randomness injected
- * so tests run without waiting. MLflow's own client retries 429 and 5xx
- * gateway statuses and honours Retry-After (mlflow/utils/rest_utils.py,
- * http_request); this does the same for 429, 502, 503, 504 and connection
- * failures.
+ * so tests run without waiting. Like MLflow's own client
+ * (mlflow/utils/rest_utils.py, http_request) it retries 429, 502, 503, 504
+ * and connection failures and honours Retry-After; unlike it, not 500, which
+ * MLflow also answers for failures that repeat (a missing artifact file).
  */
 export interface RetryPolicy {
   /** Retries after the first attempt. */
