@@ -1,0 +1,94 @@
+// The report files: a self-contained HTML page and a summary.json holding
+// every figure it shows; exit statuses 0 / 1 / 2 and --no-fail.
+import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { monitorExitCode } from '../../scripts/commands/monitor.ts';
+import { num } from '../../scripts/monitor/numbers.ts';
+import { runMonitor, type MonitorSummary } from '../../scripts/monitor/run.ts';
+import { sampleTraffic } from '../../scripts/traffic/sample.ts';
+import { data, DATA_PATH, record, SCHEMA_PATH, scratch, writeSqlite } from './fixtures.ts';
+
+/** A capture store of 200 traffic rows predicted as their true species, optionally labeled with it. */
+function store(drift: boolean, labeled = false): string {
+  const path = join(scratch(), 'captures.db');
+  const { rows } = sampleTraffic(data, { samples: 200, seed: 42, drift });
+  const truth = new Map<string, string>();
+  for (let i = 0; i < data.size; i++) truth.set(`${data.numeric.culmen_length_mm[i]}/${data.numeric.flipper_length_mm[i]}`, data.schema.target.classes[data.target![i]]);
+  const predictions = rows.map((r) => truth.get(`${r.culmen_length_mm}/${r.flipper_length_mm}`) ?? 'Adelie');
+  const records = [];
+  for (let i = 0; i < rows.length; i += 10) records.push(record(rows.slice(i, i + 10), predictions.slice(i, i + 10), new Date(Date.UTC(2025, 2, 1, 10, 0, i))));
+  writeSqlite(path, records);
+  if (labeled) {
+    const db = new Database(path);
+    db.exec("UPDATE data SET species = prediction WHERE rowid % 2 = 0");
+    db.close();
+  }
+  return path;
+}
+
+const request = (datastore: string, outDir: string) => ({ datastore: `sqlite:///${datastore}`, referencePath: DATA_PATH, schemaPath: SCHEMA_PATH, outDir });
+
+describe('monitoring report', () => {
+  it('writes a self-contained report.html and a summary.json with every figure it shows', async () => {
+    const out = scratch();
+    const { summary, htmlPath, jsonPath } = await runMonitor(request(store(true, true), out));
+    expect(htmlPath).toBe(join(out, 'report.html'));
+    const html = readFileSync(htmlPath, 'utf8');
+    const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as MonitorSummary;
+    expect(json).toEqual(JSON.parse(JSON.stringify(summary)));
+
+    // Opens offline: no script, nothing loaded from anywhere (the SVG namespace is a name, not a fetch).
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/@import|url\(/i);
+    expect(html).toContain("default-src 'none'");
+    // One chart per column, the prediction shares and the confusion matrix.
+    expect(html.match(/<svg class="chart"/g)).toHaveLength(8);
+
+    expect(json.status).toBe('fail');
+    expect(json.current).toMatchObject({ rows: 200, labeledRows: 100, from: '2025-03-01T10:00:00.000Z', to: '2025-03-01T10:03:10.000Z' });
+    for (const check of json.checks) {
+      expect(html).toContain(check.name);
+      expect(html).toContain(check.value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;'));
+    }
+    for (const d of json.analysis.drift.columns) {
+      expect(html).toContain(num(d.statistic));
+      expect(html).toContain(num(d.pvalue ?? d.distance));
+      expect(html).toContain(num(d.psi!.value));
+    }
+    const drifted = json.analysis.drift.columns.filter((d) => d.drifted).map((d) => d.column);
+    expect(drifted).toEqual(['body_mass_g']);
+    const quality = json.analysis.quality as Exclude<MonitorSummary['analysis']['quality'], { error: string }>;
+    expect(quality).toMatchObject({ labeledRows: 100, excludedRows: 0, accuracy: 1 });
+    expect(quality.confusion.flat().reduce((x, y) => x + y, 0)).toBe(100);
+    for (const c of quality.perClass) expect(html).toContain(`<td>${c.class}</td><td class="num">${num(c.precision, 3)}</td>`);
+    expect(json.checks.find((c) => c.id === 'accuracy')).toMatchObject({ status: 'pass', value: '1 (100 rows)' });
+  });
+
+  it('says so instead of drawing model quality while nothing is labeled', async () => {
+    const { summary, htmlPath } = await runMonitor(request(store(false), scratch()));
+    const html = readFileSync(htmlPath, 'utf8');
+    expect(summary.checks.find((c) => c.id === 'accuracy')!.status).toBe('skipped');
+    expect(html).toContain('Not computed: no labeled rows yet');
+    expect(html.match(/<svg class="chart"/g)).toHaveLength(7);
+  });
+
+  it('exit status: 1 when a check fails, 0 with --no-fail, 0 when all pass', async () => {
+    const lines: string[] = [];
+    expect(await monitorExitCode(request(store(true), scratch()), true, (l) => lines.push(l))).toBe(1);
+    expect(lines.join('\n')).toMatch(/FAIL\s+Drifted columns\s+1 of 6 \(body_mass_g\)/);
+    expect(await monitorExitCode(request(store(true), scratch()), false, (l) => lines.push(l))).toBe(0);
+    expect(lines.at(-1)).toBe('--no-fail: exiting 0 although checks failed');
+    const clean: string[] = [];
+    expect(await monitorExitCode(request(store(false), scratch()), true, (l) => clean.push(l))).toBe(0);
+    expect(clean.join('\n')).toMatch(/0 of 13 checks failed, 1 skipped/);
+  });
+
+  it('exit status 2 when the reference cannot be read', async () => {
+    const err = await monitorExitCode({ ...request(store(false), scratch()), referencePath: '/nonexistent/penguins.csv' }, true, () => {}).catch((e: { exitCode: number; message: string }) => e);
+    expect(err).toMatchObject({ exitCode: 2 });
+    expect((err as Error).message).toMatch(/\/nonexistent\/penguins\.csv/);
+  });
+});
