@@ -269,7 +269,8 @@ export class MlflowStack extends Stack {
       backupRetention: Duration.days(7),
       multiAz: false,
       publiclyAccessible: false,
-      deletionProtection: ctx.retainData,
+      // `cdk destroy` must be able to delete it; -c retainData=true keeps a final snapshot instead.
+      deletionProtection: false,
       removalPolicy: ctx.retainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
     });
   }
@@ -335,9 +336,11 @@ export class MlflowStack extends Stack {
     if (database) {
       acknowledge(database, 'AwsSolutions-RDS3', 'One small PostgreSQL instance for run metadata of a development tracking server; Multi-AZ would double its cost, and daily backups are kept for 7 days');
       acknowledge(database, 'AwsSolutions-RDS11', 'Reachable only from the MLflow server security group inside isolated subnets; a non-standard port would add no protection');
-      if (!ctx.retainData) {
-        acknowledge(database, 'AwsSolutions-RDS10', '`cdk destroy` must delete this database unless -c retainData=true, which turns deletion protection on and keeps a snapshot');
-      }
+      acknowledge(
+        database,
+        'AwsSolutions-RDS10',
+        'Deletion protection would make `cdk destroy` fail and leave a billed database behind; with -c retainData=true the data is kept as a final snapshot instead',
+      );
       const secret = database.node.tryFindChild('Secret');
       if (secret) {
         acknowledge(secret, 'AwsSolutions-SMG4', "The MLflow server reads this secret on every start, but the running server keeps its connection pool; rotation would need a restart hook, and the isolated subnets have no route to Secrets Manager for a rotation Lambda");

@@ -298,10 +298,10 @@ describe('MlflowStack options', () => {
     expect(json.Resources[only(json, 'AWS::EC2::Instance')[0]].DependsOn).toContain(dbId);
   });
 
-  it('-c mlflowBackend=postgres -c retainData=true snapshots the database and protects it from deletion', () => {
+  it('-c mlflowBackend=postgres -c retainData=true keeps a final snapshot, and `cdk destroy` can still delete the database', () => {
     const { json } = synth({ mlflowBackend: 'postgres', retainData: 'true' });
     const [, db] = only(json, 'AWS::RDS::DBInstance');
-    expect(db.Properties.DeletionProtection).toBe(true);
+    expect(db.Properties.DeletionProtection).toBe(false);
     expect(db.DeletionPolicy).toBe('Snapshot');
   });
 
