@@ -131,8 +131,9 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
       const request = mediaType === 'text/csv' ? parseCsvRequest(text, model.params.schema) : parseJsonRequest(text, model.params.schema);
       const predictions = model.predictor.predictValid(request.rows);
       // Finite but extreme inputs (1e308) can overflow the model's arithmetic; answer 400 rather than a null confidence.
-      const overflowed = predictions.flatMap((p, i) => (Number.isFinite(p.confidence) ? [] : [i]));
-      if (overflowed.length) {
+      let overflowed: number[] | undefined;
+      for (let i = 0; i < predictions.length; i++) if (!Number.isFinite(predictions[i].confidence)) (overflowed ??= []).push(i);
+      if (overflowed) {
         throw new ScoringError(400, 'BAD_REQUEST', `invalid input: ${overflowed.slice(0, 10).map((i) => `row ${i}`).join(', ')}: the values are too far out of range to score`);
       }
       const body = JSON.stringify({ predictions });
