@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserError } from '../command.ts';
 import { localTarget } from './local.ts';
 import type { Target } from './target.ts';
@@ -27,7 +29,8 @@ export interface OpenTargetOptions {
 async function importTarget<T>(name: TargetName, relativePath: string, exportName: string): Promise<T> {
   const url = new URL(relativePath, import.meta.url);
   if (!existsSync(url)) {
-    throw new UserError(`the ${name} target is not available in this checkout (${relativePath.replace(/^\.\.?\//, 'scripts/')} is missing); use --target local`);
+    const file = relative(fileURLToPath(new URL('../..', import.meta.url)), fileURLToPath(url));
+    throw new UserError(`the ${name} target is not available in this checkout (${file} is missing); use --target local`);
   }
   const mod = (await import(url.href)) as Record<string, unknown>;
   const factory = mod[exportName];
