@@ -3,6 +3,7 @@
 import { App } from 'aws-cdk-lib';
 import { MlflowStack } from './mlflow-stack.ts';
 import { ContextError, readContext, stackEnv } from './shared/context.ts';
+import { addEndpointStack } from './shared/endpoint-app.ts';
 import { addNagChecks } from './shared/nag.ts';
 
 const app = new App();
@@ -12,7 +13,8 @@ try {
   addNagChecks(app);
 
   new MlflowStack(app, 'MlflowStack', { context, ...(env ? { env } : {}) });
-  // PipelineStack and EndpointStack are added here the same way.
+  await addEndpointStack(app, 'EndpointStack', { context, ...(env ? { env } : {}) });
+  // PipelineStack is added here the same way.
 
   app.synth();
 } catch (err) {
