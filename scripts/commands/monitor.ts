@@ -60,9 +60,13 @@ Exit status: 0 when every check passes, 1 when any fails, 2 when the monitor cou
   async run({ values, out }) {
     const config = readConfig();
     const samples = values.samples === undefined ? undefined : numberFlag('samples', values.samples, 0, { integer: true, min: 1 });
+    const datastore = values.datastore ?? DEFAULT_CAPTURE_URI;
+    if (values['ground-truth'] && datastore.trim().startsWith('sqlite:')) {
+      throw new UserError('--ground-truth is for JSON Lines captures; SQLite captures keep their labels in the table (see \'rookery label\')', 2);
+    }
     return monitorExitCode(
       {
-        datastore: values.datastore ?? DEFAULT_CAPTURE_URI,
+        datastore,
         ...(values['ground-truth'] ? { groundTruth: values['ground-truth'] } : {}),
         referencePath: values.reference ?? config.dataPath,
         schemaPath: config.schemaPath,

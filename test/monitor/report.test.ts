@@ -87,8 +87,9 @@ describe('monitoring report', () => {
   });
 
   it('exit status 2 when the reference cannot be read', async () => {
-    const err = await monitorExitCode({ ...request(store(false), scratch()), referencePath: '/nonexistent/penguins.csv' }, true, () => {}).catch((e: { exitCode: number; message: string }) => e);
-    expect(err).toMatchObject({ exitCode: 2 });
-    expect((err as Error).message).toMatch(/\/nonexistent\/penguins\.csv/);
+    await expect(monitorExitCode({ ...request(store(false), scratch()), referencePath: '/nonexistent/penguins.csv' }, true, () => {})).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/\/nonexistent\/penguins\.csv/),
+    });
   });
 });

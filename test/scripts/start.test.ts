@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('rookery start (npm start)', () => {
   it('runs the whole local loop on a fresh registry and exits 0 with the report path, saying the drift failures are expected', () => {
-    const env = { ...process.env, ROOKERY_REGISTRY: join(dir, 'registry') };
+    const env: NodeJS.ProcessEnv = { ...process.env, ROOKERY_REGISTRY: join(dir, 'registry') };
     for (const name of ['MLFLOW_TRACKING_URI', 'ROOKERY_DATA', 'ROOKERY_SCHEMA', 'DATA_CAPTURE', 'DATA_COLLECTION_URI']) delete env[name];
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/rookery.ts', 'start', '--out', join(dir, 'reports'), '--dir', join(dir, 'work')], {
       cwd: ROOT,
