@@ -54,6 +54,6 @@ export function formatTrafficSummary(s: TrafficSummary): string {
     `latency per request: p50 ${ms(s.latencyMs.p50)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}`,
   ];
   for (const e of s.errors.slice(0, 5)) lines.push(`  ${e.count} × ${e.message}`);
-  if (s.aborted) lines.push(`stopped early: ${s.aborted}`);
+  if (s.aborted) lines.push(`stopped early: ${s.aborted}${s.target === 'local' ? ": is 'rookery serve' running there?" : ''}`);
   return lines.join('\n');
 }
