@@ -48,8 +48,8 @@ export async function openTarget(name: string, endpoint: string, options: OpenTa
     case 'local':
       return localTarget({ endpoint, ...(options.concurrency ? { maxSockets: options.concurrency } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
     case 'sagemaker': {
-      const sagemakerTarget = await importTarget<(o: { endpoint: string; region?: string }) => Target | Promise<Target>>('sagemaker', './sagemaker.ts', 'sagemakerTarget');
-      return sagemakerTarget({ endpoint, ...(options.region ? { region: options.region } : {}) });
+      const sagemakerTarget = await importTarget<(o: { endpoint: string; region?: string; timeoutMs?: number }) => Target | Promise<Target>>('sagemaker', './sagemaker.ts', 'sagemakerTarget');
+      return sagemakerTarget({ endpoint, ...(options.region ? { region: options.region } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
     }
     case 'azure': {
       const azureTarget = await importTarget<(o: Record<string, unknown>) => Promise<Target>>('azure', '../azure/target.ts', 'azureTarget');
