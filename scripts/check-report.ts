@@ -131,7 +131,8 @@ export async function checkReport(reportPath: string, options: { screenshot?: st
       '--remote-debugging-pipe',
       'about:blank',
     ],
-    { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
+    // Its own process group, so the renderer and helper processes it starts can be ended with it.
+    { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'], detached: true },
   );
   const timeoutMs = options.timeoutMs ?? 30_000;
   const exited = new Promise<void>((r) => browser.once('exit', () => r()));
@@ -181,11 +182,27 @@ export async function checkReport(reportPath: string, options: { screenshot?: st
     if (errors.length) problems.push(`page errors: ${errors.slice(0, 5).join('; ')}`);
     return { ok: problems.length === 0, problems, title: page.title, charts: page.charts, drawnCharts: page.drawnCharts, checkRows: page.checkRows, externalRequests, errors, ...(screenshot ? { screenshot } : {}) };
   } finally {
-    const killer = setTimeout(() => browser.kill('SIGKILL'), 5_000);
-    if (browser.exitCode === null) browser.kill('SIGTERM');
+    // Browser.close normally ends it; give it a moment, then end the whole group (helpers outlive the browser briefly and keep writing the profile).
+    let grace: NodeJS.Timeout | undefined;
+    const closed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (grace = setTimeout(() => r(false), 3_000)))]);
+    clearTimeout(grace);
+    const group = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-browser.pid!, signal);
+      } catch {
+        // The group is already gone.
+      }
+    };
+    if (!closed) group('SIGTERM');
+    const killer = setTimeout(() => group('SIGKILL'), 5_000);
     await exited;
     clearTimeout(killer);
-    rmSync(profile, { recursive: true, force: true });
+    group('SIGKILL');
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch {
+      // A leftover folder in the temp directory is not worth failing the check over.
+    }
   }
 }
 
