@@ -1,13 +1,14 @@
 // Files the pipeline's steps hand to each other: a local path (or file://
-// URL) when run on a laptop, an s3:// URI inside the Batch jobs. The S3
-// client is loaded only when an s3:// URI is used, so commands that take
-// these flags start as fast as before.
+// URL) when run on a laptop, an s3:// URI inside the Batch jobs. S3 is
+// reached with signed HTTPS requests (s3-objects.ts): the image's bundle
+// carries no AWS SDK, and `serve` starts as fast as before.
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { UserError } from '../command.ts';
+import { awsContext, type AwsContext } from './aws-client.ts';
+import { getObject, listKeys, putObject } from './s3-objects.ts';
 
 export interface S3Location {
   bucket: string;
@@ -28,19 +29,17 @@ function localPath(uri: string): string {
   return uri.startsWith('file://') ? fileURLToPath(uri) : resolve(uri);
 }
 
-let client: S3Client | undefined;
+let shared: AwsContext | undefined;
+const aws = () => (shared ??= awsContext());
 
-/** One S3 client per process; AWS_ENDPOINT_URL_S3 (e.g. a local S3) switches to path-style addressing. */
-async function s3(): Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> {
-  const sdk = await import('@aws-sdk/client-s3');
-  client ??= new sdk.S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL) });
-  return { client, sdk };
+/** Points S3 access at another context (tests use a local double); undefined goes back to the environment's. */
+export function useAwsContext(ctx: AwsContext | undefined): void {
+  shared = ctx;
 }
 
 function s3Failure(uri: string, action: string, err: unknown): UserError {
-  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
-  return new UserError(`cannot ${action} ${uri}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}${status}`);
+  if (err instanceof UserError) return err;
+  return new UserError(`cannot ${action} ${uri}: ${(err as Error).message}`);
 }
 
 export async function readText(uri: string): Promise<string> {
@@ -52,10 +51,8 @@ export async function readText(uri: string): Promise<string> {
     }
   }
   const { bucket, key } = parseS3Uri(uri);
-  const { client, sdk } = await s3();
   try {
-    const answer = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
-    return await answer.Body!.transformToString('utf8');
+    return (await getObject(aws(), bucket, key)).toString('utf8');
   } catch (err) {
     throw s3Failure(uri, 'read', err);
   }
@@ -72,9 +69,8 @@ export async function writeText(uri: string, text: string, contentType = 'applic
     return;
   }
   const { bucket, key } = parseS3Uri(uri);
-  const { client, sdk } = await s3();
   try {
-    await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }));
+    await putObject(aws(), bucket, key, text, contentType);
   } catch (err) {
     throw s3Failure(uri, 'write', err);
   }
@@ -97,11 +93,10 @@ async function filesUnder(dir: string): Promise<string[]> {
 export async function uploadDir(dir: string, uri: string): Promise<number> {
   const { bucket, key } = parseS3Uri(uri);
   const prefix = key.replace(/\/+$/, '');
-  const { client, sdk } = await s3();
   const files = await filesUnder(dir);
   for (const file of files) {
     try {
-      await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: prefix ? `${prefix}/${file}` : file, Body: await readFile(join(dir, file)) }));
+      await putObject(aws(), bucket, prefix ? `${prefix}/${file}` : file, await readFile(join(dir, file)), file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
     } catch (err) {
       throw s3Failure(`${uri.replace(/\/+$/, '')}/${file}`, 'write', err);
     }
@@ -113,23 +108,16 @@ export async function uploadDir(dir: string, uri: string): Promise<number> {
 export async function downloadDir(uri: string, dir: string): Promise<number> {
   const { bucket, key } = parseS3Uri(uri);
   const prefix = key.replace(/\/+$/, '') + '/';
-  const { client, sdk } = await s3();
   let count = 0;
-  let token: string | undefined;
   try {
-    do {
-      const page = await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const object of page.Contents ?? []) {
-        const name = object.Key!.slice(prefix.length);
-        if (!name || name.endsWith('/') || name.split('/').includes('..')) continue;
-        const answer = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: object.Key! }));
-        const path = join(dir, ...name.split('/'));
-        await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, await answer.Body!.transformToByteArray());
-        count++;
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for await (const objectKey of listKeys(aws(), bucket, prefix)) {
+      const name = objectKey.slice(prefix.length);
+      if (!name || name.endsWith('/') || name.split('/').includes('..')) continue;
+      const path = join(dir, ...name.split('/'));
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, await getObject(aws(), bucket, objectKey));
+      count++;
+    }
   } catch (err) {
     throw s3Failure(uri, 'download', err);
   }

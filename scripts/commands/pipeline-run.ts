@@ -1,0 +1,57 @@
+import { defineCommand, numberFlag, UserError } from '../command.ts';
+import { DEFAULT_OUTPUTS_FILE, stateMachineArnFromOutputs } from '../pipeline/stack-outputs.ts';
+
+export const pipelineRunCommand = defineCommand({
+  name: 'pipeline run',
+  summary: 'Start the training pipeline in AWS Step Functions and print its progress until it ends',
+  usage: 'rookery pipeline run [--accuracy-threshold 0.9] [--state-machine ARN | --outputs-file cdk-outputs.json] [--name NAME] [--no-wait] [--poll-seconds 5]',
+  help: `
+Options:
+  --accuracy-threshold X   register and deploy only if the cross-validated accuracy is at least X
+                           (default: the stack's accuracyThreshold context, 0.7 unless set)
+  --state-machine ARN      the pipeline's state machine (default: PipelineStack.StateMachineArn in the outputs file)
+  --outputs-file FILE      what \`cdk deploy PipelineStack --outputs-file FILE\` wrote (default ${DEFAULT_OUTPUTS_FILE})
+  --name NAME              execution name (default: generated); names the run's folder in the runs bucket
+  --no-wait                print the execution ARN and return
+  --poll-seconds N         how often to read the execution history (default 5)
+
+Prints each state entered and left with UTC timestamps, failures with their cause and retries.
+Interrupting stops the watching, not the execution: \`rookery pipeline watch EXECUTION_ARN\` resumes it.
+AWS credentials and region come from the usual places (AWS_PROFILE, AWS_REGION, ...).
+
+Exit status: 0 when the execution succeeds, 1 when it fails, times out or is aborted
+(below the accuracy threshold it fails with ModelBelowThreshold, and nothing is deployed).`,
+  options: {
+    'accuracy-threshold': { type: 'string' },
+    'state-machine': { type: 'string' },
+    'outputs-file': { type: 'string' },
+    name: { type: 'string' },
+    'no-wait': { type: 'boolean' },
+    'poll-seconds': { type: 'string' },
+  },
+  async run({ values, out }) {
+    const input: Record<string, unknown> = { trigger: 'cli' };
+    if (values['accuracy-threshold'] !== undefined) {
+      input.accuracyThreshold = numberFlag('accuracy-threshold', values['accuracy-threshold'], 0, { min: 0, max: 1 });
+    }
+    if (values.name !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(values.name)) {
+      throw new UserError(`--name ${JSON.stringify(values.name)} must be 1 to 80 letters, digits, '-' or '_'`, 2);
+    }
+    const pollIntervalMs = numberFlag('poll-seconds', values['poll-seconds'], 5, { min: 0 }) * 1000;
+    const stateMachineArn = values['state-machine'] ?? stateMachineArnFromOutputs(values['outputs-file'] ?? DEFAULT_OUTPUTS_FILE);
+    if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+$/.test(stateMachineArn)) {
+      throw new UserError(`${JSON.stringify(stateMachineArn)} is not a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)`, 2);
+    }
+
+    const sfn = await import('@aws-sdk/client-sfn');
+    const { consoleUrl, startExecution, watchExecution } = await import('../pipeline/execution.ts');
+    // The state machine's region, whatever AWS_REGION says.
+    const client = new sfn.SFNClient({ region: stateMachineArn.split(':')[3] });
+    const executionArn = await startExecution(client, sfn, { stateMachineArn, input, ...(values.name ? { name: values.name } : {}) });
+    out(`started ${executionArn}`);
+    out(`console: ${consoleUrl(executionArn)}`);
+    if (values['no-wait']) return 0;
+    const end = await watchExecution(client, sfn, executionArn, { pollIntervalMs, out });
+    return end.status === 'SUCCEEDED' ? 0 : 1;
+  },
+});
