@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { azureDeployCommand } from './azure-deploy.ts';
+import { sagemakerDeployCommand } from './deploy-sagemaker.ts';
 import { invokeCommand } from './invoke.ts';
 import { labelCommand } from './label.ts';
 import { mlflowTunnelCommand } from './mlflow-tunnel.ts';
@@ -14,4 +15,4 @@ import { trainCommand } from './train.ts';
 import { trafficCommand } from './traffic.ts';
 
 /** Every `rookery` subcommand, in the order `rookery --help` lists them. Add a command by adding its module here. */
-export const commands: Command[] = [startCommand, trainCommand, serveCommand, invokeCommand, trafficCommand, labelCommand, monitorCommand, modelsListCommand, modelsShowCommand, modelsRegisterCommand, azureDeployCommand, pipelineRunCommand, pipelineWatchCommand, mlflowTunnelCommand];
+export const commands: Command[] = [startCommand, trainCommand, serveCommand, invokeCommand, trafficCommand, labelCommand, monitorCommand, modelsListCommand, modelsShowCommand, modelsRegisterCommand, azureDeployCommand, sagemakerDeployCommand, pipelineRunCommand, pipelineWatchCommand, mlflowTunnelCommand];

@@ -1,0 +1,141 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { findArtifactDir } from '../../model/artifact.ts';
+import { parseModelRef, RegistryError } from '../../model/registry.ts';
+import type { AwsClients, DeployModel, SageMakerDeployOutcome, TrafficMode } from '../aws/deploy.ts';
+import { defineCommand, numberFlag, UserError } from '../command.ts';
+import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME, readConfig } from '../config.ts';
+import { openRegistry } from '../registry.ts';
+
+const TRAFFIC_MODES: TrafficMode[] = ['auto', 'all-at-once', 'canary', 'linear'];
+const DEFAULT_MODEL = `models:/${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS}`;
+
+export interface SageMakerDeployFlags {
+  endpoint?: string;
+  model?: string;
+  region?: string;
+  traffic?: string;
+  step?: string;
+  bake?: string;
+  'termination-wait'?: string;
+  timeout?: string;
+  alarm?: string[];
+  artifacts?: string;
+  poll?: string;
+}
+
+/** `--model`: a model directory, or a reference into the registry (MLflow when MLFLOW_TRACKING_URI is set, else the local folder). */
+export async function resolveDeployModel(text: string, cwd = process.cwd()): Promise<DeployModel> {
+  const path = resolve(cwd, text);
+  if (!text.startsWith('models:/') && existsSync(path) && statSync(path).isDirectory()) {
+    const dir = findArtifactDir(path, 2);
+    if (!dir) throw new UserError(`--model ${text} holds no model: expected an MLmodel file there or up to two folders below`, 2);
+    const m = /[\\/]([^\\/]+)[\\/]versions[\\/](\d+)$/.exec(dir);
+    return { dir, name: m?.[1] ?? DEFAULT_MODEL_NAME, ...(m ? { version: Number(m[2]) } : {}) };
+  }
+  let ref;
+  try {
+    ref = parseModelRef(text);
+  } catch (err) {
+    if (err instanceof RegistryError) throw new UserError(`--model ${JSON.stringify(text)} is neither a model directory nor a registry reference (models:/NAME@ALIAS, models:/NAME/VERSION)`, 2);
+    throw err;
+  }
+  const registry = await openRegistry(readConfig());
+  try {
+    const { info, dir } = await registry.resolve(ref);
+    return { dir, name: info.name, version: info.version };
+  } catch (err) {
+    if (err instanceof RegistryError) throw new UserError(err.message);
+    throw err;
+  }
+}
+
+/** The command's work, with the AWS clients injectable (tests point them at local doubles). */
+export async function runSageMakerDeploy(
+  values: SageMakerDeployFlags,
+  out: (line: string) => void,
+  connection: { clients?: AwsClients; pollIntervalMs?: number; now?: () => Date } = {},
+): Promise<SageMakerDeployOutcome> {
+  const endpoint = values.endpoint?.trim();
+  if (!endpoint) throw new UserError("--endpoint NAME is required (see 'rookery deploy sagemaker --help')", 2);
+  const traffic = (values.traffic ?? 'auto') as TrafficMode;
+  if (!TRAFFIC_MODES.includes(traffic)) throw new UserError(`--traffic ${JSON.stringify(values.traffic)} is not one of ${TRAFFIC_MODES.join(', ')}`, 2);
+  const stepPercent = values.step === undefined ? undefined : numberFlag('step', values.step, 0, { integer: true, min: 1, max: 50 });
+  const bakeSeconds = numberFlag('bake', values.bake, 300, { integer: true, min: 0, max: 3600 });
+  const terminationWaitSeconds = numberFlag('termination-wait', values['termination-wait'], 0, { integer: true, min: 0, max: 3600 });
+  const timeoutMinutes = values.timeout === undefined ? undefined : numberFlag('timeout', values.timeout, 0, { integer: true, min: 10, max: 480 });
+  const pollSeconds = numberFlag('poll', values.poll, 30, { min: 0.01, max: 300 });
+  if (values.artifacts !== undefined && !values.artifacts.startsWith('s3://')) throw new UserError(`--artifacts ${JSON.stringify(values.artifacts)} must be an s3://bucket/prefix location`, 2);
+
+  const model = await resolveDeployModel(values.model ?? DEFAULT_MODEL);
+  // Loaded here, not at the top: the AWS SDK would slow every other command's start.
+  const [{ deployToSageMaker }, { awsClients }] = await Promise.all([import('../aws/deploy.ts'), import('../aws/clients.ts')]);
+  return deployToSageMaker(connection.clients ?? awsClients(values.region), {
+    endpoint,
+    model,
+    traffic,
+    ...(stepPercent !== undefined ? { stepPercent } : {}),
+    bakeSeconds,
+    terminationWaitSeconds,
+    ...(timeoutMinutes !== undefined ? { maxExecutionSeconds: timeoutMinutes * 60 } : {}),
+    ...(values.alarm?.length ? { alarms: values.alarm } : {}),
+    ...(values.artifacts ? { artifactsUri: values.artifacts } : {}),
+    pollIntervalMs: connection.pollIntervalMs ?? pollSeconds * 1000,
+    ...(connection.now ? { now: connection.now } : {}),
+    out,
+  });
+}
+
+export const sagemakerDeployCommand = defineCommand({
+  name: 'deploy sagemaker',
+  summary: 'Roll a new model onto a SageMaker endpoint (blue/green with automatic rollback on its alarms)',
+  usage:
+    'rookery deploy sagemaker --endpoint NAME [--model MODEL] [--region R] [--traffic auto|all-at-once|canary|linear] [--step PCT] [--bake S] [--termination-wait S] [--timeout MIN] [--alarm NAME ...] [--artifacts s3://...] [--poll S]',
+  help: `
+Packs the model as model.tar.gz, uploads it next to the endpoint's Data Capture
+files (models/ in the same bucket), creates a SageMaker model and endpoint
+configuration copied from the ones the endpoint runs (image, role, environment,
+instance type and count, Data Capture), and updates the endpoint with
+SageMaker's deployment guardrails: a blue/green update that shifts traffic in
+steps, bakes after each while watching the rollback alarms, and rolls back by
+itself if one fires. Waits, showing each stage, until the endpoint is in
+service on the new model (exit 0) or back on the old one (exit 1).
+
+Options:
+  --endpoint NAME         the endpoint (\`cdk deploy EndpointStack\` prints it as EndpointName)
+  --model MODEL           models:/penguins@champion (default), models:/penguins/4, or a model directory;
+                          references resolve in MLflow when MLFLOW_TRACKING_URI is set, else in the
+                          local registry (ROOKERY_REGISTRY)
+  --region R              default: AWS_REGION, then your AWS profile's region
+  --traffic MODE          auto (default): canary with 2+ instances, else all-at-once;
+                          canary: one step (--step % of the fleet, default 1 instance), bake, then the rest;
+                          linear: steps of --step % (10-50, default 25), baking after each;
+                          all-at-once: everything at once, then bake
+  --bake S                baking period after each step, 0-3600 s (default 300)
+  --termination-wait S    keep the old fleet this long after the last step (default 0)
+  --timeout MIN           SageMaker's limit for the whole update, 10-480 (default: from the steps)
+  --alarm NAME            rollback alarm (repeatable); default: the alarms of the endpoint's last
+                          deployment, which EndpointStack sets to its 5xx-error and latency alarms
+  --artifacts s3://B/P    where model.tar.gz goes (default: s3://<Data Capture bucket>/models)
+  --poll S                seconds between progress checks (default 30)
+
+Credentials come from the standard AWS chain (AWS_PROFILE, \`aws sso login\`, environment,
+instance role). A later \`cdk deploy EndpointStack\` puts the stack's own model back.`,
+  options: {
+    endpoint: { type: 'string' },
+    model: { type: 'string' },
+    region: { type: 'string' },
+    traffic: { type: 'string' },
+    step: { type: 'string' },
+    bake: { type: 'string' },
+    'termination-wait': { type: 'string' },
+    timeout: { type: 'string' },
+    alarm: { type: 'string', multiple: true },
+    artifacts: { type: 'string' },
+    poll: { type: 'string' },
+  },
+  async run({ values, out }) {
+    const outcome = await runSageMakerDeploy(values, out);
+    return outcome.status === 'deployed' ? 0 : 1;
+  },
+});
