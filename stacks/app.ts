@@ -1,10 +1,13 @@
 // The AWS CDK app (cdk.json: `npx tsx stacks/app.ts`). One line per stack; settings come from
 // `-c key=value`, read and checked once in shared/context.ts.
 import { App } from 'aws-cdk-lib';
-import { MlflowStack } from './mlflow-stack.ts';
+import { EndpointStack } from './endpoint-stack.ts';
+import { ADMIN_USERNAME, MLFLOW_PORT, MlflowStack } from './mlflow-stack.ts';
+import { PipelineStack } from './pipeline-stack.ts';
 import { ContextError, readContext, stackEnv } from './shared/context.ts';
 import { addEndpointStack } from './shared/endpoint-app.ts';
 import { addNagChecks } from './shared/nag.ts';
+import { PipelineConfigError } from './shared/pipeline-config.ts';
 
 const app = new App();
 try {
@@ -12,13 +15,25 @@ try {
   const env = stackEnv(context);
   addNagChecks(app);
 
-  new MlflowStack(app, 'MlflowStack', { context, ...(env ? { env } : {}) });
-  await addEndpointStack(app, 'EndpointStack', { context, ...(env ? { env } : {}) });
-  // PipelineStack is added here the same way.
+  const mlflow = new MlflowStack(app, 'MlflowStack', { context, ...(env ? { env } : {}) });
+  const endpoint = await addEndpointStack(app, 'EndpointStack', { context, ...(env ? { env } : {}) });
+  // The jobs run in MLflow's VPC and reach the server privately; the password stays in Secrets Manager.
+  new PipelineStack(app, 'PipelineStack', {
+    ...(env ? { env } : {}),
+    mlflow: {
+      trackingUri: `http://${mlflow.instance.instancePrivateIp}:${MLFLOW_PORT}`,
+      secret: mlflow.adminSecret,
+      username: ADMIN_USERNAME,
+      vpc: mlflow.vpc,
+      server: mlflow.instance,
+      port: MLFLOW_PORT,
+    },
+    ...(endpoint instanceof EndpointStack ? { endpoint: endpoint.target } : {}),
+  });
 
   app.synth();
 } catch (err) {
-  if (!(err instanceof ContextError)) throw err;
+  if (!(err instanceof ContextError || err instanceof PipelineConfigError)) throw err;
   console.error(`rookery CDK app: ${err.message}`);
   process.exit(1);
 }

@@ -2,7 +2,6 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations, type Cfn
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -13,22 +12,29 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
 import { RookeryBatchJob } from './shared/batch-job.ts';
+import { ENDPOINT_DEFAULTS } from './shared/endpoint-config.ts';
+import { acknowledgeAutoDeleteProvider } from './shared/nag.ts';
 import { PipelineConfigError, readPipelineConfig, type PipelineConfig } from './shared/pipeline-config.ts';
+import { SERVING_IMAGE_ASSET } from './shared/serving-image.ts';
 
 /** Where the monitoring job publishes; `rookery pipeline monitor` uses the same names. */
 export const METRICS_NAMESPACE = 'Rookery/Monitoring';
 export const DRIFTED_COLUMNS_METRIC = 'DriftedColumns';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
 export interface MlflowConnection {
   trackingUri: string;
-  /** Secrets Manager secret with a `password` field (the MLflow admin password). */
+  /** Secrets Manager secret holding the MLflow password (MlflowStack's admin secret is the bare password). */
   secret: secretsmanager.ISecret;
+  /** The JSON field of `secret` that holds the password, when the secret is JSON; the whole secret otherwise. */
+  secretField?: string;
   /** Plain-text user name; the password never is. */
   username?: string;
+  /** Run the jobs in MLflow's VPC, so they reach the server by its private address. */
+  vpc?: ec2.IVpc;
+  /** The MLflow server: the jobs' security group is let in on `port`. */
+  server?: ec2.IConnectable;
+  port?: number;
 }
 
 export interface EndpointTarget {
@@ -48,7 +54,7 @@ export interface EndpointTarget {
 export interface PipelineStackProps extends StackProps {
   /** From MlflowStack in the same app; else context mlflowTrackingUri + mlflowSecretArn. */
   mlflow?: MlflowConnection;
-  /** From EndpointStack in the same app; else context endpointName (+ captureUri, groundTruthUri). */
+  /** From EndpointStack in the same app; else context endpointName (default rookery-penguins, as EndpointStack's) and, for monitoring, captureUri and groundTruthUri. */
   endpoint?: EndpointTarget;
   /** The image the jobs run; by default container/Dockerfile built from the repository root and pushed to the CDK assets repository. */
   image?: ecs.ContainerImage;
@@ -96,33 +102,33 @@ export class PipelineStack extends Stack {
     const config = (this.config = readPipelineConfig(this));
     const mlflow = this.mlflowConnection(props.mlflow, config);
     const endpoint = this.endpointTarget(props.endpoint, config);
-    const image =
-      props.image ??
-      ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'container/Dockerfile', platform: Platform.LINUX_AMD64 });
+    // The same asset as EndpointStack's: one build and push serves both.
+    const { directory, ...imageOptions } = SERVING_IMAGE_ASSET;
+    const image = props.image ?? ecs.ContainerImage.fromAsset(directory, imageOptions);
 
     // Public subnets and a public IP per task instead of a NAT gateway: the
     // jobs run minutes a week, a NAT gateway bills every hour. The security
     // group takes no inbound traffic, so the public IP only serves egress.
-    const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'jobs', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
-    });
-    vpc.addFlowLog('FlowLog', {
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(
-        new logs.LogGroup(this, 'FlowLogs', { retention: config.logRetentionDays as logs.RetentionDays, removalPolicy: RemovalPolicy.DESTROY }),
-      ),
-      trafficType: ec2.FlowLogTrafficType.REJECT,
-    });
+    // With MlflowStack in the app the jobs share its VPC and reach the server
+    // on its private address, through a rule that admits this group only.
+    const vpc = mlflow.vpc ?? this.newVpc(config);
+    const publicSubnets = vpc.publicSubnets.length > 0;
+    // Outbound: HTTPS to ECR and the AWS APIs, and the MLflow port to the
+    // server only. An MLflow elsewhere (context) may be on any port.
     const securityGroup = new ec2.SecurityGroup(this, 'JobSecurityGroup', {
       vpc,
-      description: 'rookery Batch jobs: no inbound, outbound HTTPS to AWS APIs and the MLflow server',
-      allowAllOutbound: true,
+      description: 'rookery Batch jobs: no inbound; outbound to AWS APIs and the MLflow server',
+      allowAllOutbound: !mlflow.server,
     });
+    if (mlflow.server) {
+      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS: ECR, S3, CloudWatch, Secrets Manager, SageMaker');
+      securityGroup.connections.allowTo(mlflow.server, ec2.Port.tcp(mlflow.port ?? 5000), 'rookery pipeline jobs to the MLflow tracking server');
+    }
 
     const computeEnvironment = new batch.FargateComputeEnvironment(this, 'ComputeEnvironment', {
       vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      // An existing VPC without public subnets must route out through its own NAT or endpoints.
+      vpcSubnets: { subnetType: publicSubnets ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [securityGroup],
       spot: config.spot,
       maxvCpus: config.maxvCpus,
@@ -145,16 +151,18 @@ export class PipelineStack extends Stack {
       lifecycleRules: [{ prefix: 'runs/', expiration: Duration.days(90) }],
     });
 
+    // AWS_REGION: the image's S3 and CloudWatch calls sign for this region.
     const mlflowEnv: Record<string, string> = {
       MLFLOW_TRACKING_URI: mlflow.trackingUri,
       MLFLOW_TRACKING_USERNAME: mlflow.username ?? config.mlflowUsername,
+      AWS_REGION: this.region,
     };
-    const mlflowSecrets = { MLFLOW_TRACKING_PASSWORD: batch.Secret.fromSecretsManager(mlflow.secret, 'password') };
+    const mlflowSecrets = { MLFLOW_TRACKING_PASSWORD: batch.Secret.fromSecretsManager(mlflow.secret, mlflow.secretField ?? config.mlflowSecretField) };
     const executionRole = new iam.Role(this, 'JobExecutionRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'ECS task execution role of the rookery pipeline jobs: pulls the image, writes the job logs, reads the MLflow password secret',
     });
-    const common = { image, executionRole, logRetentionDays: config.logRetentionDays, assignPublicIp: true };
+    const common = { image, executionRole, logRetentionDays: config.logRetentionDays, assignPublicIp: publicSubnets };
     const manual = `s3://${this.bucket.bucketName}/runs/manual`;
 
     const train = new RookeryBatchJob(this, 'TrainJob', {
@@ -211,7 +219,23 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'JobQueueArn', { value: this.jobQueue.jobQueueArn });
     new CfnOutput(this, 'RunsBucketName', { value: this.bucket.bucketName });
     new CfnOutput(this, 'TrainingLogGroup', { value: train.logGroup.logGroupName });
-    this.acknowledgeNagFindings(endpoint);
+    this.acknowledgeNagFindings(endpoint, Boolean(props.mlflow || props.endpoint));
+    acknowledgeAutoDeleteProvider(this);
+  }
+
+  private newVpc(config: PipelineConfig): ec2.Vpc {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'jobs', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
+    });
+    vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(
+        new logs.LogGroup(this, 'FlowLogs', { retention: config.logRetentionDays as logs.RetentionDays, removalPolicy: RemovalPolicy.DESTROY }),
+      ),
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+    });
+    return vpc;
   }
 
   /** Object-level access to one prefix of the runs bucket, without the extra actions the grant helpers add. */
@@ -234,11 +258,9 @@ export class PipelineStack extends Stack {
 
   private endpointTarget(fromProps: EndpointTarget | undefined, config: PipelineConfig): EndpointTarget {
     if (fromProps) return fromProps;
-    if (!config.endpointName) {
-      throw new PipelineConfigError('PipelineStack needs the SageMaker endpoint: deploy it in the same app as EndpointStack, or pass -c endpointName=NAME');
-    }
     return {
-      endpointName: config.endpointName,
+      // EndpointStack reads the same key with the same default.
+      endpointName: config.endpointName ?? ENDPOINT_DEFAULTS.endpointName,
       ...(config.captureUri ? { captureUri: config.captureUri } : {}),
       ...(config.groundTruthUri ? { groundTruthUri: config.groundTruthUri } : {}),
     };
@@ -443,8 +465,16 @@ export class PipelineStack extends Stack {
       resources: config.monitoring,
     });
     this.allowObjects(job.role, ['s3:PutObject'], 'monitoring/*');
-    if (endpoint.captureBucket) {
-      endpoint.captureBucket.grantRead(job.role);
+    const captureBucket = endpoint.captureBucket;
+    if (captureBucket) {
+      // Only the capture and ground-truth prefixes, and the key that encrypts them.
+      const base = `s3://${captureBucket.bucketName}/`;
+      const prefixes = [endpoint.captureUri, endpoint.groundTruthUri].map((uri) => (uri.startsWith(base) ? uri.slice(base.length) : ''));
+      job.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: prefixes.map((p) => captureBucket.arnForObjects(`${p}*`)) }));
+      job.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [captureBucket.bucketArn] }));
+      if (captureBucket.encryptionKey) {
+        job.role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [captureBucket.encryptionKey.keyArn] }));
+      }
     } else {
       for (const uri of [endpoint.captureUri, endpoint.groundTruthUri]) {
         const { bucket, prefix } = splitS3Uri(uri);
@@ -502,7 +532,7 @@ export class PipelineStack extends Stack {
   }
 
   /** Every cdk-nag finding this stack keeps, each with why it stays. */
-  private acknowledgeNagFindings(endpoint: EndpointTarget): void {
+  private acknowledgeNagFindings(endpoint: EndpointTarget, crossStack: boolean): void {
     const ack = (scope: Construct, findings: Record<string, string>) =>
       Validations.of(scope).acknowledge(...Object.entries(findings).map(([id, reason]) => ({ id, reason })));
     const bucketArn = `<${this.getLogicalId(this.bucket.node.defaultChild as CfnElement)}.Arn>`;
@@ -512,6 +542,12 @@ export class PipelineStack extends Stack {
     const region = arnPrefix('batch');
     const perRun = 'Each execution reads and writes only its own runs/<execution name>/ prefix, which exists only at run time; the wildcard is limited to that prefix of the stack\'s own bucket.';
 
+    if (crossStack) {
+      ack(this, {
+        'Annotation::@aws-cdk/core:crossStackReferencesDefaultStrong':
+          'Strong references are intended: MlflowStack and EndpointStack cannot be destroyed or lose the secret, instance or bucket while the pipeline uses them; `cdk destroy --all` removes PipelineStack first.',
+      });
+    }
     ack(this.bucket, {
       'AwsSolutions-S1':
         'The bucket holds only the pipeline\'s own step results (JSON and model artifacts, expiring after 90 days), read and written by the stack\'s job and state machine roles; CloudTrail data events audit access if needed, and an access-log bucket would outlive cdk destroy.',
@@ -545,7 +581,7 @@ export class PipelineStack extends Stack {
         'AwsSolutions-IAM5[Resource::*]': `cloudwatch:PutMetricData supports no resource-level permissions; the statement is restricted to the ${METRICS_NAMESPACE} namespace with the cloudwatch:namespace condition key.`,
         [`AwsSolutions-IAM5[Resource::${bucketArn}/monitoring/*]`]: 'The monitoring job writes a dated report folder under monitoring/ on each run; the wildcard is limited to that prefix.',
         ...Object.fromEntries(
-          [endpoint.captureUri, endpoint.groundTruthUri].map((uri) => {
+          (endpoint.captureBucket ? [] : [endpoint.captureUri, endpoint.groundTruthUri]).map((uri) => {
             const { bucket, prefix } = splitS3Uri(uri);
             return [
               `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/${prefix}*]`,

@@ -32,6 +32,8 @@ export interface PipelineConfig {
   /** Cross-stack inputs when PipelineStack is deployed without the other stacks in the same app. */
   mlflowTrackingUri?: string;
   mlflowSecretArn?: string;
+  /** JSON field of that secret holding the password (`mlflowSecretField`); unset: the secret is the bare password, as MlflowStack's is. */
+  mlflowSecretField?: string;
   mlflowUsername: string;
   endpointName?: string;
   /** `s3://bucket/prefix` of the endpoint's Data Capture files (`captureUri`). */
@@ -159,6 +161,7 @@ export function readPipelineConfig(scope: Construct): PipelineConfig {
     logRetentionDays,
     mlflowTrackingUri,
     mlflowSecretArn,
+    mlflowSecretField: str('mlflowSecretField'),
     mlflowUsername: str('mlflowUsername') ?? 'admin',
     endpointName: str('endpointName'),
     captureUri: s3Uri('captureUri'),
