@@ -22,22 +22,23 @@ const unescapeXml = (text: string) =>
     dec ? String.fromCodePoint(Number(dec)) : hex ? String.fromCodePoint(parseInt(hex, 16)) : ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' } as Record<string, string>)[name],
   );
 
-async function failure(answer: Response, what: string): Promise<AwsHttpError> {
+/** S3's error answer as an error whose name is S3's code; callers say which object. */
+async function failure(answer: Response): Promise<AwsHttpError> {
   const text = await answer.text().catch(() => '');
   const code = xmlText(text, 'Code') ?? (answer.status === 404 ? 'NotFound' : `HTTP${answer.status}`);
   const message = xmlText(text, 'Message') ?? answer.statusText;
-  return new AwsHttpError(code, `${what}: ${code}: ${unescapeXml(message)} (HTTP ${answer.status})`, answer.status);
+  return new AwsHttpError(code, `${code}: ${unescapeXml(message)} (HTTP ${answer.status})`, answer.status);
 }
 
 export async function getObject(ctx: AwsContext, bucket: string, key: string): Promise<Buffer> {
   const answer = await awsRequest(ctx, { method: 'GET', url: objectUrl(ctx, bucket, key), service: 's3' });
-  if (!answer.ok) throw await failure(answer, `s3://${bucket}/${key}`);
+  if (!answer.ok) throw await failure(answer);
   return Buffer.from(await answer.arrayBuffer());
 }
 
 export async function putObject(ctx: AwsContext, bucket: string, key: string, body: Buffer | string, contentType = 'application/octet-stream'): Promise<void> {
   const answer = await awsRequest(ctx, { method: 'PUT', url: objectUrl(ctx, bucket, key), headers: { 'content-type': contentType }, body, service: 's3' });
-  if (!answer.ok) throw await failure(answer, `s3://${bucket}/${key}`);
+  if (!answer.ok) throw await failure(answer);
   await answer.arrayBuffer();
 }
 
@@ -47,7 +48,7 @@ export async function* listKeys(ctx: AwsContext, bucket: string, prefix: string)
   do {
     const query: Record<string, string> = { 'list-type': '2', prefix, ...(token ? { 'continuation-token': token } : {}) };
     const answer = await awsRequest(ctx, { method: 'GET', url: objectUrl(ctx, bucket, '', query), service: 's3' });
-    if (!answer.ok) throw await failure(answer, `s3://${bucket}/${prefix}`);
+    if (!answer.ok) throw await failure(answer);
     const xml = await answer.text();
     for (const m of xml.matchAll(/<Contents>[\s\S]*?<Key>([^<]*)<\/Key>[\s\S]*?<\/Contents>/g)) yield unescapeXml(m[1]);
     token = xmlText(xml, 'IsTruncated') === 'true' ? unescapeXml(xmlText(xml, 'NextContinuationToken') ?? '') || undefined : undefined;
