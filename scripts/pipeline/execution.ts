@@ -123,7 +123,7 @@ export class HistoryPrinter {
     } else if (type === 'TaskSubmitted' && event.taskSubmittedEventDetails?.resourceType === 'batch') {
       try {
         const job = JSON.parse(event.taskSubmittedEventDetails.output ?? '{}');
-        if (job.JobId) this.out(`${at}     ${this.current ?? '?'}: Batch job ${job.JobName ?? ''} ${job.JobId}`.replace(/  +/g, ' '));
+        if (job.JobId) this.out(`${at}     ${this.current ?? '?'}: Batch job ${[job.JobName, job.JobId].filter(Boolean).join(' ')}`);
       } catch {
         // no job id to show
       }
