@@ -6,6 +6,7 @@ import { labelCommand } from './label.ts';
 import { mlflowTunnelCommand } from './mlflow-tunnel.ts';
 import { modelsListCommand, modelsShowCommand } from './models.ts';
 import { modelsRegisterCommand } from './models-register.ts';
+import { pipelineMonitorCommand } from './pipeline-monitor.ts';
 import { pipelineRunCommand } from './pipeline-run.ts';
 import { pipelineWatchCommand } from './pipeline-watch.ts';
 import { monitorCommand } from './monitor.ts';
@@ -15,4 +16,4 @@ import { trainCommand } from './train.ts';
 import { trafficCommand } from './traffic.ts';
 
 /** Every `rookery` subcommand, in the order `rookery --help` lists them. Add a command by adding its module here. */
-export const commands: Command[] = [startCommand, trainCommand, serveCommand, invokeCommand, trafficCommand, labelCommand, monitorCommand, modelsListCommand, modelsShowCommand, modelsRegisterCommand, azureDeployCommand, sagemakerDeployCommand, pipelineRunCommand, pipelineWatchCommand, mlflowTunnelCommand];
+export const commands: Command[] = [startCommand, trainCommand, serveCommand, invokeCommand, trafficCommand, labelCommand, monitorCommand, modelsListCommand, modelsShowCommand, modelsRegisterCommand, azureDeployCommand, sagemakerDeployCommand, pipelineRunCommand, pipelineWatchCommand, pipelineMonitorCommand, mlflowTunnelCommand];

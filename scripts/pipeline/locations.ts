@@ -104,8 +104,8 @@ export async function uploadDir(dir: string, uri: string): Promise<number> {
   return files.length;
 }
 
-/** Copies every object under `s3://bucket/prefix/` into a local folder; returns the number of files. */
-export async function downloadDir(uri: string, dir: string): Promise<number> {
+/** Copies every object under `s3://bucket/prefix/` into a local folder; returns the number of files (none is an error unless `allowEmpty`). */
+export async function downloadDir(uri: string, dir: string, options: { allowEmpty?: boolean } = {}): Promise<number> {
   const { bucket, key } = parseS3Uri(uri);
   const prefix = key.replace(/\/+$/, '') + '/';
   let count = 0;
@@ -121,6 +121,6 @@ export async function downloadDir(uri: string, dir: string): Promise<number> {
   } catch (err) {
     throw s3Failure(uri, 'download', err);
   }
-  if (count === 0) throw new UserError(`${uri} holds no files: nothing to download`);
+  if (count === 0 && !options.allowEmpty) throw new UserError(`${uri} holds no files: nothing to download`);
   return count;
 }

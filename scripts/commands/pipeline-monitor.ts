@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { defineCommand, isUserFacing, numberFlag, UserError } from '../command.ts';
+import { readConfig } from '../config.ts';
+
+export const DEFAULT_NAMESPACE = 'Rookery/Monitoring';
+
+export const pipelineMonitorCommand = defineCommand({
+  name: 'pipeline monitor',
+  summary: 'Monitor an endpoint’s captured data and publish the drift and quality figures as CloudWatch metrics',
+  usage: `rookery pipeline monitor --endpoint NAME --datastore s3://bucket/capture [--ground-truth s3://bucket/ground-truth] [--report s3://bucket/monitoring | DIR] [--namespace ${DEFAULT_NAMESPACE}] [--samples N] [--no-publish]`,
+  help: `
+What the scheduled monitoring job runs: \`rookery monitor\` on the endpoint's Data Capture files
+(copied from S3 to a temporary folder first), then CloudWatch metrics under --namespace with the
+dimension EndpointName (and Column for per-column figures):
+  DriftedColumns, DriftTestedColumns, FailedChecks, CapturedRows, LabeledRows,
+  Accuracy (when ground truth exists), PredictionDrift (0/1),
+  DriftScore and ColumnDrifted (0/1) per column.
+PipelineStack's drift alarm watches DriftedColumns > 0 and can start the training pipeline.
+
+Options:
+  --endpoint NAME        the SageMaker endpoint (the metrics' EndpointName dimension)
+  --datastore URI        captures: s3://bucket/prefix or file:///dir (SageMaker Data Capture JSON Lines)
+  --ground-truth URI     labels written by \`rookery label\` (optional: without them quality is skipped)
+  --report URI           where report.html and summary.json go: an s3:// prefix (a folder per run
+                         under <endpoint>/<time>/) or a local folder (default: a temporary folder)
+  --namespace NS         CloudWatch namespace (default ${DEFAULT_NAMESPACE})
+  --samples N            only the N most recent captured rows
+  --no-publish           compute and print the metrics without sending them
+
+Exit status: 0 when the figures were published (drift is reported through the metrics, not the
+exit status), 0 with nothing published when there are no captures yet, 2 when the monitor could not run.`,
+  options: {
+    endpoint: { type: 'string' },
+    datastore: { type: 'string' },
+    'ground-truth': { type: 'string' },
+    report: { type: 'string' },
+    namespace: { type: 'string' },
+    samples: { type: 'string' },
+    'no-publish': { type: 'boolean' },
+  },
+  async run({ values, out }) {
+    if (!values.endpoint) throw new UserError('--endpoint NAME is required: it names the metrics (see `rookery pipeline monitor --help`)', 2);
+    if (!values.datastore) throw new UserError('--datastore URI is required: the endpoint\'s Data Capture location, e.g. s3://bucket/capture', 2);
+    const samples = values.samples === undefined ? undefined : numberFlag('samples', values.samples, 0, { integer: true, min: 1 });
+    const namespace = values.namespace ?? DEFAULT_NAMESPACE;
+    const config = readConfig();
+    const { downloadDir, isS3Uri, uploadDir } = await import('../pipeline/locations.ts');
+    const { runMonitor, formatOutcome } = await import('../monitor/run.ts');
+    const { metricsFromSummary, putMetricData } = await import('../pipeline/cloudwatch-metrics.ts');
+    const { awsContext } = await import('../pipeline/aws-client.ts');
+
+    const work = mkdtempSync(join(tmpdir(), 'rookery-monitor-'));
+    try {
+      // S3 locations are copied to local folders, which the monitor reads as file:///.
+      const local = async (uri: string, name: string): Promise<string | undefined> => {
+        if (!isS3Uri(uri)) return uri;
+        const dir = join(work, name);
+        const files = await downloadDir(uri, dir, { allowEmpty: true });
+        out(`copied ${files} files from ${uri}`);
+        return files ? pathToFileURL(dir).href : undefined;
+      };
+      const datastore = await local(values.datastore, 'capture');
+      if (!datastore) {
+        out(`no captured data under ${values.datastore} yet: nothing to monitor, no metrics published`);
+        return 0;
+      }
+      const groundTruth = values['ground-truth'] ? await local(values['ground-truth'], 'ground-truth') : undefined;
+      const remoteReport = values.report && isS3Uri(values.report) ? values.report : undefined;
+      const outDir = remoteReport || !values.report ? join(work, 'report') : resolve(values.report);
+
+      let outcome;
+      try {
+        outcome = await runMonitor({
+          datastore,
+          ...(groundTruth ? { groundTruth } : {}),
+          referencePath: config.dataPath,
+          schemaPath: config.schemaPath,
+          ...(samples !== undefined ? { samples } : {}),
+          outDir,
+        });
+      } catch (err) {
+        if (isUserFacing(err)) throw new UserError(err.message, 2);
+        throw err;
+      }
+      out(formatOutcome(outcome));
+
+      if (remoteReport) {
+        const folder = `${remoteReport.replace(/\/+$/, '')}/${values.endpoint}/${outcome.summary.generatedAt.replace(/[:.]/g, '-')}`;
+        await uploadDir(outDir, folder);
+        out(`uploaded the report to ${folder}/`);
+      }
+      const metrics = metricsFromSummary(outcome.summary, values.endpoint);
+      const headline = metrics.filter((m) => m.Dimensions.length === 1).map((m) => `${m.MetricName}=${Number(m.Value.toFixed(4))}`).join(' ');
+      if (values['no-publish']) {
+        out(`not published (--no-publish): ${headline}`);
+        return 0;
+      }
+      try {
+        await putMetricData(awsContext(), namespace, metrics);
+      } catch (err) {
+        if (err instanceof UserError) throw err;
+        throw new UserError(`cannot publish the metrics: ${(err as Error).message}`);
+      }
+      out(`published ${metrics.length} metrics to ${namespace} for ${values.endpoint}: ${headline}`);
+      return 0;
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  },
+});

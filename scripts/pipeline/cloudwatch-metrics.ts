@@ -1,0 +1,76 @@
+// CloudWatch PutMetricData over signed HTTPS (awsJson1_0, as the AWS SDK
+// sends it), for the monitoring job in the image.
+import type { MonitorSummary } from '../monitor/run.ts';
+import { AwsHttpError, awsRequest, type AwsContext } from './aws-client.ts';
+
+export interface MetricDatum {
+  MetricName: string;
+  Dimensions: { Name: string; Value: string }[];
+  Value: number;
+  Unit: 'Count' | 'None' | 'Percent';
+  /** Epoch seconds. */
+  Timestamp: number;
+}
+
+/** CloudWatch takes up to 1000 values per call; stay well below the 1 MB body limit. */
+const PER_CALL = 500;
+
+export async function putMetricData(ctx: AwsContext, namespace: string, data: MetricDatum[]): Promise<void> {
+  const endpoint = ctx.endpoint('CLOUDWATCH') ?? `https://monitoring.${ctx.region}.amazonaws.com`;
+  for (let i = 0; i < data.length; i += PER_CALL) {
+    const body = JSON.stringify({ Namespace: namespace, MetricData: data.slice(i, i + PER_CALL) });
+    const answer = await awsRequest(ctx, {
+      method: 'POST',
+      url: new URL('/', endpoint),
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'GraniteServiceVersion20100801.PutMetricData',
+        'x-amzn-query-mode': 'true',
+      },
+      body,
+      service: 'monitoring',
+    });
+    if (!answer.ok) {
+      const text = await answer.text();
+      let error: { __type?: string; message?: string; Message?: string } = {};
+      try {
+        error = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      const code = (error.__type ?? `HTTP${answer.status}`).split('#').pop()!;
+      throw new AwsHttpError(code, `PutMetricData to ${namespace}: ${code}: ${error.message ?? error.Message ?? text.slice(0, 200)} (HTTP ${answer.status})`, answer.status);
+    }
+    await answer.arrayBuffer();
+  }
+}
+
+/**
+ * The figures the drift alarm and dashboards use, from the monitor's
+ * summary.json: per endpoint DriftedColumns, DriftTestedColumns, FailedChecks,
+ * CapturedRows, LabeledRows, Accuracy (when labels exist) and PredictionDrift;
+ * per column DriftScore (the test's p-value or distance, as Evidently reports
+ * it) and ColumnDrifted (0 or 1).
+ */
+export function metricsFromSummary(summary: MonitorSummary, endpointName: string): MetricDatum[] {
+  const at = Math.floor(new Date(summary.generatedAt).getTime() / 1000);
+  const endpoint = [{ Name: 'EndpointName', Value: endpointName }];
+  const datum = (MetricName: string, Value: number, Unit: MetricDatum['Unit'] = 'Count', Dimensions = endpoint): MetricDatum => ({ MetricName, Dimensions, Value, Unit, Timestamp: at });
+  const analysis = summary.analysis;
+  const data = [
+    datum('DriftedColumns', analysis.drift.drifted),
+    datum('DriftTestedColumns', analysis.drift.tested),
+    datum('FailedChecks', summary.counts.failed),
+    datum('CapturedRows', summary.current.rows),
+    datum('LabeledRows', summary.current.labeledRows),
+  ];
+  if ('accuracy' in analysis.quality && Number.isFinite(analysis.quality.accuracy)) data.push(datum('Accuracy', analysis.quality.accuracy, 'None'));
+  if ('drifted' in analysis.predictionDrift) data.push(datum('PredictionDrift', analysis.predictionDrift.drifted ? 1 : 0));
+  for (const column of analysis.drift.columns) {
+    const dims = [...endpoint, { Name: 'Column', Value: column.column }];
+    const score = column.pvalue ?? column.distance;
+    if (typeof score === 'number' && Number.isFinite(score)) data.push(datum('DriftScore', score, 'None', dims));
+    if (typeof column.drifted === 'boolean') data.push(datum('ColumnDrifted', column.drifted ? 1 : 0, 'Count', dims));
+  }
+  return data;
+}
