@@ -4,9 +4,27 @@
 // with signed HTTPS requests of their own (scripts/pipeline/aws-client.ts), so
 // the bundle carries no AWS SDK or infrastructure code and `serve` starts as
 // fast as before.
+//
+// The pipeline's deploy and monitoring jobs need the AWS SDK and the blob
+// stores, which this bundle must not carry; they live in a second bundle next
+// to this one (scripts/image-jobs.ts -> rookery-jobs.mjs), loaded only for
+// those commands. An image built without it says so.
+import { existsSync } from 'node:fs';
 import { runProgram } from './cli.ts';
 import { modelsRegisterCommand } from './commands/models-register.ts';
 import { serveCommand } from './commands/serve.ts';
 import { trainCommand } from './commands/train.ts';
 
-await runProgram([serveCommand, trainCommand, modelsRegisterCommand]);
+const JOB_COMMANDS = ['deploy sagemaker', 'pipeline monitor'];
+const jobs = new URL('./rookery-jobs.mjs', import.meta.url);
+
+if (JOB_COMMANDS.includes(process.argv.slice(2, 4).join(' '))) {
+  if (existsSync(jobs)) {
+    await import(jobs.href);
+  } else {
+    console.error(`rookery: this image does not carry '${process.argv.slice(2, 4).join(' ')}': it needs rookery-jobs.mjs (scripts/image-jobs.ts) next to ${new URL(import.meta.url).pathname}`);
+    process.exitCode = 2;
+  }
+} else {
+  await runProgram([serveCommand, trainCommand, modelsRegisterCommand]);
+}

@@ -5,9 +5,10 @@
  * same flags the job definitions pass, against a local S3 for s3:// URIs.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImageBundle } from '../../scripts/build-image.ts';
 import { AwsDouble } from './aws-double.ts';
@@ -43,9 +44,9 @@ function imageEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-function image(args: string[], env: NodeJS.ProcessEnv = imageEnv()): Promise<Run> {
+function image(args: string[], env: NodeJS.ProcessEnv = imageEnv(), entry = bundle): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bundle, ...args], { cwd: work, env, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [entry, ...args], { cwd: work, env, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as NodeJS.ErrnoException & { code?: number }).code as unknown as number) ?? 1 : 0, stdout, stderr });
     });
   });
@@ -128,5 +129,40 @@ describe('the image’s entry', () => {
     const wrong = await image(['train', '--no-register', '--result', 's3://rookery-runs/x.json'], imageEnv({ ...aws.env(), AWS_SECRET_ACCESS_KEY: 'not-the-key' }));
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/cannot write s3:\/\/rookery-runs\/x.json: .*SignatureDoesNotMatch/);
+  });
+});
+
+describe('the image’s job bundle', () => {
+  it('is not there unless built: the entry says so instead of failing obscurely', async () => {
+    const run = await image(['pipeline', 'monitor', '--endpoint', 'rookery-penguins', '--datastore', 's3://data/capture']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/this image does not carry 'pipeline monitor': it needs rookery-jobs\.mjs/);
+  });
+
+  it('runs deploy sagemaker and pipeline monitor when rookery-jobs.mjs sits next to the entry', async () => {
+    // Built like scripts/build-image.ts builds the entry, into a folder laid out like /app.
+    const app = mkdtempSync(join(tmpdir(), 'rookery-app-'));
+    copyFileSync(bundle, join(app, 'rookery.mjs'));
+    await build({
+      entryPoints: [join(ROOT, 'scripts', 'image-jobs.ts')],
+      outfile: join(app, 'rookery-jobs.mjs'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      external: ['better-sqlite3'],
+      minify: true,
+      banner: { js: "import { createRequire as __rookeryRequire } from 'node:module'; const require = __rookeryRequire(import.meta.url);" },
+      logLevel: 'silent',
+    });
+    const entry = join(app, 'rookery.mjs');
+    const deployHelp = await image(['deploy', 'sagemaker', '--help'], imageEnv(), entry);
+    expect(deployHelp.code).toBe(0);
+    expect(deployHelp.stdout).toMatch(/^Usage: rookery deploy sagemaker/);
+    const env = imageEnv(aws.env());
+    const nothing = await image(['pipeline', 'monitor', '--endpoint', 'rookery-penguins', '--datastore', 's3://empty/capture'], env, entry);
+    expect(nothing.stderr).toBe('');
+    expect(nothing.code).toBe(0);
+    expect(nothing.stdout).toContain('no captured data under s3://empty/capture yet: nothing to monitor, no metrics published');
   });
 });
