@@ -49,7 +49,7 @@ export function openCaptureSink(uri: string, schema: Schema, options: Partial<Ba
   const location = parseCaptureUri(uri);
   const writer =
     location.kind === 'sqlite'
-      ? new OpenOnFirstWrite(`sqlite:${location.path}`, () => new SqliteCaptureWriter(location.path, schema))
+      ? new SqliteCaptureWriter(location.path, schema)
       : new OpenOnFirstWrite(`file:${location.dir}`, () => new JsonlCaptureWriter(location.dir));
   return new BatchingSink(writer, options);
 }

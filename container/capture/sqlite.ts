@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
 import type { Schema } from '../../model/schema.ts';
 import type { BatchWriter, CaptureRecord } from './sink.ts';
 
@@ -20,57 +17,151 @@ export function captureColumns(schema: Schema): { name: string; sql: 'REAL' | 'T
   ];
 }
 
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+interface WorkerSetup {
+  driver: string;
+  path: string;
+  columns: { name: string; sql: string }[];
+  table: string;
+  /** Values per row the main thread sends: the features, prediction, confidence and date. */
+  sent: number;
+}
+
+type Command = { type: 'write'; values: (string | number | null)[] } | { type: 'close' };
+type Request = Command & { id: number };
+type Reply = { id: number; error?: string };
+
+/**
+ * The worker's whole program. It runs as an eval'd CommonJS script, so it must
+ * not reference anything outside itself: it gets its settings from workerData
+ * and `require` as an argument (a bundler renames a bare `require` here).
+ */
+function sqliteWorkerMain(require: NodeJS.Require): void {
+  const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const { randomUUID } = require('node:crypto') as typeof import('node:crypto');
+  const { mkdirSync } = require('node:fs') as typeof import('node:fs');
+  const { dirname } = require('node:path') as typeof import('node:path');
+  const setup = workerData as WorkerSetup;
+  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  let db: import('better-sqlite3').Database | undefined;
+  let write: ((values: (string | number | null)[]) => void) | undefined;
+
+  const open = () => {
+    mkdirSync(dirname(setup.path), { recursive: true });
+    const Database = require(setup.driver) as typeof import('better-sqlite3');
+    // A zero busy timeout: a locked database fails the write at once and the batcher retries it later.
+    const handle = new Database(setup.path, { timeout: 0 });
+    try {
+      handle.pragma('journal_mode = WAL');
+      handle.pragma('synchronous = NORMAL');
+      handle.exec(`CREATE TABLE IF NOT EXISTS ${setup.table} (${setup.columns.map((c) => `${quote(c.name)} ${c.sql}`).join(', ')})`);
+      const insert = handle.prepare(
+        `INSERT INTO ${setup.table} (${setup.columns.map((c) => quote(c.name)).join(', ')}) VALUES (${setup.columns.map(() => '?').join(', ')})`,
+      );
+      const row = new Array<string | number | null>(setup.columns.length).fill(null);
+      write = handle.transaction((values: (string | number | null)[]) => {
+        for (let at = 0; at < values.length; at += setup.sent) {
+          for (let j = 0; j < setup.sent; j++) row[j] = values[at + j];
+          row[setup.sent] = randomUUID();
+          insert.run(row);
+        }
+      });
+      db = handle;
+    } catch (err) {
+      handle.close();
+      throw err;
+    }
+  };
+
+  parentPort!.on('message', (message: Request) => {
+    const reply: Reply = { id: message.id };
+    try {
+      if (message.type === 'write') {
+        if (!db) open();
+        write!(message.values);
+      } else {
+        db?.close();
+        db = undefined;
+      }
+    } catch (err) {
+      reply.error = (err as Error).message;
+    }
+    parentPort!.postMessage(reply);
+    if (message.type === 'close') parentPort!.close();
+  });
+}
 
 /**
  * Captures into SQLite, one table row per input row (the course's `data`
  * table): the features, prediction, confidence, date, uuid and an empty target
- * column. WAL mode lets labeling and monitoring read while the server writes;
- * a zero busy timeout makes a locked database fail fast, so the batcher
- * retries later instead of blocking the event loop.
+ * column. The database lives in a worker thread, so inserts never hold up the
+ * event loop that answers requests; the main thread only flattens each batch
+ * into an array of values. WAL mode lets labeling and monitoring read while
+ * the server writes. The database opens on the first write, so a failed open
+ * is a failed write that the batcher retries with its records kept.
  */
 export class SqliteCaptureWriter implements BatchWriter {
   readonly description: string;
-  private readonly db: BetterSqlite3.Database;
-  private readonly insert: BetterSqlite3.Statement;
-  private readonly insertMany: (records: CaptureRecord[]) => void;
+  private readonly worker: Worker;
+  private readonly features: string[];
+  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  private nextId = 0;
+  private exited: Error | undefined;
 
   constructor(path: string, schema: Schema) {
     this.description = `sqlite:${path}`;
-    mkdirSync(dirname(path), { recursive: true });
-    const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-    // timeout 0 from the start: better-sqlite3's default (5 s) would block the event loop on a locked database while opening.
-    this.db = new Database(path, { timeout: 0 });
-    const columns = captureColumns(schema);
-    try {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.exec(`CREATE TABLE IF NOT EXISTS ${CAPTURE_TABLE} (${columns.map((c) => `${quote(c.name)} ${c.sql}`).join(', ')})`);
-      this.insert = this.db.prepare(
-        `INSERT INTO ${CAPTURE_TABLE} (${columns.map((c) => quote(c.name)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-      );
-    } catch (err) {
-      // Opening is retried later (see open.ts): don't leak this handle, nor hold its locks.
-      this.db.close();
-      throw err;
-    }
-    const features = schema.features.map((f) => f.name);
-    this.insertMany = this.db.transaction((records: CaptureRecord[]) => {
-      for (const r of records) {
-        const date = r.time.toISOString();
-        for (let i = 0; i < r.rows.length; i++) {
-          const row = r.rows[i];
-          this.insert.run(...features.map((f) => row[f] ?? null), r.predictions[i].prediction, r.predictions[i].confidence, date, randomUUID(), null);
-        }
-      }
+    this.features = schema.features.map((f) => f.name);
+    const setup: WorkerSetup = {
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+      path,
+      columns: captureColumns(schema),
+      table: CAPTURE_TABLE,
+      sent: this.features.length + 3,
+    };
+    this.worker = new Worker(`(${sqliteWorkerMain.toString()})(require)`, { eval: true, workerData: setup });
+    this.worker.unref();
+    this.worker.on('message', (reply: Reply) => {
+      const waiter = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) this.worker.unref();
+      if (reply.error) waiter?.reject(new Error(reply.error));
+      else waiter?.resolve();
+    });
+    const fail = (err: Error) => {
+      this.exited = err;
+      for (const waiter of this.pending.values()) waiter.reject(err);
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the capture worker exited (code ${code})`)));
+  }
+
+  private send(request: Command): Promise<void> {
+    if (this.exited) return Promise.reject(this.exited);
+    const id = this.nextId++;
+    // Keep the process alive while a write is outstanding (a graceful stop waits for it), not otherwise.
+    if (this.pending.size === 0) this.worker.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...request, id });
     });
   }
 
-  writeBatch(records: CaptureRecord[]): void {
-    this.insertMany(records);
+  writeBatch(records: CaptureRecord[]): Promise<void> {
+    const values: (string | number | null)[] = [];
+    for (const r of records) {
+      const date = r.time.toISOString();
+      for (let i = 0; i < r.rows.length; i++) {
+        const row = r.rows[i];
+        for (const f of this.features) values.push(row[f] ?? null);
+        values.push(r.predictions[i].prediction, r.predictions[i].confidence, date);
+      }
+    }
+    return this.send({ type: 'write', values });
   }
 
-  close(): void {
-    this.db.close();
+  async close(): Promise<void> {
+    if (this.exited) return;
+    await this.send({ type: 'close' }).catch(() => {});
+    await this.worker.terminate();
   }
 }

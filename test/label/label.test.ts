@@ -29,20 +29,20 @@ function table(path: string): Record<string, unknown>[] {
 }
 
 /** 20 rows straight from the dataset and 200 drifted ones, each "predicted" Adelie. */
-function sqliteStore(): string {
+async function sqliteStore(): Promise<string> {
   const path = join(scratch(), 'captures.db');
   const drifted = sampleTraffic(data, { samples: 200, seed: 5, drift: true }).rows;
   const exact = pool.slice(100, 120).map((p) => p.row);
   const rows = [...exact, ...drifted];
   const records = [];
   for (let i = 0; i < rows.length; i += 10) records.push(record(rows.slice(i, i + 10), new Array(Math.min(10, rows.length - i)).fill('Adelie')));
-  writeSqlite(path, records);
+  await writeSqlite(path, records);
   return path;
 }
 
 describe('labeling SQLite captures', () => {
-  it('gives matching rows their true species and the rest the prediction with the given accuracy', () => {
-    const path = sqliteStore();
+  it('gives matching rows their true species and the rest the prediction with the given accuracy', async () => {
+    const path = await sqliteStore();
     const counts = labelSqlite(path, data, { accuracy: 0.8, seed: 42 });
     expect(counts).toEqual({ labeled: 220, fromDataset: 20, simulated: 200, alreadyLabeled: 0 });
     const rows = table(path);
@@ -53,8 +53,8 @@ describe('labeling SQLite captures', () => {
     expect(rows.slice(20).every((r) => CLASSES.includes(r.species as string))).toBe(true);
   });
 
-  it('is idempotent: only unlabeled rows change, and a second run changes nothing', () => {
-    const path = sqliteStore();
+  it('is idempotent: only unlabeled rows change, and a second run changes nothing', async () => {
+    const path = await sqliteStore();
     const db = new Database(path);
     db.prepare("UPDATE data SET species = 'Chinstrap' WHERE rowid IN (1, 50)").run();
     db.close();

@@ -17,7 +17,7 @@ describe.skipIf(!available)(`report in headless Chromium${why}`, () => {
     const { rows } = sampleTraffic(data, { samples: 120, seed: 42, drift: true });
     const records = [];
     for (let i = 0; i < rows.length; i += 10) records.push(record(rows.slice(i, i + 10), rows.slice(i, i + 10).map((_, k) => (k % 3 ? 'Adelie' : 'Gentoo'))));
-    writeSqlite(join(dir, 'captures.db'), records);
+    await writeSqlite(join(dir, 'captures.db'), records);
     const { htmlPath } = await runMonitor({ datastore: `sqlite:///${join(dir, 'captures.db')}`, referencePath: DATA_PATH, schemaPath: SCHEMA_PATH, outDir: join(dir, 'report') });
     const result = await checkReport(htmlPath, { screenshot: join(dir, 'report.png') });
     expect(result.problems).toEqual([]);

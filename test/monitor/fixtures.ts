@@ -60,12 +60,12 @@ export function columnsOf(rows: TestRow[], extra: Partial<CaptureColumns> = {}):
 }
 
 /** Writes captured requests with the server's own SQLite writer (one table row per input row). */
-export function writeSqlite(path: string, records: CaptureRecord[]): void {
+export async function writeSqlite(path: string, records: CaptureRecord[]): Promise<void> {
   const writer = new SqliteCaptureWriter(path, schema);
   try {
-    writer.writeBatch(records);
+    await writer.writeBatch(records);
   } finally {
-    writer.close();
+    await writer.close();
   }
 }
 

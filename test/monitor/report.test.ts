@@ -11,7 +11,7 @@ import { sampleTraffic } from '../../scripts/traffic/sample.ts';
 import { data, DATA_PATH, record, SCHEMA_PATH, scratch, writeSqlite } from './fixtures.ts';
 
 /** A capture store of 200 traffic rows predicted as their true species, optionally labeled with it. */
-function store(drift: boolean, labeled = false): string {
+async function store(drift: boolean, labeled = false): Promise<string> {
   const path = join(scratch(), 'captures.db');
   const { rows } = sampleTraffic(data, { samples: 200, seed: 42, drift });
   const truth = new Map<string, string>();
@@ -19,7 +19,7 @@ function store(drift: boolean, labeled = false): string {
   const predictions = rows.map((r) => truth.get(`${r.culmen_length_mm}/${r.flipper_length_mm}`) ?? 'Adelie');
   const records = [];
   for (let i = 0; i < rows.length; i += 10) records.push(record(rows.slice(i, i + 10), predictions.slice(i, i + 10), new Date(Date.UTC(2025, 2, 1, 10, 0, i))));
-  writeSqlite(path, records);
+  await writeSqlite(path, records);
   if (labeled) {
     const db = new Database(path);
     db.exec("UPDATE data SET species = prediction WHERE rowid % 2 = 0");
@@ -33,7 +33,7 @@ const request = (datastore: string, outDir: string) => ({ datastore: `sqlite:///
 describe('monitoring report', () => {
   it('writes a self-contained report.html and a summary.json with every figure it shows', async () => {
     const out = scratch();
-    const { summary, htmlPath, jsonPath } = await runMonitor(request(store(true, true), out));
+    const { summary, htmlPath, jsonPath } = await runMonitor(request(await store(true, true), out));
     expect(htmlPath).toBe(join(out, 'report.html'));
     const html = readFileSync(htmlPath, 'utf8');
     const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as MonitorSummary;
@@ -68,7 +68,7 @@ describe('monitoring report', () => {
   });
 
   it('says so instead of drawing model quality while nothing is labeled', async () => {
-    const { summary, htmlPath } = await runMonitor(request(store(false), scratch()));
+    const { summary, htmlPath } = await runMonitor(request(await store(false), scratch()));
     const html = readFileSync(htmlPath, 'utf8');
     expect(summary.checks.find((c) => c.id === 'accuracy')!.status).toBe('skipped');
     expect(html).toContain('Not computed: no labeled rows yet');
@@ -77,17 +77,17 @@ describe('monitoring report', () => {
 
   it('exit status: 1 when a check fails, 0 with --no-fail, 0 when all pass', async () => {
     const lines: string[] = [];
-    expect(await monitorExitCode(request(store(true), scratch()), true, (l) => lines.push(l))).toBe(1);
+    expect(await monitorExitCode(request(await store(true), scratch()), true, (l) => lines.push(l))).toBe(1);
     expect(lines.join('\n')).toMatch(/FAIL\s+Drifted columns\s+1 of 6 \(body_mass_g\)/);
-    expect(await monitorExitCode(request(store(true), scratch()), false, (l) => lines.push(l))).toBe(0);
+    expect(await monitorExitCode(request(await store(true), scratch()), false, (l) => lines.push(l))).toBe(0);
     expect(lines.at(-1)).toBe('--no-fail: exiting 0 although checks failed');
     const clean: string[] = [];
-    expect(await monitorExitCode(request(store(false), scratch()), true, (l) => clean.push(l))).toBe(0);
+    expect(await monitorExitCode(request(await store(false), scratch()), true, (l) => clean.push(l))).toBe(0);
     expect(clean.join('\n')).toMatch(/0 of 13 checks failed, 1 skipped/);
   });
 
   it('exit status 2 when the reference cannot be read', async () => {
-    await expect(monitorExitCode({ ...request(store(false), scratch()), referencePath: '/nonexistent/penguins.csv' }, true, () => {})).rejects.toMatchObject({
+    await expect(monitorExitCode({ ...request(await store(false), scratch()), referencePath: '/nonexistent/penguins.csv' }, true, () => {})).rejects.toMatchObject({
       exitCode: 2,
       message: expect.stringMatching(/\/nonexistent\/penguins\.csv/),
     });

@@ -13,10 +13,10 @@ import { completeRows, record, schema, scratch, writeSqlite } from './fixtures.t
 
 const pool = completeRows();
 
-function store(): string {
+async function store(): Promise<string> {
   const path = join(scratch(), 'captures.db');
   // Three requests an hour apart, the newest holding Gentoo predictions.
-  writeSqlite(path, [
+  await writeSqlite(path, [
     record(pool.slice(0, 4).map((p) => p.row), ['Adelie', 'Adelie', 'Adelie', 'Adelie'], new Date('2025-03-01T08:00:00Z')),
     record(pool.slice(4, 7).map((p) => p.row), ['Chinstrap', 'Chinstrap', 'Chinstrap'], new Date('2025-03-01T09:00:00Z')),
     record(pool.slice(300, 302).map((p) => p.row), ['Gentoo', 'Gentoo'], new Date('2025-03-01T10:00:00Z')),
@@ -36,7 +36,7 @@ async function monitor(args: string[]): Promise<{ code: number | undefined; erro
 
 describe('SQLite capture reader', () => {
   it('reads every row into typed columns, predictions, confidences, labels and times', async () => {
-    const path = store();
+    const path = await store();
     const db = new Database(path);
     db.prepare("UPDATE data SET species = 'Adelie' WHERE rowid = 1").run();
     db.close();
@@ -55,7 +55,7 @@ describe('SQLite capture reader', () => {
   });
 
   it('--samples keeps the most recent rows by capture date', async () => {
-    const c = await new SqliteCaptureReader(`sqlite:///${store()}`).read(schema, { samples: 4 });
+    const c = await new SqliteCaptureReader(`sqlite:///${await store()}`).read(schema, { samples: 4 });
     expect(c.size).toBe(4);
     expect([...c.prediction].sort()).toEqual(['Chinstrap', 'Chinstrap', 'Gentoo', 'Gentoo']);
   });
@@ -93,7 +93,7 @@ describe('SQLite capture reader', () => {
     const noTable = join(dir, 'no-table.db');
     new Database(noTable).close();
     const noRows = join(dir, 'no-rows.db');
-    writeSqlite(noRows, []);
+    await writeSqlite(noRows, []);
     for (const path of [missing, noTable, noRows]) {
       const r = await monitor(['--datastore', `sqlite:///${path}`, '--out', join(dir, 'out')]);
       expect(r.code).toBe(2);
