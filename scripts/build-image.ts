@@ -1,16 +1,25 @@
-// Bundles the image's entry (scripts/image.ts) into dist/image/rookery.mjs.
-// better-sqlite3 stays external: it is a native addon installed in the image
-// from container/image-package.json.
+// Bundles the image's entry (scripts/image.ts) into dist/image/rookery.mjs, and
+// the pipeline's deploy and monitoring jobs (scripts/image-jobs.ts, with the
+// AWS SDK) into dist/image/rookery-jobs.mjs, which the entry loads only for
+// those commands. better-sqlite3 stays external: it is a native addon
+// installed in the image from container/image-package.json.
 import { build } from 'esbuild';
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const BUNDLE = fileURLToPath(new URL('../dist/image/rookery.mjs', import.meta.url));
+export const JOBS_BUNDLE = fileURLToPath(new URL('../dist/image/rookery-jobs.mjs', import.meta.url));
 
+/** Builds both bundles; returns the entry's path (the jobs bundle sits next to it). */
 export async function buildImageBundle(): Promise<string> {
+  await Promise.all([bundle('./image.ts', BUNDLE), bundle('./image-jobs.ts', JOBS_BUNDLE)]);
+  return BUNDLE;
+}
+
+async function bundle(entry: string, outfile: string): Promise<void> {
   await build({
-    entryPoints: [fileURLToPath(new URL('./image.ts', import.meta.url))],
-    outfile: BUNDLE,
+    entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
+    outfile,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -23,10 +32,9 @@ export async function buildImageBundle(): Promise<string> {
     banner: { js: "import { createRequire as __rookeryRequire } from 'node:module'; const require = __rookeryRequire(import.meta.url);" },
     logLevel: 'warning',
   });
-  return BUNDLE;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const file = await buildImageBundle();
-  console.log(`${file}: ${(statSync(file).size / 1024).toFixed(1)} KiB`);
+  await buildImageBundle();
+  for (const file of [BUNDLE, JOBS_BUNDLE]) console.log(`${file}: ${(statSync(file).size / 1024).toFixed(1)} KiB`);
 }

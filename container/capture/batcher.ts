@@ -5,8 +5,11 @@ export interface BatcherOptions {
   maxBatch: number;
   /** …or this long after the first one arrived. */
   maxDelayMs: number;
-  /** Above this many pending requests new ones are dropped (and counted) rather than exhausting memory. */
-  maxPending: number;
+  /**
+   * Above this many pending input rows new requests are dropped (and counted)
+   * rather than growing the heap without bound while the sink falls behind.
+   */
+  maxPendingRows: number;
   /** Wait after a failed write, doubling to `maxRetryDelayMs`. */
   retryDelayMs: number;
   maxRetryDelayMs: number;
@@ -16,7 +19,7 @@ export interface BatcherOptions {
 export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = {
   maxBatch: 512,
   maxDelayMs: 50,
-  maxPending: 200_000,
+  maxPendingRows: 100_000,
   retryDelayMs: 200,
   maxRetryDelayMs: 5_000,
   log: (m) => console.error(m),
@@ -30,6 +33,7 @@ export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = {
  */
 export class BatchingSink implements CaptureSink {
   private queue: CaptureRecord[] = [];
+  private pendingRows = 0;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   private retryDelay: number;
@@ -48,12 +52,17 @@ export class BatchingSink implements CaptureSink {
   }
 
   enqueue(record: CaptureRecord): void {
-    if (this.closed || this.queue.length >= this.options.maxPending) {
+    if (this.closed || this.pendingRows + record.rows.length > this.options.maxPendingRows) {
       this.counts.dropped++;
+      if (!this.closed && Date.now() - this.lastLogged > 5_000) {
+        this.lastLogged = Date.now();
+        this.options.log(`capture: ${this.pendingRows} rows are waiting for ${this.writer.description}; dropping new requests until it catches up`);
+      }
       return;
     }
     this.counts.accepted++;
-    this.queue.push(record);
+    this.pendingRows += record.rows.length;
+    this.queue.push(this.writer.compact ? this.writer.compact(record) : record);
     if (this.queue.length >= this.options.maxBatch) this.schedule(0);
     else this.schedule(this.options.maxDelayMs);
   }
@@ -82,6 +91,7 @@ export class BatchingSink implements CaptureSink {
         this.counts.dropped += this.queue.length;
         this.options.log(`capture: gave up on ${this.queue.length} pending records at shutdown: ${this.lastError ?? 'deadline reached'}`);
         this.queue = [];
+        this.pendingRows = 0;
       }
     }
     await this.writer.close();
@@ -109,6 +119,7 @@ export class BatchingSink implements CaptureSink {
     try {
       await this.writer.writeBatch(batch);
       this.counts.written += batch.length;
+      for (const r of batch) this.pendingRows -= r.rows.length;
       this.retryDelay = this.options.retryDelayMs;
       return true;
     } catch (err) {

@@ -42,4 +42,6 @@ export interface BatchWriter {
   readonly description: string;
   writeBatch(records: CaptureRecord[]): Promise<void> | void;
   close(): Promise<void> | void;
+  /** Drops what this storage never writes, so a queued record holds no more memory than it needs. */
+  compact?(record: CaptureRecord): CaptureRecord;
 }

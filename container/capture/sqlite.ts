@@ -146,6 +146,11 @@ export class SqliteCaptureWriter implements BatchWriter {
     });
   }
 
+  /** The table keeps rows and predictions, not the raw bodies. */
+  compact(record: CaptureRecord): CaptureRecord {
+    return { ...record, requestBody: '', responseBody: '' };
+  }
+
   writeBatch(records: CaptureRecord[]): Promise<void> {
     const values: (string | number | null)[] = [];
     for (const r of records) {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, posix, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SERVING_PORT } from '../../container/contract.ts';
-import { BUNDLE } from '../../scripts/build-image.ts';
+import { BUNDLE, JOBS_BUNDLE } from '../../scripts/build-image.ts';
 import { REPO_ROOT } from '../../scripts/image-payload.ts';
 import { fixture } from '../helpers/server.ts';
 
@@ -181,7 +181,8 @@ describe('container/Dockerfile', () => {
           // The repository is copied to the build stage's WORKDIR, the bundle built there.
           const run = buildRuns.find((r) => r.command.includes('scripts/build-image.ts'));
           expect(run, 'a RUN builds the bundle').toBeDefined();
-          expect(source).toBe(posix.join(run!.workdir, relative(REPO_ROOT, BUNDLE).split('\\').join('/')));
+          const built = [BUNDLE, JOBS_BUNDLE].map((b) => posix.join(run!.workdir, relative(REPO_ROOT, b).split('\\').join('/')));
+          expect(built).toContain(source);
           for (const folder of ['model/', 'container/', 'scripts/']) {
             expect(buildCopies.some((c) => !c.from && c.sources.includes(folder) && c.absoluteDest === posix.join(run!.workdir, folder.slice(0, -1))), `${folder} is copied to ${run!.workdir}`).toBe(true);
           }
@@ -196,7 +197,7 @@ describe('container/Dockerfile', () => {
         }
       }
     }
-    expect(fromBuild.flatMap((c) => c.sources).sort()).toEqual(['/runtime/node_modules/', `/src/${relative(REPO_ROOT, BUNDLE)}`].sort());
+    expect(fromBuild.flatMap((c) => c.sources).sort()).toEqual(['/runtime/node_modules/', `/src/${relative(REPO_ROOT, BUNDLE)}`, `/src/${relative(REPO_ROOT, JOBS_BUNDLE)}`].sort());
   });
 
   it('installs no dev dependencies in the final stage, and only the native addon at run time', () => {

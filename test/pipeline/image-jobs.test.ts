@@ -8,9 +8,8 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImageBundle } from '../../scripts/build-image.ts';
+import { buildImageBundle, JOBS_BUNDLE } from '../../scripts/build-image.ts';
 import { AwsDouble } from './aws-double.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -133,28 +132,19 @@ describe('the image’s entry', () => {
 });
 
 describe('the image’s job bundle', () => {
-  it('is not there unless built: the entry says so instead of failing obscurely', async () => {
-    const run = await image(['pipeline', 'monitor', '--endpoint', 'rookery-penguins', '--datastore', 's3://data/capture']);
+  it('an entry without it says so instead of failing obscurely', async () => {
+    const alone = mkdtempSync(join(tmpdir(), 'rookery-entry-alone-'));
+    copyFileSync(bundle, join(alone, 'rookery.mjs'));
+    const run = await image(['pipeline', 'monitor', '--endpoint', 'rookery-penguins', '--datastore', 's3://data/capture'], imageEnv(), join(alone, 'rookery.mjs'));
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/this image does not carry 'pipeline monitor': it needs rookery-jobs\.mjs/);
   });
 
   it('runs deploy sagemaker and pipeline monitor when rookery-jobs.mjs sits next to the entry', async () => {
-    // Built like scripts/build-image.ts builds the entry, into a folder laid out like /app.
+    // Both bundles as scripts/build-image.ts builds them, in a folder laid out like /app.
     const app = mkdtempSync(join(tmpdir(), 'rookery-app-'));
     copyFileSync(bundle, join(app, 'rookery.mjs'));
-    await build({
-      entryPoints: [join(ROOT, 'scripts', 'image-jobs.ts')],
-      outfile: join(app, 'rookery-jobs.mjs'),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      external: ['better-sqlite3'],
-      minify: true,
-      banner: { js: "import { createRequire as __rookeryRequire } from 'node:module'; const require = __rookeryRequire(import.meta.url);" },
-      logLevel: 'silent',
-    });
+    copyFileSync(JOBS_BUNDLE, join(app, 'rookery-jobs.mjs'));
     const entry = join(app, 'rookery.mjs');
     const deployHelp = await image(['deploy', 'sagemaker', '--help'], imageEnv(), entry);
     expect(deployHelp.code).toBe(0);
