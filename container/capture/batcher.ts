@@ -3,6 +3,8 @@ import type { BatchWriter, CaptureRecord, CaptureSink, CaptureStats } from './si
 export interface BatcherOptions {
   /** Write when this many requests are pending… */
   maxBatch: number;
+  /** …and write at most about this many rows at a time. */
+  maxBatchRows: number;
   /** …or this long after the first one arrived. */
   maxDelayMs: number;
   /**
@@ -18,6 +20,7 @@ export interface BatcherOptions {
 
 export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = {
   maxBatch: 512,
+  maxBatchRows: 4096,
   maxDelayMs: 50,
   maxPendingRows: 100_000,
   retryDelayMs: 200,
@@ -32,7 +35,7 @@ export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = {
  * database or a full disk loses nothing it can later write.
  */
 export class BatchingSink implements CaptureSink {
-  private queue: CaptureRecord[] = [];
+  private queue: { item: unknown; rows: number }[] = [];
   private pendingRows = 0;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
@@ -62,7 +65,7 @@ export class BatchingSink implements CaptureSink {
     }
     this.counts.accepted++;
     this.pendingRows += record.rows.length;
-    this.queue.push(this.writer.compact ? this.writer.compact(record) : record);
+    this.queue.push({ item: this.writer.encode(record), rows: record.rows.length });
     if (this.queue.length >= this.options.maxBatch) this.schedule(0);
     else this.schedule(this.options.maxDelayMs);
   }
@@ -114,12 +117,15 @@ export class BatchingSink implements CaptureSink {
 
   /** Writes one batch; on failure puts it back at the front of the queue. */
   private async writeOnce(): Promise<boolean> {
-    const batch = this.queue.splice(0, this.options.maxBatch);
+    // At most maxBatch requests and about maxBatchRows rows: large requests make smaller batches, keeping each write's copy small.
+    let take = 0;
+    for (let rows = 0; take < this.queue.length && take < this.options.maxBatch && rows < this.options.maxBatchRows; take++) rows += this.queue[take].rows;
+    const batch = this.queue.splice(0, take);
     if (batch.length === 0) return true;
     try {
-      await this.writer.writeBatch(batch);
+      await this.writer.writeBatch(batch.map((b) => b.item));
       this.counts.written += batch.length;
-      for (const r of batch) this.pendingRows -= r.rows.length;
+      for (const b of batch) this.pendingRows -= b.rows;
       this.retryDelay = this.options.retryDelayMs;
       return true;
     } catch (err) {

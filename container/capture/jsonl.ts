@@ -32,12 +32,17 @@ export function hourPrefix(time: Date): string {
  * same reader handles these files and an endpoint's capture in S3. Each
  * process appends to its own file per hour; a batch is one append.
  */
-export class JsonlCaptureWriter implements BatchWriter {
+export class JsonlCaptureWriter implements BatchWriter<CaptureRecord> {
   readonly description: string;
   private readonly fileName = `${hostname()}-${process.pid}-${Date.now()}.jsonl`;
 
   constructor(private readonly root: string) {
     this.description = `file:${root}`;
+  }
+
+  /** Kept whole: the SageMaker record holds the request and response bodies verbatim. */
+  encode(record: CaptureRecord): CaptureRecord {
+    return record;
   }
 
   async writeBatch(records: CaptureRecord[]): Promise<void> {

@@ -27,13 +27,17 @@ export function parseCaptureUri(uri: string): CaptureLocation {
  * for capture: an open that fails (a locked database, a missing mount) is then
  * a failed write, retried with its records kept, and never runs on a request's path.
  */
-class OpenOnFirstWrite implements BatchWriter {
-  private writer: BatchWriter | undefined;
+class OpenOnFirstWrite implements BatchWriter<CaptureRecord> {
+  private writer: JsonlCaptureWriter | undefined;
 
   constructor(
     readonly description: string,
-    private readonly open: () => BatchWriter,
+    private readonly open: () => JsonlCaptureWriter,
   ) {}
+
+  encode(record: CaptureRecord): CaptureRecord {
+    return record;
+  }
 
   writeBatch(records: CaptureRecord[]): Promise<void> | void {
     this.writer ??= this.open();

@@ -37,11 +37,15 @@ export interface CaptureSink {
   stats(): CaptureStats;
 }
 
-/** A sink's storage: writes one batch, throwing if nothing of it was stored. */
-export interface BatchWriter {
+/**
+ * A sink's storage. `encode` turns a record into what this storage writes, at
+ * enqueue time, so a queued record holds only that (SQLite keeps a flat list of
+ * values, not the request's objects and bodies); `writeBatch` writes encoded
+ * records, throwing if nothing of the batch was stored.
+ */
+export interface BatchWriter<T = unknown> {
   readonly description: string;
-  writeBatch(records: CaptureRecord[]): Promise<void> | void;
+  encode(record: CaptureRecord): T;
+  writeBatch(items: T[]): Promise<void> | void;
   close(): Promise<void> | void;
-  /** Drops what this storage never writes, so a queued record holds no more memory than it needs. */
-  compact?(record: CaptureRecord): CaptureRecord;
 }

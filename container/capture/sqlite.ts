@@ -31,64 +31,64 @@ type Request = Command & { id: number };
 type Reply = { id: number; error?: string };
 
 /**
- * The worker's whole program. It runs as an eval'd CommonJS script, so it must
- * not reference anything outside itself: it gets its settings from workerData
- * and `require` as an argument (a bundler renames a bare `require` here).
+ * The worker's whole program, as CommonJS source: it runs with `eval: true`
+ * and gets its settings from workerData. It is a string, not a function's
+ * toString(), because tools that transform the project's TypeScript (tsx's
+ * keepNames, a bundler's renaming) would leave references in a function body
+ * that do not exist inside the worker.
  */
-function sqliteWorkerMain(require: NodeJS.Require): void {
-  const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const { randomUUID } = require('node:crypto') as typeof import('node:crypto');
-  const { mkdirSync } = require('node:fs') as typeof import('node:fs');
-  const { dirname } = require('node:path') as typeof import('node:path');
-  const setup = workerData as WorkerSetup;
-  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
-  let db: import('better-sqlite3').Database | undefined;
-  let write: ((values: (string | number | null)[]) => void) | undefined;
+const SQLITE_WORKER_SOURCE = `
+const { parentPort, workerData: setup } = require('node:worker_threads');
+const { randomUUID } = require('node:crypto');
+const { mkdirSync } = require('node:fs');
+const { dirname } = require('node:path');
+const quote = (name) => '"' + name.replaceAll('"', '""') + '"';
+let db;
+let write;
 
-  const open = () => {
-    mkdirSync(dirname(setup.path), { recursive: true });
-    const Database = require(setup.driver) as typeof import('better-sqlite3');
-    // A zero busy timeout: a locked database fails the write at once and the batcher retries it later.
-    const handle = new Database(setup.path, { timeout: 0 });
-    try {
-      handle.pragma('journal_mode = WAL');
-      handle.pragma('synchronous = NORMAL');
-      handle.exec(`CREATE TABLE IF NOT EXISTS ${setup.table} (${setup.columns.map((c) => `${quote(c.name)} ${c.sql}`).join(', ')})`);
-      const insert = handle.prepare(
-        `INSERT INTO ${setup.table} (${setup.columns.map((c) => quote(c.name)).join(', ')}) VALUES (${setup.columns.map(() => '?').join(', ')})`,
-      );
-      const row = new Array<string | number | null>(setup.columns.length).fill(null);
-      write = handle.transaction((values: (string | number | null)[]) => {
-        for (let at = 0; at < values.length; at += setup.sent) {
-          for (let j = 0; j < setup.sent; j++) row[j] = values[at + j];
-          row[setup.sent] = randomUUID();
-          insert.run(row);
-        }
-      });
-      db = handle;
-    } catch (err) {
-      handle.close();
-      throw err;
-    }
-  };
-
-  parentPort!.on('message', (message: Request) => {
-    const reply: Reply = { id: message.id };
-    try {
-      if (message.type === 'write') {
-        if (!db) open();
-        write!(message.values);
-      } else {
-        db?.close();
-        db = undefined;
+function open() {
+  mkdirSync(dirname(setup.path), { recursive: true });
+  const Database = require(setup.driver);
+  // A zero busy timeout: a locked database fails the write at once and the batcher retries it later.
+  const handle = new Database(setup.path, { timeout: 0 });
+  try {
+    handle.pragma('journal_mode = WAL');
+    handle.pragma('synchronous = NORMAL');
+    const names = setup.columns.map((c) => quote(c.name));
+    handle.exec('CREATE TABLE IF NOT EXISTS ' + setup.table + ' (' + setup.columns.map((c) => quote(c.name) + ' ' + c.sql).join(', ') + ')');
+    const insert = handle.prepare('INSERT INTO ' + setup.table + ' (' + names.join(', ') + ') VALUES (' + names.map(() => '?').join(', ') + ')');
+    const row = new Array(setup.columns.length).fill(null);
+    write = handle.transaction((values) => {
+      for (let at = 0; at < values.length; at += setup.sent) {
+        for (let j = 0; j < setup.sent; j++) row[j] = values[at + j];
+        row[setup.sent] = randomUUID();
+        insert.run(row);
       }
-    } catch (err) {
-      reply.error = (err as Error).message;
-    }
-    parentPort!.postMessage(reply);
-    if (message.type === 'close') parentPort!.close();
-  });
+    });
+    db = handle;
+  } catch (err) {
+    handle.close();
+    throw err;
+  }
 }
+
+parentPort.on('message', (message) => {
+  const reply = { id: message.id };
+  try {
+    if (message.type === 'write') {
+      if (!db) open();
+      write(message.values);
+    } else if (db) {
+      db.close();
+      db = undefined;
+    }
+  } catch (err) {
+    reply.error = err.message;
+  }
+  parentPort.postMessage(reply);
+  if (message.type === 'close') parentPort.close();
+});
+`;
 
 /**
  * Captures into SQLite, one table row per input row (the course's `data`
@@ -99,7 +99,9 @@ function sqliteWorkerMain(require: NodeJS.Require): void {
  * the server writes. The database opens on the first write, so a failed open
  * is a failed write that the batcher retries with its records kept.
  */
-export class SqliteCaptureWriter implements BatchWriter {
+type Values = (string | number | null)[];
+
+export class SqliteCaptureWriter implements BatchWriter<Values> {
   readonly description: string;
   private readonly worker: Worker;
   private readonly features: string[];
@@ -117,7 +119,12 @@ export class SqliteCaptureWriter implements BatchWriter {
       table: CAPTURE_TABLE,
       sent: this.features.length + 3,
     };
-    this.worker = new Worker(`(${sqliteWorkerMain.toString()})(require)`, { eval: true, workerData: setup });
+    // The worker only copies batches into SQLite: a small young generation keeps its share of the process's memory small.
+    this.worker = new Worker(SQLITE_WORKER_SOURCE, {
+      eval: true,
+      workerData: setup,
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
+    });
     this.worker.unref();
     this.worker.on('message', (reply: Reply) => {
       const waiter = this.pending.get(reply.id);
@@ -146,22 +153,20 @@ export class SqliteCaptureWriter implements BatchWriter {
     });
   }
 
-  /** The table keeps rows and predictions, not the raw bodies. */
-  compact(record: CaptureRecord): CaptureRecord {
-    return { ...record, requestBody: '', responseBody: '' };
+  /** A record's table rows as one flat list: the features, prediction, confidence and date of each row. */
+  encode(r: CaptureRecord): Values {
+    const values: Values = [];
+    const date = r.time.toISOString();
+    for (let i = 0; i < r.rows.length; i++) {
+      const row = r.rows[i];
+      for (const f of this.features) values.push(row[f] ?? null);
+      values.push(r.predictions[i].prediction, r.predictions[i].confidence, date);
+    }
+    return values;
   }
 
-  writeBatch(records: CaptureRecord[]): Promise<void> {
-    const values: (string | number | null)[] = [];
-    for (const r of records) {
-      const date = r.time.toISOString();
-      for (let i = 0; i < r.rows.length; i++) {
-        const row = r.rows[i];
-        for (const f of this.features) values.push(row[f] ?? null);
-        values.push(r.predictions[i].prediction, r.predictions[i].confidence, date);
-      }
-    }
-    return this.send({ type: 'write', values });
+  writeBatch(items: Values[]): Promise<void> {
+    return this.send({ type: 'write', values: items.length === 1 ? items[0] : items.flat() });
   }
 
   async close(): Promise<void> {

@@ -63,7 +63,7 @@ export function columnsOf(rows: TestRow[], extra: Partial<CaptureColumns> = {}):
 export async function writeSqlite(path: string, records: CaptureRecord[]): Promise<void> {
   const writer = new SqliteCaptureWriter(path, schema);
   try {
-    await writer.writeBatch(records);
+    await writer.writeBatch(records.map((r) => writer.encode(r)));
   } finally {
     await writer.close();
   }
