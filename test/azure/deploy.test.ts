@@ -3,6 +3,7 @@ import { UserError } from '../../scripts/command.ts';
 import { connect, type AmlConnection } from '../../scripts/azure/connection.ts';
 import { chooseSlots, deployModel, type DeployRequest } from '../../scripts/azure/deploy.ts';
 import { ArmDouble, FakeCredential, RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE } from './arm-double.ts';
+import { rejection } from '../helpers/rejection.ts';
 
 let arm: ArmDouble;
 let conn: AmlConnection;
@@ -26,15 +27,6 @@ const request = (extra: Partial<DeployRequest> = {}): DeployRequest => ({
   out: (line) => lines.push(line),
   ...extra,
 });
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('deployModel (blue/green)', () => {
   it('creates green from blue with the new model, waits for it, probes it, then moves traffic and deletes blue', async () => {

@@ -8,6 +8,7 @@ import { existingModel, uploadModel } from '../../scripts/azure/model.ts';
 import { modelFiles } from '../../azure/config.ts';
 import { ArmDouble, FakeCredential, RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE } from './arm-double.ts';
 import { makeRegistry } from './fixtures.ts';
+import { rejection } from '../helpers/rejection.ts';
 
 let arm: ArmDouble;
 let conn: AmlConnection;
@@ -22,15 +23,6 @@ beforeEach(async () => {
   lines.length = 0;
 });
 afterEach(() => arm.close());
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('uploadModel', () => {
   it('uploads every file with a storage token and registers the folder as a custom model', async () => {

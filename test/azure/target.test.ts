@@ -5,6 +5,7 @@ import { LOGIN_MESSAGE, resolveWorkspace } from '../../scripts/azure/connection.
 import { send } from '../../scripts/azure/http.ts';
 import { azureTarget } from '../../scripts/azure/target.ts';
 import { ArmDouble, FakeCredential, RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE } from './arm-double.ts';
+import { rejection } from '../helpers/rejection.ts';
 
 let arm: ArmDouble;
 beforeEach(async () => {
@@ -15,15 +16,6 @@ afterEach(() => arm.close());
 
 const workspace = { subscriptionId: SUBSCRIPTION, resourceGroup: RESOURCE_GROUP, workspace: WORKSPACE };
 const options = (extra: object = {}) => ({ endpoint: 'rktest-endpoint', ...workspace, credential: new FakeCredential(), armBaseUrl: arm.url, ca: arm.ca, ...extra });
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('azureTarget', () => {
   it('reads the scoring URI and key from the workspace, then scores with the key', async () => {

@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { formatModelRef, LocalRegistry, parseModelRef, RegistryError } from '../../model/registry.ts';
 import { useTempDirs } from '../helpers/temp.ts';
+import { rejection } from '../helpers/rejection.ts';
 
 const tempDir = useTempDirs('rookery-registry-');
 
@@ -17,15 +18,6 @@ function artifact(tag: string): string {
   writeFileSync(join(dir, 'model.json'), JSON.stringify({ tag }));
   writeFileSync(join(dir, 'nested', 'extra.txt'), tag);
   return dir;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('parseModelRef', () => {
