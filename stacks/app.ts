@@ -2,7 +2,7 @@
 // `-c key=value`, read and checked once in shared/context.ts.
 import { App } from 'aws-cdk-lib';
 import { EndpointStack } from './endpoint-stack.ts';
-import { ADMIN_USERNAME, MLFLOW_PORT, MlflowStack } from './mlflow-stack.ts';
+import { MlflowStack } from './mlflow-stack.ts';
 import { PipelineStack } from './pipeline-stack.ts';
 import { ContextError, readContext, stackEnv } from './shared/context.ts';
 import { addEndpointStack } from './shared/endpoint-app.ts';
@@ -20,14 +20,7 @@ try {
   // The jobs run in MLflow's VPC and reach the server privately; the password stays in Secrets Manager.
   new PipelineStack(app, 'PipelineStack', {
     ...(env ? { env } : {}),
-    mlflow: {
-      trackingUri: `http://${mlflow.instance.instancePrivateIp}:${MLFLOW_PORT}`,
-      secret: mlflow.adminSecret,
-      username: ADMIN_USERNAME,
-      vpc: mlflow.vpc,
-      server: mlflow.instance,
-      port: MLFLOW_PORT,
-    },
+    mlflow: mlflow.pipelineConnection(),
     ...(endpoint instanceof EndpointStack ? { endpoint: endpoint.target } : {}),
   });
 

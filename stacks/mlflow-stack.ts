@@ -25,6 +25,7 @@ import { Credentials, DatabaseInstance, DatabaseInstanceEngine, PostgresEngineVe
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import type { MlflowConnection } from './pipeline-stack.ts';
 import type { RookeryContext } from './shared/context.ts';
 import { acknowledge, acknowledgeAutoDeleteProvider } from './shared/nag.ts';
 
@@ -137,6 +138,18 @@ export class MlflowStack extends Stack {
   readonly adminSecret: ISecret;
   readonly instance: Instance;
   readonly vpc: IVpc;
+
+  /** How the pipeline's jobs reach this server: privately in its VPC, the password left in Secrets Manager. */
+  pipelineConnection(): MlflowConnection {
+    return {
+      trackingUri: `http://${this.instance.instancePrivateIp}:${MLFLOW_PORT}`,
+      secret: this.adminSecret,
+      username: ADMIN_USERNAME,
+      vpc: this.vpc,
+      server: this.instance,
+      port: MLFLOW_PORT,
+    };
+  }
 
   constructor(scope: Construct, id: string, props: MlflowStackProps) {
     super(scope, id, { description: `MLflow ${MLFLOW_VERSION} tracking server and model registry (rookery)`, ...props });

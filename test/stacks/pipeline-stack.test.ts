@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_USERNAME, MLFLOW_PORT, MlflowStack } from '../../stacks/mlflow-stack.ts';
+import { MLFLOW_PORT, MlflowStack } from '../../stacks/mlflow-stack.ts';
 import { PipelineStack } from '../../stacks/pipeline-stack.ts';
 import { readContext } from '../../stacks/shared/context.ts';
 import { PipelineConfigError } from '../../stacks/shared/pipeline-config.ts';
@@ -263,14 +263,7 @@ describe('PipelineStack wired to the other stacks', () => {
     const app = new App({ context: { endpointName: ENDPOINT } });
     const mlflow = new MlflowStack(app, 'MlflowStack', { context: readContext(app.node) });
     const pipeline = new PipelineStack(app, 'PipelineStack', {
-      mlflow: {
-        trackingUri: `http://${mlflow.instance.instancePrivateIp}:${MLFLOW_PORT}`,
-        secret: mlflow.adminSecret,
-        username: ADMIN_USERNAME,
-        vpc: mlflow.vpc,
-        server: mlflow.instance,
-        port: MLFLOW_PORT,
-      },
+      mlflow: mlflow.pipelineConnection(),
     });
     const template = Template.fromStack(pipeline);
     template.resourceCountIs('AWS::EC2::VPC', 0);

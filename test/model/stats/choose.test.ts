@@ -1,34 +1,11 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chooseStattest, detectDrift, type DriftColumn, type StattestName } from '../../../model/stats/index.ts';
 import { expectClose } from './close.ts';
+import { referenceCases, type CategoricalCase, type NumericCase } from './reference.ts';
 
-interface NumericCase {
-  kind: 'numeric';
-  reference: number[];
-  current: number[];
-  ks_statistic: number;
-  ks_pvalue_auto: number;
-  wasserstein_normed: number;
-}
-interface CategoricalCase {
-  kind: 'categorical';
-  categories: string[];
-  reference_counts: number[];
-  current_counts: number[];
-  chisquare_statistic: number;
-  chisquare_pvalue: number;
-  jensenshannon: number;
-}
-
-const cases = (
-  JSON.parse(readFileSync(new URL('../../../../shared/fixtures/drift-reference.json', import.meta.url), 'utf8')) as {
-    cases: { kind: string }[];
-  }
-).cases;
-const numeric = cases.filter((c): c is NumericCase => c.kind === 'numeric');
-const categorical = cases.filter((c): c is CategoricalCase => c.kind === 'categorical');
+const numeric = referenceCases.filter((c): c is NumericCase => c.kind === 'numeric');
+const categorical = referenceCases.filter((c): c is CategoricalCase => c.kind === 'categorical');
 const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
 
 /** `rows` values cycling through `distinct` different numbers, starting at `offset`. */

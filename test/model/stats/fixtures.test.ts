@@ -1,45 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'vitest';
 import { chiSquare, jensenShannon, ks2samp, psi, wassersteinDistance, wassersteinNormed } from '../../../model/stats/index.ts';
 import { expectClose } from './close.ts';
-
-// scipy 1.10.1 answers for each case; see shared/fixtures/README.md.
-interface NumericCase {
-  kind: 'numeric';
-  reference: number[];
-  current: number[];
-  ks_statistic: number;
-  ks_pvalue_auto: number;
-  ks_pvalue_asymp: number;
-  wasserstein: number;
-  wasserstein_normed: number;
-}
-interface CategoricalCase {
-  kind: 'categorical';
-  categories: string[];
-  reference_counts: number[];
-  current_counts: number[];
-  chisquare_statistic: number;
-  chisquare_pvalue: number;
-  jensenshannon: number;
-}
-interface PsiCase {
-  kind: 'psi';
-  reference_proportions: number[];
-  current_proportions: number[];
-  psi: number;
-}
-type Case = NumericCase | CategoricalCase | PsiCase;
-
-const fixture = JSON.parse(
-  readFileSync(new URL('../../../../shared/fixtures/drift-reference.json', import.meta.url), 'utf8'),
-) as { cases: Case[] };
+import { referenceCases, type Case } from './reference.ts';
 
 const STATISTIC_RTOL = 1e-9;
 const PVALUE_RTOL = 1e-6;
 
 const byKind = <K extends Case['kind']>(kind: K) =>
-  fixture.cases
+  referenceCases
     .map((c, index) => ({ c, index }))
     .filter((x): x is { c: Extract<Case, { kind: K }>; index: number } => x.c.kind === kind);
 
