@@ -55,14 +55,24 @@ function legend(frame: Frame): string {
   );
 }
 
-/** Reference vs current share of rows per shared bin, side by side in each bin. */
-export function histogramSvg(id: string, column: string, edges: readonly number[], reference: readonly number[], current: readonly number[]): string {
+/** The frame and share scale both reference-vs-current charts draw on. */
+function comparisonLayout(reference: readonly number[], current: readonly number[]) {
   const frame: Frame = { width: 520, height: 230, left: 44, right: 24, top: 20, bottom: 40 };
   const ref = shares(reference);
   const cur = shares(current);
-  const top = niceMax(Math.max(...ref, ...cur, 0.01));
-  const plotW = frame.width - frame.left - frame.right;
-  const plotH = frame.height - frame.top - frame.bottom;
+  return {
+    frame,
+    ref,
+    cur,
+    top: niceMax(Math.max(...ref, ...cur, 0.01)),
+    plotW: frame.width - frame.left - frame.right,
+    plotH: frame.height - frame.top - frame.bottom,
+  };
+}
+
+/** Reference vs current share of rows per shared bin, side by side in each bin. */
+export function histogramSvg(id: string, column: string, edges: readonly number[], reference: readonly number[], current: readonly number[]): string {
+  const { frame, ref, cur, top, plotW, plotH } = comparisonLayout(reference, current);
   const bins = ref.length;
   const binW = plotW / bins;
   const barW = Math.max(1, (binW - 2) / 2);
@@ -92,12 +102,7 @@ export function histogramSvg(id: string, column: string, edges: readonly number[
 
 /** Reference vs current share of rows per category. */
 export function categoriesSvg(id: string, column: string, categories: readonly string[], reference: readonly number[], current: readonly number[]): string {
-  const frame: Frame = { width: 520, height: 230, left: 44, right: 24, top: 20, bottom: 40 };
-  const ref = shares(reference);
-  const cur = shares(current);
-  const top = niceMax(Math.max(...ref, ...cur, 0.01));
-  const plotW = frame.width - frame.left - frame.right;
-  const plotH = frame.height - frame.top - frame.bottom;
+  const { frame, ref, cur, top, plotW, plotH } = comparisonLayout(reference, current);
   const groupW = plotW / Math.max(1, categories.length);
   const barW = Math.min(48, (groupW - 16) / 2);
   let bars = '';
