@@ -44,8 +44,8 @@ const ROUTE_METHODS: Record<string, string> = {
   [ROUTES.score]: 'POST',
 };
 
-function send(res: ServerResponse, status: number, body: string, contentType = 'application/json', extra?: Record<string, string>): void {
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...extra });
+function send(res: ServerResponse, status: number, body: string | Buffer, contentType = 'application/json', extra?: Record<string, string>): void {
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': typeof body === 'string' ? Buffer.byteLength(body) : body.length, ...extra });
   res.end(body);
 }
 
@@ -118,6 +118,35 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
     return capture;
   }
 
+  /**
+   * Parses, scores and queues capture; throws ScoringError for bad input. `waiting` is set when the capture
+   * queue is full: answer after it settles (it never rejects). Synchronous, so nothing of the request outlives it.
+   */
+  function answer(loaded: LoadedArtifact, text: string, mediaType: string, inferenceId: string | string[] | undefined): { body: string; waiting?: Promise<void> } {
+    const request = mediaType === 'text/csv' ? parseCsvRequest(text, loaded.params.schema) : parseJsonRequest(text, loaded.params.schema);
+    const predictions = loaded.predictor.predictValid(request.rows);
+    // Finite but extreme inputs (1e308) can overflow the model's arithmetic; answer 400 rather than a null confidence.
+    let overflowed: number[] | undefined;
+    for (let i = 0; i < predictions.length; i++) if (!Number.isFinite(predictions[i].confidence)) (overflowed ??= []).push(i);
+    if (overflowed) {
+      throw new ScoringError(400, 'BAD_REQUEST', `invalid input: ${overflowed.slice(0, 10).map((i) => `row ${i}`).join(', ')}: the values are too far out of range to score`);
+    }
+    const body = JSON.stringify({ predictions });
+    const wantCapture = typeof request.params.data_capture === 'boolean' ? request.params.data_capture : options.captureByDefault;
+    const sink = wantCapture && request.rows.length > 0 ? captureSink(loaded) : undefined;
+    const waiting = sink?.enqueue({
+      eventId: randomUUID(),
+      ...(typeof inferenceId === 'string' ? { inferenceId } : {}),
+      time: new Date(),
+      rows: request.rows,
+      predictions,
+      requestBody: text,
+      requestContentType: mediaType,
+      responseBody: body,
+    });
+    return waiting ? { body, waiting } : { body };
+  }
+
   async function score(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const customAttributes = req.headers[CUSTOM_ATTRIBUTES];
     const echo: Record<string, string> = typeof customAttributes === 'string' ? { 'X-Amzn-SageMaker-Custom-Attributes': customAttributes } : {};
@@ -128,31 +157,16 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
         sendError(res, 503, 'TEMPORARILY_UNAVAILABLE', loadError ? `the model failed to load: ${loadError}` : 'the model is still loading; retry shortly', echo);
         return;
       }
-      const request = mediaType === 'text/csv' ? parseCsvRequest(text, model.params.schema) : parseJsonRequest(text, model.params.schema);
-      const predictions = model.predictor.predictValid(request.rows);
-      // Finite but extreme inputs (1e308) can overflow the model's arithmetic; answer 400 rather than a null confidence.
-      let overflowed: number[] | undefined;
-      for (let i = 0; i < predictions.length; i++) if (!Number.isFinite(predictions[i].confidence)) (overflowed ??= []).push(i);
-      if (overflowed) {
-        throw new ScoringError(400, 'BAD_REQUEST', `invalid input: ${overflowed.slice(0, 10).map((i) => `row ${i}`).join(', ')}: the values are too far out of range to score`);
+      const { body, waiting } = answer(model, text, mediaType, req.headers[INFERENCE_ID]);
+      if (!waiting) {
+        send(res, 200, body, 'application/json', echo);
+        return;
       }
-      const body = JSON.stringify({ predictions });
-      const wantCapture = typeof request.params.data_capture === 'boolean' ? request.params.data_capture : options.captureByDefault;
-      const sink = wantCapture && request.rows.length > 0 ? captureSink(model) : undefined;
-      if (sink) {
-        const inferenceId = req.headers[INFERENCE_ID];
-        sink.enqueue({
-          eventId: randomUUID(),
-          ...(typeof inferenceId === 'string' ? { inferenceId } : {}),
-          time: new Date(),
-          rows: request.rows,
-          predictions,
-          requestBody: text,
-          requestContentType: mediaType,
-          responseBody: body,
-        });
-      }
-      send(res, 200, body, 'application/json', echo);
+      // The capture queue is full: the answer waits for room as bytes outside the heap, so held requests keep
+      // nothing young alive and the young generation does not grow under this load (see capture/bytes.ts).
+      const bytes = Buffer.from(body);
+      await waiting;
+      send(res, 200, bytes, 'application/json', echo);
     } catch (err) {
       if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
         // The client went away before sending the whole body: there is no one to answer, and nothing failed here.

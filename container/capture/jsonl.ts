@@ -1,6 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import type { ByteWriter } from './bytes.ts';
 import type { BatchWriter, CaptureRecord } from './sink.ts';
 
 /** SageMaker Data Capture's per-request record (see the Data Capture docs for the schema). */
@@ -27,12 +28,17 @@ export function hourPrefix(time: Date): string {
   return `${time.getUTCFullYear()}/${pad(time.getUTCMonth() + 1)}/${pad(time.getUTCDate())}/${pad(time.getUTCHours())}`;
 }
 
+const PREFIX_BYTES = 'yyyy/mm/dd/hh'.length;
+const NEWLINE = 0x0a;
+
 /**
  * Captures as JSON Lines in SageMaker's record format and folder layout, so the
  * same reader handles these files and an endpoint's capture in S3. Each
- * process appends to its own file per hour; a batch is one append.
+ * process appends to its own file per hour; a batch is one append per hour it
+ * spans. Nothing touches the disk before the first write, so a missing mount
+ * is a failed write, retried with the records kept.
  */
-export class JsonlCaptureWriter implements BatchWriter<CaptureRecord> {
+export class JsonlCaptureWriter implements BatchWriter {
   readonly description: string;
   private readonly fileName = `${hostname()}-${process.pid}-${Date.now()}.jsonl`;
 
@@ -40,23 +46,29 @@ export class JsonlCaptureWriter implements BatchWriter<CaptureRecord> {
     this.description = `file:${root}`;
   }
 
-  /** Kept whole: the SageMaker record holds the request and response bodies verbatim. */
-  encode(record: CaptureRecord): CaptureRecord {
-    return record;
+  /** The record's hour folder, then its line. JSON.stringify escapes newlines, so a newline byte ends each record. */
+  encode(record: CaptureRecord, out: ByteWriter): void {
+    out.text(hourPrefix(record.time));
+    out.text(JSON.stringify(sagemakerCaptureRecord(record)));
+    out.u8(NEWLINE);
   }
 
-  async writeBatch(records: CaptureRecord[]): Promise<void> {
-    const byHour = new Map<string, string[]>();
-    for (const r of records) {
-      const prefix = hourPrefix(r.time);
+  async writeBatch(bytes: Uint8Array, count: number): Promise<void> {
+    const byHour = new Map<string, Uint8Array[]>();
+    let pos = 0;
+    for (let r = 0; r < count; r++) {
+      const end = bytes.indexOf(NEWLINE, pos + PREFIX_BYTES) + 1;
+      if (end === 0) throw new Error(`capture batch ends inside record ${r + 1} of ${count}`);
+      const prefix = Buffer.from(bytes.buffer, bytes.byteOffset + pos, PREFIX_BYTES).toString('latin1');
       let lines = byHour.get(prefix);
       if (!lines) byHour.set(prefix, (lines = []));
-      lines.push(JSON.stringify(sagemakerCaptureRecord(r)));
+      lines.push(bytes.subarray(pos + PREFIX_BYTES, end));
+      pos = end;
     }
     for (const [prefix, lines] of byHour) {
       const dir = join(this.root, prefix);
       await mkdir(dir, { recursive: true });
-      await appendFile(join(dir, this.fileName), `${lines.join('\n')}\n`);
+      await appendFile(join(dir, this.fileName), lines.length === 1 ? lines[0] : Buffer.concat(lines));
     }
   }
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Schema } from '../../model/schema.ts';
 import { BatchingSink, type BatcherOptions } from './batcher.ts';
 import { JsonlCaptureWriter } from './jsonl.ts';
-import type { BatchWriter, CaptureRecord, CaptureSink } from './sink.ts';
+import type { CaptureSink } from './sink.ts';
 import { SqliteCaptureWriter } from './sqlite.ts';
 
 export const DEFAULT_CAPTURE_URI = 'sqlite:///penguins.db';
@@ -22,38 +22,9 @@ export function parseCaptureUri(uri: string): CaptureLocation {
   return m[1] === 'sqlite' ? { kind: 'sqlite', path } : { kind: 'file', dir: path };
 }
 
-/**
- * Opens the storage on the first write rather than on the request that asked
- * for capture: an open that fails (a locked database, a missing mount) is then
- * a failed write, retried with its records kept, and never runs on a request's path.
- */
-class OpenOnFirstWrite implements BatchWriter<CaptureRecord> {
-  private writer: JsonlCaptureWriter | undefined;
-
-  constructor(
-    readonly description: string,
-    private readonly open: () => JsonlCaptureWriter,
-  ) {}
-
-  encode(record: CaptureRecord): CaptureRecord {
-    return record;
-  }
-
-  writeBatch(records: CaptureRecord[]): Promise<void> | void {
-    this.writer ??= this.open();
-    return this.writer.writeBatch(records);
-  }
-
-  close(): Promise<void> | void {
-    return this.writer?.close();
-  }
-}
-
 export function openCaptureSink(uri: string, schema: Schema, options: Partial<BatcherOptions> = {}): CaptureSink {
   const location = parseCaptureUri(uri);
-  const writer =
-    location.kind === 'sqlite'
-      ? new SqliteCaptureWriter(location.path, schema)
-      : new OpenOnFirstWrite(`file:${location.dir}`, () => new JsonlCaptureWriter(location.dir));
+  // Neither writer touches the disk before its first write: a storage that cannot be opened is a failed write, retried with its records kept.
+  const writer = location.kind === 'sqlite' ? new SqliteCaptureWriter(location.path, schema) : new JsonlCaptureWriter(location.dir);
   return new BatchingSink(writer, options);
 }

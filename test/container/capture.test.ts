@@ -128,7 +128,7 @@ describe('SQLite capture (DATA_COLLECTION_URI=sqlite:///…)', () => {
       const h = (await request(s, { path: ROUTES.health })).json();
       return h.capture.written === 5 ? h : undefined;
     }, 'five written captures');
-    expect(health.capture).toEqual({ available: true, byDefault: true, sink: `sqlite:${dbPath}`, accepted: 5, written: 5, pending: 0, failures: 0, dropped: 0 });
+    expect(health.capture).toEqual({ available: true, byDefault: true, sink: `sqlite:${dbPath}`, accepted: 5, written: 5, pending: 0, waiting: 0, failures: 0, dropped: 0 });
     // WAL mode: readers (labeling, monitoring) can read while the server writes.
     expect(readTable(dbPath)).toHaveLength(10);
     expect((await s.stop()).code).toBe(0);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { JsonlCaptureWriter } from '../../container/capture/jsonl.ts';
+import { writeRecords } from '../../container/capture/sink.ts';
 import { labelJsonl } from '../../scripts/label/jsonl.ts';
 import { labelSqlite } from '../../scripts/label/sqlite.ts';
 import { simulatedLabel } from '../../scripts/label/truth.ts';
@@ -88,7 +89,7 @@ describe('labeling SQLite captures', () => {
 describe('labeling JSON Lines captures (Model Monitor ground truth)', () => {
   async function jsonlStore(): Promise<string> {
     const dir = scratch();
-    await new JsonlCaptureWriter(dir).writeBatch([
+    await writeRecords(new JsonlCaptureWriter(dir), [
       record([pool[0].row, pool[200].row], ['Adelie', 'Adelie'], new Date('2025-03-01T08:15:00Z')),
       record([{ ...pool[1].row, body_mass_g: 9999 }], ['Gentoo'], new Date('2025-03-01T09:15:00Z'), 'req-7'),
     ]);
@@ -123,7 +124,7 @@ describe('labeling JSON Lines captures (Model Monitor ground truth)', () => {
     expect(await runLabel(request, (l) => lines.push(l))).toMatchObject({ labeled: 3, records: 2 });
     expect(await runLabel(request, (l) => lines.push(l))).toMatchObject({ labeled: 0, alreadyLabeled: 3, records: 0 });
     expect(lines.at(-1)).toMatch(/^nothing to label in .*: 3 rows already have ground truth$/);
-    await new JsonlCaptureWriter(captures).writeBatch([record([pool[3].row], ['Adelie'], new Date('2025-03-01T10:15:00Z'))]);
+    await writeRecords(new JsonlCaptureWriter(captures), [record([pool[3].row], ['Adelie'], new Date('2025-03-01T10:15:00Z'))]);
     expect(await runLabel(request, () => {})).toMatchObject({ labeled: 1, alreadyLabeled: 3, records: 1 });
     const all = [];
     for await (const key of new FileBlobStore(gt).list()) all.push(key);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { SqliteCaptureWriter } from '../../container/capture/sqlite.ts';
-import type { CaptureRecord } from '../../container/capture/sink.ts';
+import { writeRecords, type CaptureRecord } from '../../container/capture/sink.ts';
 import { loadArtifact, saveArtifact, type LoadedArtifact } from '../../model/artifact.ts';
 import { loadDataset, rowAt, type Dataset, type FeatureRow } from '../../model/dataset.ts';
 import { loadSchema, type Schema } from '../../model/schema.ts';
@@ -63,7 +63,7 @@ export function columnsOf(rows: TestRow[], extra: Partial<CaptureColumns> = {}):
 export async function writeSqlite(path: string, records: CaptureRecord[]): Promise<void> {
   const writer = new SqliteCaptureWriter(path, schema);
   try {
-    await writer.writeBatch(records.map((r) => writer.encode(r)));
+    await writeRecords(writer, records);
   } finally {
     await writer.close();
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { JsonlCaptureWriter } from '../../container/capture/jsonl.ts';
+import { writeRecords } from '../../container/capture/sink.ts';
 import { JsonlCaptureReader } from '../../scripts/monitor/jsonl-reader.ts';
 import { EmptyStoreError } from '../../scripts/monitor/sqlite-reader.ts';
 import { completeRows, record, schema, scratch } from './fixtures.ts';
@@ -103,7 +104,7 @@ describe('JSON Lines capture reader', () => {
   it('keeps the most recent rows with --samples', async () => {
     const dir = scratch();
     const writer = new JsonlCaptureWriter(dir);
-    await writer.writeBatch([
+    await writeRecords(writer, [
       record([a, b], ['Adelie', 'Adelie'], new Date('2025-03-01T08:00:00Z')),
       record([c], ['Chinstrap'], new Date('2025-03-01T09:30:00Z')),
       record([d], ['Gentoo'], new Date('2025-03-01T11:00:00Z')),
