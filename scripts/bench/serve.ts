@@ -2,8 +2,9 @@
 // node:http server answering a fixed JSON body, measured in the same run.
 //
 // It builds the image bundle (scripts/build-image.ts) and runs it as the image
-// does (`node rookery.mjs serve`, next to a node_modules holding only the
-// runtime dependencies), trains a model into a temporary folder, and drives
+// does (`node <the Dockerfile ENTRYPOINT's options> rookery.mjs serve`, next to
+// a node_modules holding only the runtime dependencies), trains a model into a
+// temporary folder, and drives
 //   (a) the bare server (scripts/bench/bare-server.ts, bundled, plain node),
 //   (b) the real server with capture off,
 //   (c) the real server with capture on (SQLite in a temporary folder),
@@ -20,6 +21,8 @@
 // Options: --duration S (3)  --warmup S (0.5)  --rounds N (3)  --connections N (16)
 //          --rate R (1000: the paced run's requests/s; 0 skips it)  --starts N (11)
 //          --bundle FILE (benchmark that bundle instead of building one)
+//          --node-options="..." (run the server with these node options instead of
+//          the ENTRYPOINT's; "" for none: to try other settings before changing the Dockerfile)
 // Everything listens on 127.0.0.1 only; the load generator and the servers
 // share the machine's cores, so figures are for this machine under its load.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -35,6 +38,7 @@ import { LocalRegistry } from '../../model/registry.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
 import { buildImageBundle } from '../build-image.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../config.ts';
+import { imageEntrypoint } from '../dockerfile.ts';
 import { imageDependencies } from '../image-payload.ts';
 import { trainAndRegister } from '../training.ts';
 
@@ -157,8 +161,8 @@ interface Started {
   pid: number;
 }
 
-function startProcess(file: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Started> {
-  const child = spawn(process.execPath, [file, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function startProcess(file: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, nodeOptions: string[] = []): Promise<Started> {
+  const child = spawn(process.execPath, [...nodeOptions, file, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer) => {
@@ -217,11 +221,11 @@ function runLoad(config: LoadConfig): Promise<LoadResult> {
 }
 
 /** Spawn → the first 200 from /ping, and spawn → the socket accepting (the "listening" line), in ms. */
-async function timeStart(bundle: string, modelDir: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ ping: number; listening: number }> {
+async function timeStart(bundle: string, modelDir: string, cwd: string, env: NodeJS.ProcessEnv, nodeOptions: string[]): Promise<{ ping: number; listening: number }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const child = spawn(process.execPath, [bundle, 'serve', '--port', String(port), '--model', modelDir], { cwd, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeOptions, bundle, 'serve', '--port', String(port), '--model', modelDir], { cwd, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let listening = NaN;
   child.stdout!.on('data', (d: Buffer) => {
     if (Number.isNaN(listening) && d.toString().includes('listening on')) listening = performance.now() - t0;
@@ -263,6 +267,7 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '1000' },
       starts: { type: 'string', default: '11' },
       bundle: { type: 'string' },
+      'node-options': { type: 'string' },
     },
   });
   const durationMs = Number(values.duration) * 1000;
@@ -271,6 +276,7 @@ async function main(): Promise<void> {
   const connections = Number(values.connections);
   const rate = Number(values.rate);
   const starts = Number(values.starts);
+  const nodeOptions = values['node-options'] !== undefined ? values['node-options'].split(/\s+/).filter(Boolean) : imageEntrypoint().nodeOptions;
   const work = mkdtempSync(join(tmpdir(), 'rookery-bench-serve-'));
   const processes: Started[] = [];
   try {
@@ -296,6 +302,7 @@ async function main(): Promise<void> {
 
     const load0 = loadavg();
     console.log(`bench:serve: ${cpus().length} cores (${cpus()[0]?.model.trim()}), node ${process.version}, bundle ${(statSync(bundle).size / 1024).toFixed(0)} KiB${values.bundle ? ` (${values.bundle})` : ''}`);
+    console.log(`server command: node ${[...nodeOptions, 'rookery.mjs', 'serve'].join(' ')}${values['node-options'] !== undefined ? ' (--node-options, not the Dockerfile ENTRYPOINT)' : ' (the Dockerfile ENTRYPOINT)'}`);
     console.log(`${connections} keep-alive connections from one load-generator process; ${rounds} rounds of ${values.warmup} s warm-up + ${values.duration} s per case, servers interleaved; figures are medians over rounds`);
     console.log(`bodies: 1 row ${oneRow.length} B, 100 rows ${hundredRows.length} B (dataframe_split); load average at start ${load0.map((l) => l.toFixed(2)).join(' ')}`);
     console.log('');
@@ -305,8 +312,8 @@ async function main(): Promise<void> {
     const ON = 'rookery serve, capture on (SQLite)';
     const servers = new Map<string, Started>();
     servers.set(BARE, await startProcess(bare, ['--port', '0'], env, work));
-    servers.set(OFF, await startProcess(bundle, ['serve', '--port', '0', '--model', modelDir], env, work));
-    servers.set(ON, await startProcess(bundle, ['serve', '--port', '0', '--model', modelDir], { ...env, DATA_CAPTURE: 'true', DATA_COLLECTION_URI: `sqlite:///${dbPath}` }, work));
+    servers.set(OFF, await startProcess(bundle, ['serve', '--port', '0', '--model', modelDir], env, work, nodeOptions));
+    servers.set(ON, await startProcess(bundle, ['serve', '--port', '0', '--model', modelDir], { ...env, DATA_CAPTURE: 'true', DATA_COLLECTION_URI: `sqlite:///${dbPath}` }, work, nodeOptions));
     processes.push(...servers.values());
     const idle = new Map<string, number>();
     for (const [name, p] of servers) {
@@ -360,7 +367,7 @@ async function main(): Promise<void> {
 
     // Start-up: spawn → first 200 from /ping.
     const startTimes: { ping: number; listening: number }[] = [];
-    for (let i = 0; i < starts; i++) startTimes.push(await timeStart(bundle, modelDir, work, env));
+    for (let i = 0; i < starts; i++) startTimes.push(await timeStart(bundle, modelDir, work, env, nodeOptions));
     const barePing: number[] = [];
     for (let i = 0; i < starts; i++) {
       const t0 = performance.now();

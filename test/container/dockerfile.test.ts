@@ -8,67 +8,9 @@ import { join, posix, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SERVING_PORT } from '../../container/contract.ts';
 import { BUNDLE, JOBS_BUNDLE } from '../../scripts/build-image.ts';
+import { DOCKERFILE, imageEntrypoint, parseDockerfile, stagesOf, words, type Stage, type Instruction } from '../../scripts/dockerfile.ts';
 import { REPO_ROOT } from '../../scripts/image-payload.ts';
 import { fixture } from '../helpers/server.ts';
-
-interface Instruction {
-  keyword: string;
-  args: string;
-  line: number;
-}
-
-interface Stage {
-  from: string;
-  name?: string;
-  instructions: Instruction[];
-}
-
-/** Instructions with continuation lines joined and comments dropped. */
-function parseDockerfile(text: string): Instruction[] {
-  const out: Instruction[] = [];
-  let pending = '';
-  let startLine = 0;
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.replace(/\r$/, '');
-    if (!pending && /^\s*#/.test(line)) return;
-    if (pending && /^\s*#/.test(line)) return;
-    if (!pending) startLine = i + 1;
-    if (/\\\s*$/.test(line)) {
-      pending += `${line.replace(/\\\s*$/, '')} `;
-      return;
-    }
-    const full = (pending + line).trim();
-    pending = '';
-    if (!full) return;
-    const m = /^(\w+)\s+([\s\S]*)$/.exec(full);
-    if (m) out.push({ keyword: m[1].toUpperCase(), args: m[2].trim(), line: startLine });
-  });
-  return out;
-}
-
-function stagesOf(instructions: Instruction[]): { args: Map<string, string>; stages: Stage[] } {
-  const args = new Map<string, string>();
-  const stages: Stage[] = [];
-  for (const ins of instructions) {
-    if (ins.keyword === 'FROM') {
-      const m = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(ins.args)!;
-      const from = m[1].replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string, b: string) => args.get(a ?? b) ?? '');
-      stages.push({ from, ...(m[2] ? { name: m[2] } : {}), instructions: [] });
-    } else if (stages.length === 0) {
-      if (ins.keyword === 'ARG') {
-        const [k, v = ''] = ins.args.split('=');
-        args.set(k.trim(), v.trim());
-      }
-    } else stages[stages.length - 1].instructions.push(ins);
-  }
-  return { args, stages };
-}
-
-/** Shell-like words: quotes grouped, or a JSON array. */
-function words(args: string): string[] {
-  if (args.startsWith('[')) return JSON.parse(args) as string[];
-  return [...args.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
-}
 
 interface Copy {
   from?: string;
@@ -117,7 +59,7 @@ function pairs(ins: Instruction): [string, string][] {
   });
 }
 
-const dockerfile = readFileSync(join(REPO_ROOT, 'container', 'Dockerfile'), 'utf8');
+const dockerfile = readFileSync(DOCKERFILE, 'utf8');
 const instructions = parseDockerfile(dockerfile);
 const { args: globalArgs, stages } = stagesOf(instructions);
 const finalStage = stages[stages.length - 1];
@@ -142,10 +84,26 @@ describe('container/Dockerfile', () => {
     expect(argv.join(' ')).not.toMatch(/tini|dumb-init|\bsh\b|bash/);
     const bundleCopy = copiesOf(finalStage).find((c) => c.from === 'build' && c.sources.some((s) => s.endsWith('.mjs')));
     expect(bundleCopy).toBeDefined();
-    expect(argv[1]).toBe(bundleCopy!.absoluteDest);
-    expect(argv).toHaveLength(2);
+    // node, its options, the bundle: what imageEntrypoint() hands the benchmark and the contract tests.
+    expect(argv.at(-1)).toBe(bundleCopy!.absoluteDest);
+    expect(imageEntrypoint()).toEqual({ nodeOptions: argv.slice(1, -1), script: bundleCopy!.absoluteDest });
     const cmd = finalStage.instructions.filter((i) => i.keyword === 'CMD');
     expect(cmd.map((c) => JSON.parse(c.args))).toEqual([['serve']]);
+  });
+
+  it('bounds the young generation of the serving process (the memory target; see README, Serving)', () => {
+    const { nodeOptions } = imageEntrypoint();
+    for (const option of nodeOptions) expect(option).toMatch(/^--[a-z0-9-]+(=\S+)?$/);
+    const semiSpace = nodeOptions.map((o) => /^--max-semi-space-size=(\d+)$/.exec(o)).find(Boolean);
+    expect(semiSpace, 'a --max-semi-space-size=N option').toBeTruthy();
+    expect(Number(semiSpace![1])).toBeGreaterThanOrEqual(1);
+    expect(Number(semiSpace![1])).toBeLessThanOrEqual(8);
+  });
+
+  it('imageEntrypoint() refuses an entrypoint the benchmark could not reproduce', () => {
+    expect(() => imageEntrypoint('FROM node:24\nENTRYPOINT node /app/rookery.mjs\n')).toThrow(/exec-form ENTRYPOINT/);
+    expect(() => imageEntrypoint('FROM node:24\nENTRYPOINT ["/bin/sh", "-c", "node /app/rookery.mjs"]\n')).toThrow(/must run node/);
+    expect(imageEntrypoint('FROM node:24 AS build\nENTRYPOINT ["x"]\nFROM node:24\nENTRYPOINT ["node", "--a=1", "/app/r.mjs"]\n')).toEqual({ nodeOptions: ['--a=1'], script: '/app/r.mjs' });
   });
 
   it('declares SageMaker’s bind-to-port capability and exposes the serving port', () => {

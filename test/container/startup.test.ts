@@ -9,6 +9,7 @@ import { loadArtifact, type LoadedArtifact } from '../../model/artifact.ts';
 import { DEFAULT_MODEL_REF, readServeConfig, resolveModelSource, ServeConfigError } from '../../container/config.ts';
 import { ROUTES, SERVING_PORT } from '../../container/contract.ts';
 import { startServer, type RunningServer } from '../../container/server.ts';
+import { imageEntrypoint } from '../../scripts/dockerfile.ts';
 import { fixture, request, ROW, runToExit, scratchDir, serve, stopAll, type Fixture } from '../helpers/server.ts';
 
 let f: Fixture;
@@ -268,7 +269,7 @@ describe('`rookery serve` and the image entry are one program', () => {
         child.on('close', () => resolve(out));
       });
     const cliHelp = await run([tsxCli, 'scripts/rookery.ts', 'serve', '--help']);
-    const imageHelp = await run([f.bundle, 'serve', '--help']);
+    const imageHelp = await run([...imageEntrypoint().nodeOptions, f.bundle, 'serve', '--help']);
     expect(cliHelp).toContain('Usage: rookery serve');
     expect(imageHelp).toBe(cliHelp);
 

@@ -1,4 +1,4 @@
-// Starts the real serving program the way the image does: `node rookery.mjs serve`
+// Starts the real serving program the way the image does: `node <ENTRYPOINT options> rookery.mjs serve`
 // on the esbuild bundle of scripts/image.ts, from a folder laid out like the
 // image's /app (the bundle, and a node_modules holding only the runtime
 // dependencies of container/image-package.json), so a test also fails if the
@@ -17,6 +17,7 @@ import { LocalRegistry } from '../../model/registry.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
 import { buildImageBundle } from '../../scripts/build-image.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
+import { imageEntrypoint } from '../../scripts/dockerfile.ts';
 import { imageDependencies } from '../../scripts/image-payload.ts';
 import { trainAndRegister } from '../../scripts/training.ts';
 
@@ -181,7 +182,8 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
 
 function spawnImage(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string }, f: Fixture) {
   const started = Date.now();
-  const child = spawn(process.execPath, [f.bundle, ...args], {
+  // The image's command: node with the Dockerfile ENTRYPOINT's options, on the bundle.
+  const child = spawn(process.execPath, [...imageEntrypoint().nodeOptions, f.bundle, ...args], {
     cwd: options.cwd ?? scratchDir('cwd'),
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImageBundle, JOBS_BUNDLE } from '../../scripts/build-image.ts';
+import { imageEntrypoint } from '../../scripts/dockerfile.ts';
 import { AwsDouble } from './aws-double.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -45,7 +46,7 @@ function imageEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 function image(args: string[], env: NodeJS.ProcessEnv = imageEnv(), entry = bundle): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [entry, ...args], { cwd: work, env, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...imageEntrypoint().nodeOptions, entry, ...args], { cwd: work, env, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as NodeJS.ErrnoException & { code?: number }).code as unknown as number) ?? 1 : 0, stdout, stderr });
     });
   });
