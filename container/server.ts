@@ -120,7 +120,7 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
 
   /**
    * Parses, scores and queues capture; throws ScoringError for bad input. `waiting` is set when the capture
-   * queue is full: answer after it settles (it never rejects). Synchronous, so nothing of the request outlives it.
+   * sink is behind: answer after it settles (it never rejects). Synchronous, so nothing of the request outlives it.
    */
   function answer(loaded: LoadedArtifact, text: string, mediaType: string, inferenceId: string | string[] | undefined): { body: string; waiting?: Promise<void> } {
     const request = mediaType === 'text/csv' ? parseCsvRequest(text, loaded.params.schema) : parseJsonRequest(text, loaded.params.schema);
@@ -162,8 +162,7 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
         send(res, 200, body, 'application/json', echo);
         return;
       }
-      // The capture queue is full: the answer waits for room as bytes outside the heap, so held requests keep
-      // nothing young alive and the young generation does not grow under this load (see capture/bytes.ts).
+      // The capture sink is behind (its record is queued): the answer waits, held as bytes outside the heap.
       const bytes = Buffer.from(body);
       await waiting;
       send(res, 200, bytes, 'application/json', echo);

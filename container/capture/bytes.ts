@@ -18,7 +18,7 @@ export class ByteWriter {
   private pos = 0;
 
   constructor(initialBytes = 4096) {
-    this.buf = Buffer.allocUnsafeSlow(initialBytes);
+    this.buf = Buffer.allocUnsafeSlow(Math.max(64, initialBytes));
   }
 
   get length(): number {

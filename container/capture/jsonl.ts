@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir, open, truncate } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ByteWriter } from './bytes.ts';
@@ -35,7 +35,7 @@ const NEWLINE = 0x0a;
  * Captures as JSON Lines in SageMaker's record format and folder layout, so the
  * same reader handles these files and an endpoint's capture in S3. Each
  * process appends to its own file per hour; a batch is one append per hour it
- * spans. Nothing touches the disk before the first write, so a missing mount
+ * spans, all or nothing. Nothing touches the disk before the first write, so a missing mount
  * is a failed write, retried with the records kept.
  */
 export class JsonlCaptureWriter implements BatchWriter {
@@ -65,10 +65,27 @@ export class JsonlCaptureWriter implements BatchWriter {
       lines.push(bytes.subarray(pos + PREFIX_BYTES, end));
       pos = end;
     }
-    for (const [prefix, lines] of byHour) {
-      const dir = join(this.root, prefix);
-      await mkdir(dir, { recursive: true });
-      await appendFile(join(dir, this.fileName), lines.length === 1 ? lines[0] : Buffer.concat(lines));
+    // All or nothing, as the batcher retries a failed batch whole: each file is appended to with its length
+    // noted first, and a failure cuts every file this batch touched back to that length.
+    const appended: { file: string; size: number }[] = [];
+    try {
+      for (const [prefix, lines] of byHour) {
+        const dir = join(this.root, prefix);
+        await mkdir(dir, { recursive: true });
+        const file = join(dir, this.fileName);
+        const handle = await open(file, 'a');
+        try {
+          appended.push({ file, size: (await handle.stat()).size });
+          await handle.writeFile(lines.length === 1 ? lines[0] : Buffer.concat(lines));
+        } finally {
+          await handle.close();
+        }
+      }
+    } catch (err) {
+      const undone = await Promise.allSettled(appended.map((a) => truncate(a.file, a.size)));
+      const stuck = appended.filter((_, i) => undone[i].status === 'rejected').map((a) => a.file);
+      if (stuck.length > 0) (err as Error).message += `; and ${stuck.join(', ')} could not be cut back, so a retry may repeat lines there`;
+      throw err;
     }
   }
 

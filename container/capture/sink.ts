@@ -23,24 +23,25 @@ export interface CaptureStats {
   written: number;
   /** Requests queued, waiting to be written. */
   pending: number;
-  /** Requests held before their answer because the queue is full (the sink is slower than the traffic). */
+  /** Requests whose answer is held until the sink catches up (their records are queued). */
   waiting: number;
-  /** Failed write attempts (each is retried). */
+  /** Failed write attempts (each is retried); `lastError` is the most recent one's, kept after a recovery. */
   failures: number;
-  /** Requests given up on: the queue was full while the sink failed or for longer than the wait limit, or a stop came while the sink was still failing. */
+  /** Requests whose record was not stored: refused at the queue's byte limit, or given up at a stop while the sink was still failing. */
   dropped: number;
   lastError?: string;
 }
 
 /**
  * Where captured requests go. Capture is off the request's path: `enqueue`
- * never throws, and it returns `undefined` when the record is queued at once.
- * Only when the queue is full of records a working sink is still writing does
- * it return a promise, which settles once the record is queued (or, after the
- * sink's wait limit or as soon as the sink fails, once it is dropped and
- * counted): the caller answers after that, so a request that got a 200 has its
- * record queued, and a sink slower than the traffic slows the answers instead
- * of losing records or growing memory without bound. The promise never rejects.
+ * never throws, and queues the record at once (or drops and counts it, when
+ * the queue is at its byte limit because the storage is failing or stuck). It
+ * returns `undefined`, or, when the queue has grown past the point where the
+ * storage is clearly slower than the traffic, a promise the caller awaits
+ * before answering: it settles once the storage has caught up, after a wait
+ * limit, or at once if the storage fails, and never rejects. A sink slower
+ * than the traffic thus slows the answers down instead of losing records or
+ * growing memory without bound.
  */
 export interface CaptureSink {
   enqueue(record: CaptureRecord): Promise<void> | undefined;

@@ -51,7 +51,7 @@ const { randomUUID } = require('node:crypto');
 const { mkdirSync } = require('node:fs');
 const { dirname } = require('node:path');
 const ROWS_PER_INSERT = 64;
-const CACHE_KIB = 1024;
+const CACHE_KIB = 256;
 const quote = (name) => '"' + name.replaceAll('"', '""') + '"';
 // Inserted per row: the features, prediction, confidence, date and uuid; the target column stays NULL.
 const width = setup.features + 4;
@@ -80,7 +80,7 @@ function open() {
     handle.pragma('journal_mode = WAL');
     handle.pragma('synchronous = NORMAL');
     // better-sqlite3 builds SQLite with a 16 MB page cache (SQLITE_DEFAULT_CACHE_SIZE=-16000), which fills as the
-    // table grows; appending rows only needs the last pages of the table, so 1 MB keeps the worker small.
+    // table grows; appending rows only needs the last pages of the table, so 256 KiB keeps the worker small.
     handle.pragma('cache_size = -' + CACHE_KIB);
     handle.exec('CREATE TABLE IF NOT EXISTS ' + setup.table + ' (' + setup.columns.map((c) => quote(c.name) + ' ' + c.sql).join(', ') + ')');
     db = handle;
@@ -183,7 +183,7 @@ export class SqliteCaptureWriter implements BatchWriter {
     this.worker = new Worker(SQLITE_WORKER_SOURCE, {
       eval: true,
       workerData: setup,
-      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
+      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 64 },
     });
     this.worker.unref();
     this.worker.on('message', (reply: Reply) => {

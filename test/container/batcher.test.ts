@@ -1,9 +1,10 @@
 // The capture queue (BatchingSink) against an in-test writer: records are
-// written once each, in order, in bounded batches, one write at a time; a full
-// queue makes requests wait for room (bounded by maxWaitMs), a failing writer
-// releases them at once; failed batches are kept and retried with backoff;
-// close() drains everything or gives up at its deadline. Time is faked, so the
-// timings below are exact.
+// written once each, in order, in bounded batches, one write at a time; past
+// slowDownBytes a request's answer waits (its record queued) until the writer
+// catches up or maxWaitMs passes, past maxPendingBytes records are dropped, a
+// failing writer releases waiting requests at once; failed batches are kept and
+// retried with backoff; close() drains everything or gives up at its deadline.
+// Time is faked, so the timings below are exact.
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BatchingSink, type BatcherOptions } from '../../container/capture/batcher.ts';
@@ -143,6 +144,7 @@ function makeSink(options: Partial<BatcherOptions> = {}): { writer: FakeWriter; 
     maxBatch: 4,
     maxBatchRows: 100,
     maxDelayMs: 50,
+    slowDownBytes: 5_000,
     maxPendingBytes: 10_000,
     maxWaitMs: 1_000,
     retryDelayMs: 100,
@@ -224,44 +226,60 @@ describe('BatchingSink: batching', () => {
     await closeSink(sink);
   });
 
-  it('a record larger than maxPendingBytes (and than a 128 KiB batch buffer) is accepted when the queue is empty; otherwise it waits for the queue to empty', async () => {
-    const { writer, sink } = makeSink({ maxPendingBytes: 200, maxWaitMs: 5_000 });
+  it('writes a batch that is exactly full (maxBatch records, or maxBatchRows rows) at once, without waiting for maxDelayMs', async () => {
+    const { writer, sink } = makeSink({ maxBatch: 4, maxBatchRows: 10, maxDelayMs: 50 });
+    const four = [rec(), rec(), rec(), rec()];
+    for (const r of four) sink.enqueue(r);
+    await tick(0);
+    expect(writer.ids).toEqual(idsOf(four));
+    const tenRows = [rec(60, 6), rec(60, 4)];
+    for (const r of tenRows) sink.enqueue(r);
+    await tick(0);
+    expect(writer.ids).toEqual(idsOf([...four, ...tenRows]));
+    const partial = rec(60, 9);
+    sink.enqueue(partial);
+    await tick(49);
+    expect(writer.ids).toHaveLength(6);
+    await tick(1);
+    expect(writer.ids).toHaveLength(7);
+    await closeSink(sink);
+  });
+
+  it('a record larger than maxPendingBytes (and than a 128 KiB batch buffer) is accepted when the queue is empty; past maxPendingBytes otherwise, records are dropped and counted', async () => {
+    const { writer, sink } = makeSink({ slowDownBytes: 100_000, maxPendingBytes: 200, maxWaitMs: 5_000 });
     const big = rec(1_000);
     expect(sink.enqueue(big)).toBeUndefined();
-    expect(sink.stats()).toMatchObject({ accepted: 1, pending: 1, waiting: 0 });
-    const small = rec(50);
-    const smallWait = track(sink.enqueue(small));
-    expect(smallWait.resolved).toBe(false);
-    const huge = rec(200_000);
-    const hugeWait = track(sink.enqueue(huge));
-    expect(sink.stats()).toMatchObject({ accepted: 1, pending: 1, waiting: 2 });
+    expect(sink.stats()).toMatchObject({ accepted: 1, pending: 1, waiting: 0, dropped: 0 });
+    expect(sink.enqueue(rec(50))).toBeUndefined();
+    expect(sink.stats()).toMatchObject({ accepted: 1, pending: 1, dropped: 1 });
+    expect(logs.join('\n')).toMatch(/dropped a request's record \(1 so far\): 1000 bytes are waiting for fake:batches/);
 
     await tick(50);
-    // big written: small admitted; huge does not fit next to it.
     expect(writer.ids).toEqual(idsOf([big]));
-    expect(smallWait.resolved).toBe(true);
+    // Alone in the queue it is taken, however large; past slowDownBytes its answer waits for the write.
+    const huge = rec(200_000);
+    const hugeWait = track(sink.enqueue(huge));
     expect(hugeWait.resolved).toBe(false);
     await tick(50);
-    expect(hugeWait.resolved).toBe(true);
-    await tick(50);
+    expect(hugeWait).toEqual({ resolved: true, rejected: false });
     expect(writer.problems).toEqual([]);
-    expect(writer.ids).toEqual(idsOf([big, small, huge]));
-    expect(writer.written[2].body).toBe(huge.requestBody);
-    expect(sink.stats()).toMatchObject({ accepted: 3, written: 3, pending: 0, waiting: 0, dropped: 0 });
+    expect(writer.ids).toEqual(idsOf([big, huge]));
+    expect(writer.written[1].body).toBe(huge.requestBody);
+    expect(sink.stats()).toMatchObject({ accepted: 2, written: 2, pending: 0, waiting: 0, dropped: 1 });
     await closeSink(sink);
   });
 });
 
-describe('BatchingSink: a full queue', () => {
-  it('makes enqueue return a promise that resolves once a write frees room; the record is then written and nothing is dropped; later records queue behind it', async () => {
-    const { writer, sink } = makeSink({ maxPendingBytes: 300, maxWaitMs: 1_000 });
+describe('BatchingSink: a queue past slowDownBytes', () => {
+  it('queues the record and returns a promise that resolves once writes bring the queue back under slowDownBytes; nothing is dropped', async () => {
+    const { writer, sink } = makeSink({ slowDownBytes: 300, maxPendingBytes: 1_000, maxWaitMs: 1_000 });
     writer.block();
     const first = [rec(100), rec(100), rec(50)];
     for (const r of first) expect(sink.enqueue(r)).toBeUndefined();
     await tick(50);
     expect(writer.attempts).toHaveLength(1);
 
-    // 250 + 100 > 300: waits. The small one would fit (270) but waits its turn behind it.
+    // 250 + 100 > 300: queued at once, but its answer waits; so does the next one's.
     const r4 = rec(100);
     const r5 = rec(20);
     const p4 = sink.enqueue(r4);
@@ -270,10 +288,11 @@ describe('BatchingSink: a full queue', () => {
     expect(p5).toBeInstanceOf(Promise);
     const w4 = track(p4);
     const w5 = track(p5);
-    expect(sink.stats()).toMatchObject({ accepted: 3, pending: 3, waiting: 2, dropped: 0 });
+    expect(sink.stats()).toMatchObject({ accepted: 5, pending: 5, waiting: 2, dropped: 0 });
     await tick(900);
     expect([w4.resolved, w5.resolved]).toEqual([false, false]);
 
+    // The first batch (250 bytes) written: 120 bytes left, under 300: both answered.
     writer.release();
     await tick(0);
     expect([w4, w5]).toEqual([
@@ -287,8 +306,8 @@ describe('BatchingSink: a full queue', () => {
     await closeSink(sink);
   });
 
-  it('drops a request that waited maxWaitMs, counts it and resolves its promise (never rejects)', async () => {
-    const { writer, sink } = makeSink({ maxPendingBytes: 300, maxWaitMs: 200 });
+  it('answers a request that waited maxWaitMs (its promise resolves, never rejects); its record stays queued and is written', async () => {
+    const { writer, sink } = makeSink({ slowDownBytes: 300, maxPendingBytes: 1_000, maxWaitMs: 200 });
     writer.block();
     const first = [rec(100), rec(100), rec(100)];
     for (const r of first) sink.enqueue(r);
@@ -300,26 +319,26 @@ describe('BatchingSink: a full queue', () => {
     expect(sink.stats()).toMatchObject({ waiting: 1, dropped: 0 });
     await tick(1);
     expect(wait).toEqual({ resolved: true, rejected: false });
-    expect(sink.stats()).toMatchObject({ accepted: 3, waiting: 0, dropped: 1 });
-    expect(logs.join('\n')).toMatch(/fake:batches fell behind: a request waited 200 ms/);
+    expect(sink.stats()).toMatchObject({ accepted: 4, pending: 4, waiting: 0, dropped: 0 });
 
     writer.release();
     await closeSink(sink);
-    expect(writer.ids).toEqual(idsOf(first));
-    expect(sink.stats()).toMatchObject({ accepted: 3, written: 3, dropped: 1, pending: 0, waiting: 0 });
+    expect(writer.ids).toEqual(idsOf([...first, late]));
+    expect(sink.stats()).toMatchObject({ accepted: 4, written: 4, dropped: 0, pending: 0, waiting: 0 });
   });
 });
 
 describe('BatchingSink: a failing writer', () => {
-  it('releases the waiting requests at once (dropped), drops instead of waiting while failing, keeps the failed batch and writes it once the writer recovers', async () => {
-    const { writer, sink } = makeSink({ maxPendingBytes: 350, maxWaitMs: 10_000 });
+  it('answers the waiting requests at once, holds none while failing, keeps every queued record (dropping only past maxPendingBytes) and writes them once the writer recovers', async () => {
+    const { writer, sink } = makeSink({ slowDownBytes: 300, maxPendingBytes: 450, maxWaitMs: 10_000 });
     writer.block();
     writer.fail = 'disk full';
     const first = [rec(100), rec(100), rec(100)];
     for (const r of first) sink.enqueue(r);
     await tick(50);
-    const waits = [track(sink.enqueue(rec(100))), track(sink.enqueue(rec(20)))];
-    expect(sink.stats().waiting).toBe(2);
+    const held = [rec(100), rec(20)];
+    const waits = held.map((r) => track(sink.enqueue(r)));
+    expect(sink.stats()).toMatchObject({ accepted: 5, waiting: 2 });
 
     writer.release();
     await tick(0);
@@ -327,14 +346,15 @@ describe('BatchingSink: a failing writer', () => {
       { resolved: true, rejected: false },
       { resolved: true, rejected: false },
     ]);
-    expect(sink.stats()).toEqual({ sink: 'fake:batches', accepted: 3, written: 0, pending: 3, waiting: 0, failures: 1, dropped: 2, lastError: 'disk full' });
-    expect(logs.join('\n')).toMatch(/writing to fake:batches failed \(disk full\); 3 records kept, retrying/);
+    expect(sink.stats()).toEqual({ sink: 'fake:batches', accepted: 5, written: 0, pending: 5, waiting: 0, failures: 1, dropped: 0, lastError: 'disk full' });
+    expect(logs.join('\n')).toMatch(/writing to fake:batches failed \(disk full\); 5 records kept, retrying/);
 
-    // While failing: a record that fits is still queued, one that does not is dropped at once rather than held.
+    // While failing: queued without waiting while it fits under maxPendingBytes (420 + 20), dropped past it.
     const fits = rec(20);
     expect(sink.enqueue(fits)).toBeUndefined();
     expect(sink.enqueue(rec(100))).toBeUndefined();
-    expect(sink.stats()).toMatchObject({ accepted: 4, waiting: 0, dropped: 3 });
+    expect(sink.stats()).toMatchObject({ accepted: 6, waiting: 0, dropped: 1 });
+    expect(logs.join('\n')).toMatch(/440 bytes are waiting for fake:batches, which is failing \(disk full\)/);
 
     await tick(1_000);
     expect(writer.written).toEqual([]);
@@ -345,8 +365,8 @@ describe('BatchingSink: a failing writer', () => {
 
     writer.fail = undefined;
     await tick(1_000);
-    expect(writer.ids).toEqual(idsOf([...first, fits]));
-    expect(sink.stats()).toMatchObject({ accepted: 4, written: 4, pending: 0, waiting: 0, dropped: 3, failures });
+    expect(writer.ids).toEqual(idsOf([...first, ...held, fits]));
+    expect(sink.stats()).toMatchObject({ accepted: 6, written: 6, pending: 0, waiting: 0, dropped: 1, failures });
     await closeSink(sink);
   });
 
@@ -359,7 +379,8 @@ describe('BatchingSink: a failing writer', () => {
     const at = writer.attempts.map((a) => a.at);
     const gaps = at.slice(1).map((t, i) => t - at[i]);
     expect(gaps.length).toBeGreaterThanOrEqual(3);
-    expect(gaps[0]).toBeGreaterThanOrEqual(100);
+    // The first retry after retryDelayMs, then 2×, 4× … up to maxRetryDelayMs.
+    expect(gaps.slice(0, 3)).toEqual([100, 200, 400]);
     for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThanOrEqual(gaps[i - 1]);
     expect(Math.max(...gaps)).toBe(400);
     expect(gaps.at(-1)).toBe(400);
@@ -384,40 +405,42 @@ describe('BatchingSink: a failing writer', () => {
     expect(writer.written).toHaveLength(2);
   });
 
-  // BUG (batcher.ts append → schedule, lines 175-187 and 207-215): after a failed write the failed batch stays
-  // first and `filling` is cleared, so the next record opens a second batch; `batches.length > 1` then calls
-  // schedule(0), which cancels the retry timer and retries at once. Every record enqueued while the writer is
-  // failing triggers an immediate retry, so under traffic the backoff never holds.
-  it.fails('keeps its backoff while records keep arriving during a failure (no retry per enqueued record)', async () => {
+  // Once a bug: a record enqueued while failing opened a second batch, and `append` rescheduled a write at once,
+  // so under traffic every request triggered a retry.
+  it('keeps its backoff while records keep arriving during a failure (no retry per enqueued record)', async () => {
     const { writer, sink } = makeSink({ retryDelayMs: 100, maxRetryDelayMs: 1_000, maxDelayMs: 50 });
     writer.fail = 'locked';
     sink.enqueue(rec());
     await tick(50);
     expect(writer.attempts).toHaveLength(1);
-    // 50 requests over 500 ms: backoff allows retries about 200 ms and then 400 ms after the first failure.
+    // 50 requests over 500 ms: the backoff allows retries 100, 300 (100 + 200) and 700 ms after the first failure.
     for (let i = 0; i < 50; i++) {
       sink.enqueue(rec());
       await tick(10);
     }
-    expect(writer.attempts.length).toBeLessThanOrEqual(4);
+    expect(writer.attempts.map((a) => a.at - writer.attempts[0].at)).toEqual([0, 100, 300]);
+    writer.fail = undefined;
+    await closeSink(sink);
+    expect(writer.written).toHaveLength(51);
   });
 });
 
 describe('BatchingSink: close()', () => {
-  it('writes everything pending at once, including requests waiting for room, then closes the writer', async () => {
-    const { writer, sink } = makeSink({ maxPendingBytes: 300, maxDelayMs: 10_000 });
+  it('answers waiting requests at once, writes everything queued back to back, then closes the writer', async () => {
+    const { writer, sink } = makeSink({ slowDownBytes: 300, maxPendingBytes: 1_000, maxDelayMs: 10_000 });
     writer.block();
     const queued = [rec(100), rec(100), rec(100)];
     for (const r of queued) sink.enqueue(r);
     await tick(10_000);
     const waiting = [rec(100), rec(200), rec(50)];
     const waits = waiting.map((r) => track(sink.enqueue(r)));
-    expect(sink.stats()).toMatchObject({ pending: 3, waiting: 3 });
+    expect(sink.stats()).toMatchObject({ pending: 6, waiting: 3 });
 
     const start = Date.now();
     let closed = false;
     const closing = sink.close().then(() => (closed = true));
     await tick(0);
+    expect(waits.every((w) => w.resolved && !w.rejected)).toBe(true);
     expect(closed).toBe(false);
     expect(writer.closed).toBe(0);
     writer.release();
@@ -425,7 +448,6 @@ describe('BatchingSink: close()', () => {
     await tick(0);
     await closing;
     expect(Date.now()).toBe(start);
-    expect(waits.every((w) => w.resolved && !w.rejected)).toBe(true);
     expect(writer.ids).toEqual(idsOf([...queued, ...waiting]));
     expect(sink.stats()).toEqual({ sink: 'fake:batches', accepted: 6, written: 6, pending: 0, waiting: 0, failures: 0, dropped: 0 });
     expect(writer.closed).toBe(1);
@@ -436,7 +458,7 @@ describe('BatchingSink: close()', () => {
     const { writer, sink } = makeSink({ maxBatch: 4, retryDelayMs: 100, maxRetryDelayMs: 400 });
     writer.fail = 'read-only file system';
     for (let i = 0; i < 6; i++) sink.enqueue(rec());
-    // Attempts at 0, 200 and 600 ms; the next wait (400 ms) is cut short at the deadline.
+    // Attempts at 0, 100, 300 and 700 ms; the next wait (400 ms) is cut short at the deadline.
     const took = await closeSink(sink, 900);
     expect(took).toBeGreaterThanOrEqual(900);
     expect(took).toBeLessThanOrEqual(910);
@@ -462,25 +484,26 @@ describe('BatchingSink: close()', () => {
     expect(sink.stats()).toMatchObject({ accepted: 1, written: 1, pending: 0, dropped: 1 });
   });
 
-  // Doubtful (batcher.ts close(), lines 145-151): CaptureSink.close "resolves when done or when the deadline
-  // passes", but close() awaits an in-flight write without a limit, so a write that never settles (a hung
-  // network file system) keeps close() from ever resolving.
-  it.fails('resolves at its deadline even while a write never settles', async () => {
+  // Once awaited without a limit: a write that never settles (a hung network file system) kept close() from resolving.
+  it('resolves at its deadline even while a write never settles, counting what it gave up', async () => {
     const { writer, sink } = makeSink();
     writer.block();
     sink.enqueue(rec());
     await tick(50);
-    let closed = false;
-    void sink.close(500).then(() => (closed = true));
-    await tick(2_000);
-    expect(closed).toBe(true);
+    sink.enqueue(rec());
+    const took = await closeSink(sink, 500);
+    expect(took).toBeGreaterThanOrEqual(500);
+    expect(took).toBeLessThanOrEqual(510);
+    expect(sink.stats()).toMatchObject({ accepted: 2, written: 0, pending: 0, dropped: 2 });
+    expect(logs.join('\n')).toMatch(/gave up on 2 pending records at shutdown: deadline reached/);
+    // The hung write finishing later changes nothing: it was counted as dropped.
+    writer.release();
+    await tick(0);
+    expect(sink.stats()).toMatchObject({ accepted: 2, written: 0, pending: 0, dropped: 2 });
   });
 
-  // Latent (batcher.ts close(), lines 145-148): close() does not remember that it is already running, and its
-  // writes are not recorded in `writing`; a second close() while the first drains starts writeOnce() on the same
-  // first batch, so that batch is written twice and, when both succeed, the batch after it is shifted off unwritten.
-  // The server calls close() once (stop() is memoized), so this needs another caller.
-  it.fails('a second close() while the first is draining writes no batch twice and loses none', async () => {
+  // Once a latent bug: a second close() while the first drained wrote the first batch twice and lost the next.
+  it('a second close() while the first is draining writes no batch twice and loses none', async () => {
     const { writer, sink } = makeSink({ maxBatch: 2 });
     const records = [rec(), rec(), rec(), rec()];
     for (const r of records) sink.enqueue(r);
@@ -488,12 +511,14 @@ describe('BatchingSink: close()', () => {
     const b = sink.close();
     await tick(0);
     await Promise.all([a, b]);
+    expect(b).toBe(a);
     expect(writer.ids).toEqual(idsOf(records));
+    expect(writer.closed).toBe(1);
   });
 });
 
 describe('BatchingSink: properties', () => {
-  it('after close(), the writer holds exactly the accepted records, in order, each once; accepted + dropped = enqueued; the queue never held more than maxPendingBytes (or one record)', async () => {
+  it('after close(), the writer holds exactly the accepted records, in order, each once; accepted + dropped = enqueued; the queue never held more than maxPendingBytes (or one record); a client that awaits its answers loses nothing', async () => {
     const step = fc.record({
       bytes: fc.oneof(fc.integer({ min: 19, max: 300 }), fc.integer({ min: 19, max: 3_000 })),
       rows: fc.integer({ min: 1, max: 12 }),
@@ -503,12 +528,14 @@ describe('BatchingSink: properties', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(step, { minLength: 1, maxLength: 40 }),
-        fc.integer({ min: 1, max: 2_000 }),
+        fc.integer({ min: 1, max: 8_000 }),
         fc.integer({ min: 0, max: 40 }),
         fc.integer({ min: 1, max: 6 }),
         fc.constantFrom(25, 600_000),
         async (steps, maxPendingBytes, writeMs, maxBatch, maxWaitMs) => {
-          const { writer, sink } = makeSink({ maxPendingBytes, maxBatch, maxBatchRows: 16, maxDelayMs: 10, maxWaitMs });
+          // Room past slowDownBytes for the largest record: a client that awaits each answer never reaches maxPendingBytes.
+          const slowDownBytes = Math.max(1, maxPendingBytes - 3_000);
+          const { writer, sink } = makeSink({ slowDownBytes, maxPendingBytes, maxBatch, maxBatchRows: 16, maxDelayMs: 10, maxWaitMs });
           writer.writeMs = writeMs;
           const records: CaptureRecord[] = [];
           const snapshots: { accepted: number; written: number }[] = [];
@@ -545,8 +572,8 @@ describe('BatchingSink: properties', () => {
             expect(w.body).toBe(r.requestBody);
             expect(w.rows).toBe(r.rows.length);
           }
-          // With no wait limit to speak of and a working writer, nothing is dropped.
-          if (maxWaitMs === 600_000) expect(stats.dropped).toBe(0);
+          // With no wait limit to speak of and a working writer, a client that awaits every answer loses nothing.
+          if (maxWaitMs === 600_000 && steps.every((s) => s.awaitIt)) expect(stats.dropped).toBe(0);
           for (const batch of writer.batches) {
             expect(batch.length).toBeLessThanOrEqual(maxBatch);
             if (batch.length > 1) expect(batch.reduce((n, w) => n + w.rows, 0)).toBeLessThanOrEqual(16);

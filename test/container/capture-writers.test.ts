@@ -42,6 +42,15 @@ function readValues(buf: Buffer): (string | number | null)[] {
 }
 
 describe('ByteWriter', () => {
+  it('grows from any initial size, even 0', () => {
+    const out = new ByteWriter(0);
+    out.string('Adélie');
+    out.f64(3750);
+    expect(out.length).toBe(4 + Buffer.byteLength('Adélie') + 8);
+    expect(out.bytes().subarray(4, 4 + Buffer.byteLength('Adélie')).toString('utf8')).toBe('Adélie');
+    expect(out.bytes().readDoubleLE(out.length - 8)).toBe(3750);
+  });
+
   it('value(): null and undefined as a null tag, numbers as float64 (negative zero, 1e308, NaN, ±Infinity), strings as UTF-8 with their byte length', () => {
     const values = [null, undefined, 0, -0, 1e308, -1e308, 5e-324, -1.5, Number.NaN, Infinity, -Infinity, '', 'abc', PENGUIN, 'a\nb\u2028"\\'];
     const out = new ByteWriter();
@@ -367,12 +376,9 @@ describe('JsonlCaptureWriter', () => {
     expect(parsed('2025/03/01/12')).toEqual(roundTrip([later[1]]));
   });
 
-  // BUG (jsonl.ts writeBatch, lines 314-318): a batch is one append per hour, and a failure at a later hour throws
-  // after the earlier hours were appended. BatchWriter.writeBatch must throw only "if nothing of the batch was
-  // stored" (sink.ts), because BatchingSink retries the whole batch: every retry appends the earlier hours' lines
-  // again. Here a batch spans 10:00 and 11:00, the 11:00 folder cannot be created for a while, and the 10:00 record
-  // ends up once per attempt in its file instead of once.
-  it.fails('a batch spanning two hours whose second hour fails is not written twice when the sink retries it', async () => {
+  // Once a bug: a failure at a later hour left the earlier hours appended, and the retry appended them again.
+  // A failed batch now cuts every file it touched back to its length before the batch.
+  it('a batch spanning two hours whose second hour fails is not written twice when the sink retries it', async () => {
     const root = join(tempDir(), 'capture');
     // A regular file where the 11:00 folder goes: mkdir fails until it is removed.
     mkdirSync(join(root, '2025', '03', '01'), { recursive: true });
