@@ -16,10 +16,10 @@ import { loadSchema, type Schema } from '../../model/schema.ts';
 import { DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
 import { rejection } from '../helpers/rejection.ts';
 import { useTempDirs } from '../helpers/temp.ts';
+import { readCaptureTable, UUID } from '../helpers/capture-table.ts';
 
 const schema: Schema = loadSchema(DEFAULT_SCHEMA_PATH);
 const tempDir = useTempDirs('rookery-capture-writers-');
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const PENGUIN = 'Ñandú 🐧';
 
 /** Reads back ByteWriter.value's tagged values. */
@@ -168,18 +168,9 @@ function expectedRows(records: CaptureRecord[]): Record<string, unknown>[] {
   );
 }
 
-function readTable(path: string): Record<string, unknown>[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare('SELECT * FROM data ORDER BY rowid').all() as Record<string, unknown>[];
-  } finally {
-    db.close();
-  }
-}
-
 /** The table without uuids, after checking they are distinct UUIDs. */
 function readRows(path: string): Record<string, unknown>[] {
-  const table = readTable(path);
+  const table = readCaptureTable(path);
   for (const t of table) expect(t.uuid).toMatch(UUID);
   expect(new Set(table.map((t) => t.uuid)).size).toBe(table.length);
   return table.map(({ uuid: _uuid, ...rest }) => rest);

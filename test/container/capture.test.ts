@@ -8,21 +8,11 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../container/contract.ts';
 import { COLUMNS, cyclingRows, request, ROW, ROWS, scratchDir, serve, stopAll, until } from '../helpers/server.ts';
+import { readCaptureTable, UUID } from '../helpers/capture-table.ts';
 
 afterAll(async () => {
   await stopAll();
 });
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-function readTable(path: string): Record<string, unknown>[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare('SELECT * FROM data ORDER BY rowid').all() as Record<string, unknown>[];
-  } finally {
-    db.close();
-  }
-}
 
 function tableColumns(path: string): { name: string; type: string }[] {
   const db = new Database(path, { readonly: true });
@@ -86,7 +76,7 @@ describe('SQLite capture (DATA_COLLECTION_URI=sqlite:///…)', () => {
       { name: 'uuid', type: 'TEXT' },
       { name: 'species', type: 'TEXT' },
     ]);
-    const table = readTable(dbPath);
+    const table = readCaptureTable(dbPath);
     const expected = sent.flatMap((r) => r.rows.map((row, i) => ({ ...row, prediction: r.predictions![i].prediction, confidence: r.predictions![i].confidence })));
     expect(table).toHaveLength(3 + 100 + 2 + 1);
     expect(table.map((t) => Object.fromEntries([...COLUMNS, 'prediction', 'confidence'].map((c) => [c, t[c]])))).toEqual(expected);
@@ -115,7 +105,7 @@ describe('SQLite capture (DATA_COLLECTION_URI=sqlite:///…)', () => {
     const exit = await s.stop();
     expect(exit.code).toBe(0);
     // sqlite:///relative/path resolves from the working directory.
-    const table = readTable(join(cwd, 'capture', 'optin.db'));
+    const table = readCaptureTable(join(cwd, 'capture', 'optin.db'));
     expect(table.map((t) => t.island)).toEqual(['Dream', 'Biscoe']);
   });
 
@@ -130,9 +120,9 @@ describe('SQLite capture (DATA_COLLECTION_URI=sqlite:///…)', () => {
     }, 'five written captures');
     expect(health.capture).toEqual({ available: true, byDefault: true, sink: `sqlite:${dbPath}`, accepted: 5, written: 5, pending: 0, waiting: 0, failures: 0, dropped: 0 });
     // WAL mode: readers (labeling, monitoring) can read while the server writes.
-    expect(readTable(dbPath)).toHaveLength(10);
+    expect(readCaptureTable(dbPath)).toHaveLength(10);
     expect((await s.stop()).code).toBe(0);
-    expect(readTable(dbPath)).toHaveLength(10);
+    expect(readCaptureTable(dbPath)).toHaveLength(10);
   });
 });
 

@@ -16,18 +16,10 @@ import { JsonlCaptureReader } from '../../scripts/monitor/jsonl-reader.ts';
 import { FileBlobStore } from '../../scripts/store/blob-store.ts';
 import { sampleTraffic } from '../../scripts/traffic/sample.ts';
 import { completeRows, data, DATA_PATH, record, schema, SCHEMA_PATH, scratch, writeSqlite } from '../monitor/fixtures.ts';
+import { readCaptureTable } from '../helpers/capture-table.ts';
 
 const pool = completeRows();
 const CLASSES = schema.target.classes;
-
-function table(path: string): Record<string, unknown>[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare('SELECT * FROM data ORDER BY rowid').all() as Record<string, unknown>[];
-  } finally {
-    db.close();
-  }
-}
 
 /** 20 rows straight from the dataset and 200 drifted ones, each "predicted" Adelie. */
 async function sqliteStore(): Promise<string> {
@@ -46,7 +38,7 @@ describe('labeling SQLite captures', () => {
     const path = await sqliteStore();
     const counts = labelSqlite(path, data, { accuracy: 0.8, seed: 42 });
     expect(counts).toEqual({ labeled: 220, fromDataset: 20, simulated: 200, alreadyLabeled: 0 });
-    const rows = table(path);
+    const rows = readCaptureTable(path);
     expect(rows.slice(0, 20).map((r) => r.species)).toEqual(pool.slice(100, 120).map((p) => p.species));
     const kept = rows.slice(20).filter((r) => r.species === 'Adelie').length;
     expect(kept / 200).toBeGreaterThan(0.7);
@@ -61,12 +53,12 @@ describe('labeling SQLite captures', () => {
     db.close();
     const first = labelSqlite(path, data, { accuracy: 0.9, seed: 42 });
     expect(first).toMatchObject({ labeled: 218, alreadyLabeled: 2 });
-    const after = table(path);
+    const after = readCaptureTable(path);
     expect(after[0].species).toBe('Chinstrap');
     expect(after[49].species).toBe('Chinstrap');
     const second = labelSqlite(path, data, { accuracy: 0.9, seed: 42 });
     expect(second).toEqual({ labeled: 0, fromDataset: 0, simulated: 0, alreadyLabeled: 220 });
-    expect(table(path)).toEqual(after);
+    expect(readCaptureTable(path)).toEqual(after);
   });
 
   it('draws the same label for the same row id on every run, and only other classes when it errs', () => {
