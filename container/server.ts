@@ -44,8 +44,8 @@ const ROUTE_METHODS: Record<string, string> = {
   [ROUTES.score]: 'POST',
 };
 
-function send(res: ServerResponse, status: number, body: string | Buffer, contentType = 'application/json', extra?: Record<string, string>): void {
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': typeof body === 'string' ? Buffer.byteLength(body) : body.length, ...extra });
+function send(res: ServerResponse, status: number, body: string, contentType = 'application/json', extra?: Record<string, string>): void {
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...extra });
   res.end(body);
 }
 
@@ -158,14 +158,9 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
         return;
       }
       const { body, waiting } = answer(model, text, mediaType, req.headers[INFERENCE_ID]);
-      if (!waiting) {
-        send(res, 200, body, 'application/json', echo);
-        return;
-      }
-      // The capture sink is behind (its record is queued): the answer waits, held as bytes outside the heap.
-      const bytes = Buffer.from(body);
-      await waiting;
-      send(res, 200, bytes, 'application/json', echo);
+      // The capture sink is behind (the record is queued): answer once it catches up.
+      if (waiting) await waiting;
+      send(res, 200, body, 'application/json', echo);
     } catch (err) {
       if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
         // The client went away before sending the whole body: there is no one to answer, and nothing failed here.

@@ -337,8 +337,16 @@ export class PipelineStack extends Stack {
 
     // The job definitions carry the time limits (Batch stops a job at its
     // timeout); the state machine's own timeout bounds the whole run.
-    const batchJob = (id: string, job: RookeryBatchJob, payload: Record<string, string>) =>
-      new tasks.BatchSubmitJob(this, id, {
+    // Submitting can be throttled or hit a Batch hiccup: always retry that.
+    // A job that ran and failed is retried once where running it again is
+    // safe (training, registration); never for deployment, whose guarded
+    // update has already rolled back by the time the job fails. Any other
+    // failure goes to the job's Fail path with the error at $.error.
+    const retrySubmit = { errors: ['Batch.AWSBatchException'], interval: Duration.seconds(10), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL };
+    const retryJob = { errors: [sfn.Errors.TASKS_FAILED], interval: Duration.seconds(30), maxAttempts: 1, backoffRate: 2 };
+    const catchAll = { errors: [sfn.Errors.ALL], resultPath: '$.error' };
+    const batchJob = (id: string, job: RookeryBatchJob, payload: Record<string, string>, onFailure: sfn.IChainable, rerunOnce: boolean) => {
+      const submit = new tasks.BatchSubmitJob(this, id, {
         jobName: `rookery-${id.toLowerCase()}`,
         jobQueueArn: this.jobQueue.jobQueueArn,
         jobDefinitionArn: job.definition.jobDefinitionArn,
@@ -346,7 +354,9 @@ export class PipelineStack extends Stack {
         integrationPattern: sfn.IntegrationPattern.RUN_JOB,
         resultSelector: { 'jobId.$': '$.JobId', 'jobName.$': '$.JobName', 'status.$': '$.Status' },
         resultPath: `$.jobs.${id}`,
-      });
+      }).addRetry(retrySubmit);
+      return (rerunOnce ? submit.addRetry(retryJob) : submit).addCatch(onFailure, catchAll);
+    };
     const readJson = (id: string, file: string, resultPath: string) =>
       new tasks.CallAwsService(this, id, {
         service: 's3',
@@ -356,37 +366,24 @@ export class PipelineStack extends Stack {
         resultSelector: { 'result.$': 'States.StringToJson($.Body)' },
         resultPath,
       }).addRetry({ errors: ['S3.S3Exception', 'S3.SdkClientException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-    // Submitting can be throttled or hit a Batch hiccup: always retry that.
-    // A job that ran and failed is retried once where running it again is
-    // safe (training, registration); never for deployment, whose guarded
-    // update has already rolled back by the time the job fails.
-    const retrySubmit = { errors: ['Batch.AWSBatchException'], interval: Duration.seconds(10), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL };
-    const retryJob = { errors: [sfn.Errors.TASKS_FAILED], interval: Duration.seconds(30), maxAttempts: 1, backoffRate: 2 };
-    const catchAll = { errors: [sfn.Errors.ALL], resultPath: '$.error' };
-
-    const trainJob = batchJob(STATES.train, train, {
-      accuracyThreshold: sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.config.accuracyThreshold')),
-      artifactUri: runUri('model'),
-      resultUri: runUri('training.json'),
-    })
-      .addRetry(retrySubmit)
-      .addRetry(retryJob)
-      .addCatch(trainingFailed, catchAll);
+    const trainJob = batchJob(
+      STATES.train,
+      train,
+      {
+        accuracyThreshold: sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.config.accuracyThreshold')),
+        artifactUri: runUri('model'),
+        resultUri: runUri('training.json'),
+      },
+      trainingFailed,
+      true,
+    );
     const readTraining = readJson(STATES.readTraining, 'training.json', '$.training').addCatch(trainingFailed, catchAll);
 
-    const registerJob = batchJob(STATES.register, register, {
-      trainingResultUri: runUri('training.json'),
-      resultUri: runUri('registration.json'),
-    })
-      .addRetry(retrySubmit)
-      .addRetry(retryJob)
-      .addCatch(registrationFailed, catchAll);
+    const registerJob = batchJob(STATES.register, register, { trainingResultUri: runUri('training.json'), resultUri: runUri('registration.json') }, registrationFailed, true);
     const readRegistration = readJson(STATES.readRegistration, 'registration.json', '$.registration').addCatch(registrationFailed, catchAll);
 
     const modelRef = sfn.JsonPath.format('models:/{}/{}', sfn.JsonPath.stringAt('$.registration.result.name'), sfn.JsonPath.stringAt('$.registration.result.version'));
-    const deployJob = batchJob(STATES.deploy, deploy, { modelRef })
-      .addRetry(retrySubmit)
-      .addCatch(deploymentFailed, catchAll);
+    const deployJob = batchJob(STATES.deploy, deploy, { modelRef }, deploymentFailed, false);
     const summarize = new sfn.Pass(this, STATES.summarize, {
       parameters: {
         model: modelRef,

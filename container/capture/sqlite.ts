@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Schema } from '../../model/schema.ts';
-import type { ByteWriter } from './bytes.ts';
+import { TAG_NULL, TAG_NUMBER, type ByteWriter } from './bytes.ts';
 import type { BatchWriter, CaptureRecord } from './sink.ts';
 
 export const CAPTURE_TABLE = 'data';
@@ -92,8 +92,8 @@ function open() {
       let n = 0;
       const value = () => {
         const tag = buf[pos++];
-        if (tag === 0) return null;
-        if (tag === 1) {
+        if (tag === ${TAG_NULL}) return null;
+        if (tag === ${TAG_NUMBER}) {
           pos += 8;
           return buf.readDoubleLE(pos - 8);
         }

@@ -28,7 +28,6 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +38,7 @@ import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
 import { buildImageBundle } from '../build-image.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../config.ts';
 import { imageEntrypoint } from '../dockerfile.ts';
+import { freePort } from '../free-port.ts';
 import { imageDependencies } from '../image-payload.ts';
 import { trainAndRegister } from '../training.ts';
 
@@ -145,14 +145,6 @@ function bodies(): { oneRow: string; hundredRows: string } {
     oneRow: JSON.stringify({ dataframe_split: { columns: COLUMNS, data: [COLUMNS.map((c) => rows[0][c])] } }),
     hundredRows: JSON.stringify({ dataframe_split: { columns: COLUMNS, data: rows.slice(0, 100).map((r) => COLUMNS.map((c) => r[c])) } }),
   };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 interface Started {

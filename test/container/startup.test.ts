@@ -10,6 +10,7 @@ import { DEFAULT_MODEL_REF, readServeConfig, resolveModelSource, ServeConfigErro
 import { ROUTES, SERVING_PORT } from '../../container/contract.ts';
 import { startServer, type RunningServer } from '../../container/server.ts';
 import { imageEntrypoint } from '../../scripts/dockerfile.ts';
+import { freePort } from '../../scripts/free-port.ts';
 import { fixture, request, ROW, runToExit, scratchDir, serve, stopAll, type Fixture } from '../helpers/server.ts';
 
 let f: Fixture;
@@ -21,14 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAll();
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** A copy of the trained model at `dir`. */
 function modelCopy(dir: string): string {

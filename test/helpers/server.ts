@@ -180,10 +180,13 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
   return env;
 }
 
+/** The Dockerfile ENTRYPOINT's node options, read once. */
+const NODE_OPTIONS = imageEntrypoint().nodeOptions;
+
 function spawnImage(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string }, f: Fixture) {
   const started = Date.now();
   // The image's command: node with the Dockerfile ENTRYPOINT's options, on the bundle.
-  const child = spawn(process.execPath, [...imageEntrypoint().nodeOptions, f.bundle, ...args], {
+  const child = spawn(process.execPath, [...NODE_OPTIONS, f.bundle, ...args], {
     cwd: options.cwd ?? scratchDir('cwd'),
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -58,6 +58,20 @@ export class AwsDouble {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
+  /**
+   * Points this process's environment at the double: variables starting with
+   * one of `clear` go (other credentials, profiles, endpoints), env() comes in.
+   * Returns the function that puts the environment back.
+   */
+  useInProcess(clear: string[] = ['AWS_']): () => void {
+    const saved = { ...process.env };
+    for (const k of Object.keys(process.env)) if (clear.some((prefix) => k.startsWith(prefix))) delete process.env[k];
+    Object.assign(process.env, this.env());
+    return () => {
+      process.env = saved;
+    };
+  }
+
   /** Environment for a child process (or the SDK) to use this double. */
   env(): Record<string, string> {
     return {

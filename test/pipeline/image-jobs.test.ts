@@ -44,9 +44,11 @@ function imageEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
+const NODE_OPTIONS = imageEntrypoint().nodeOptions;
+
 function image(args: string[], env: NodeJS.ProcessEnv = imageEnv(), entry = bundle): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [...imageEntrypoint().nodeOptions, entry, ...args], { cwd: work, env, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...NODE_OPTIONS, entry, ...args], { cwd: work, env, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as NodeJS.ErrnoException & { code?: number }).code as unknown as number) ?? 1 : 0, stdout, stderr });
     });
   });

@@ -22,17 +22,16 @@ for (let i = 0; i < data.size; i++) {
 
 let aws: AwsDouble;
 let lines: string[];
-const saved = { ...process.env };
+let restoreEnv: () => void;
 const ENDPOINT = 'rookery-penguins';
 
 beforeAll(async () => {
   aws = await AwsDouble.start();
   aws.pageSize = 1000;
-  for (const k of Object.keys(process.env)) if (k.startsWith('AWS_') || k.startsWith('MLFLOW_')) delete process.env[k];
-  Object.assign(process.env, aws.env());
+  restoreEnv = aws.useInProcess(['AWS_', 'MLFLOW_']);
 });
 afterAll(async () => {
-  process.env = saved;
+  restoreEnv();
   await aws.close();
 });
 beforeEach(() => {

@@ -15,15 +15,14 @@ import { AwsDouble, REGION, type HistoryEvent } from './aws-double.ts';
 const STATE_MACHINE = `arn:aws:states:${REGION}:123456789012:stateMachine:StateMachine2E01A3A5-AbCdEf`;
 let aws: AwsDouble;
 let lines: string[];
-const saved = { ...process.env };
+let restoreEnv: () => void;
 
 beforeAll(async () => {
   aws = await AwsDouble.start();
-  for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
-  Object.assign(process.env, aws.env());
+  restoreEnv = aws.useInProcess();
 });
 afterAll(async () => {
-  process.env = saved;
+  restoreEnv();
   await aws.close();
 });
 beforeEach(() => {
