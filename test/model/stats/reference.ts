@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-// The scipy 1.10.1 answers for each case in ../shared/fixtures/drift-reference.json; see that folder's README.
+// The scipy 1.10.1 answers for each case in test/fixtures/drift/drift-reference.json; see that folder's README for provenance.
 export interface NumericCase {
   kind: 'numeric';
   reference: number[];
@@ -29,5 +29,5 @@ export interface PsiCase {
 export type Case = NumericCase | CategoricalCase | PsiCase;
 
 export const referenceCases: Case[] = (
-  JSON.parse(readFileSync(new URL('../../../../shared/fixtures/drift-reference.json', import.meta.url), 'utf8')) as { cases: Case[] }
+  JSON.parse(readFileSync(new URL('../../fixtures/drift/drift-reference.json', import.meta.url), 'utf8')) as { cases: Case[] }
 ).cases;
