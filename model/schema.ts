@@ -88,3 +88,11 @@ export function loadSchema(path: string): Schema {
   }
   return parseSchema(raw, path);
 }
+
+/**
+ * The column `rookery traffic --drift` shifts when no --drift-column is given:
+ * the schema's last numeric feature (body_mass_g for the penguins).
+ */
+export function defaultDriftColumn(schema: Schema): string | undefined {
+  return schema.features.filter((f) => f.type === 'numeric').at(-1)?.name;
+}

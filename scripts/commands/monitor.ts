@@ -1,6 +1,7 @@
 import { DEFAULT_CAPTURE_URI } from '../../container/capture/open.ts';
 import { defineCommand, isUserFacing, numberFlag, UserError } from '../command.ts';
 import { readConfig } from '../config.ts';
+import { commandSchema, SCHEMA_FLAGS, schemaFlagsHelp } from '../model-schema.ts';
 import { formatOutcome, runMonitor, type MonitorRequest } from '../monitor/run.ts';
 
 export const DEFAULT_REPORT_DIR = 'reports';
@@ -23,7 +24,7 @@ export async function monitorExitCode(request: MonitorRequest, failOnChecks: boo
 export const monitorCommand = defineCommand({
   name: 'monitor',
   summary: 'Check captured traffic against the reference: data quality, drift, prediction drift, model quality; HTML report',
-  usage: `rookery monitor [--datastore ${DEFAULT_CAPTURE_URI} | file:///dir | s3://bucket/prefix] [--ground-truth file:///dir | s3://…] [--reference data/penguins.csv] [--samples N] [--out ${DEFAULT_REPORT_DIR}/] [--no-fail]`,
+  usage: `rookery monitor [--datastore ${DEFAULT_CAPTURE_URI} | file:///dir | s3://bucket/prefix] [--ground-truth file:///dir | s3://…] [--reference data/penguins.csv] [--model M | --schema FILE] [--samples N] [--out ${DEFAULT_REPORT_DIR}/] [--no-fail]`,
   help: `
 Reads the most recent N captured rows (default all), joins their ground truth,
 and compares them with the reference data. Writes into --out:
@@ -42,7 +43,7 @@ Options:
   --datastore URI     captures: sqlite:///penguins.db (default; relative to the working directory),
                       or SageMaker Data Capture JSON Lines under file:///dir or s3://bucket/prefix
   --ground-truth URI  Model Monitor ground truth for JSON Lines captures (as 'rookery label' writes)
-  --reference FILE    reference CSV (default data/penguins.csv, or ROOKERY_DATA)
+  --reference FILE    reference CSV (default data/penguins.csv, or ROOKERY_DATA)${schemaFlagsHelp(22)}
   --samples N         only the N most recent captured rows
   --out DIR           where report.html and summary.json go (default ${DEFAULT_REPORT_DIR}/)
   --no-fail           exit 0 even when checks fail
@@ -53,6 +54,7 @@ Exit status: 0 when every check passes, 1 when any fails, 2 when the monitor cou
     datastore: { type: 'string' },
     'ground-truth': { type: 'string' },
     reference: { type: 'string' },
+    ...SCHEMA_FLAGS,
     samples: { type: 'string' },
     out: { type: 'string' },
     'no-fail': { type: 'boolean' },
@@ -70,6 +72,9 @@ Exit status: 0 when every check passes, 1 when any fails, 2 when the monitor cou
         ...(values['ground-truth'] ? { groundTruth: values['ground-truth'] } : {}),
         referencePath: values.reference ?? config.dataPath,
         schemaPath: config.schemaPath,
+        schema: await commandSchema(values, config).catch((err: unknown) => {
+          throw isUserFacing(err) ? new UserError(err.message, 2) : err;
+        }),
         ...(samples !== undefined ? { samples } : {}),
         outDir: values.out ?? DEFAULT_REPORT_DIR,
       },

@@ -12,7 +12,7 @@ import { runLabel } from '../label/run.ts';
 import { formatOutcome, runMonitor } from '../monitor/run.ts';
 import { openRegistry } from '../registry.ts';
 import { localTarget } from '../targets/local.ts';
-import { runTraffic } from '../traffic/run.ts';
+import { resolveDriftColumn, runTraffic } from '../traffic/run.ts';
 import { trainAndRegister } from '../training.ts';
 import { DEFAULT_REPORT_DIR } from './monitor.ts';
 
@@ -102,6 +102,8 @@ Options:
       resolved = await registry.resolve(ref);
     }
     const model = loadArtifact(resolved.dir);
+    const schema = model.params.schema;
+    const driftColumn = resolveDriftColumn(schema);
 
     step(2, 'serve');
     mkdirSync(workDir, { recursive: true });
@@ -130,7 +132,7 @@ Options:
       const target = localTarget({ endpoint, maxSockets: 4 });
       let traffic;
       try {
-        traffic = await runTraffic(target, { dataPath: config.dataPath, schemaPath: config.schemaPath, samples, batch: 10, concurrency: 4, drift, seed }, out, { write: () => true, isTTY: false });
+        traffic = await runTraffic(target, { dataPath: config.dataPath, schemaPath: config.schemaPath, schema, driftColumn, samples, batch: 10, concurrency: 4, drift, seed }, out, { write: () => true, isTTY: false });
       } finally {
         await target.close();
       }
@@ -138,10 +140,10 @@ Options:
       await captureFlushed(server);
 
       step(4, 'label');
-      await runLabel({ datastore, dataPath: config.dataPath, schemaPath: config.schemaPath, accuracy: LABEL_ACCURACY, seed }, out);
+      await runLabel({ datastore, dataPath: config.dataPath, schemaPath: config.schemaPath, schema, accuracy: LABEL_ACCURACY, seed }, out);
 
       step(5, 'monitor');
-      const monitored = await runMonitor({ datastore, referencePath: config.dataPath, schemaPath: config.schemaPath, outDir });
+      const monitored = await runMonitor({ datastore, referencePath: config.dataPath, schemaPath: config.schemaPath, schema, outDir });
       out(formatOutcome(monitored));
       await stop();
 
@@ -153,7 +155,7 @@ Options:
       if (drift) {
         out(
           s.status === 'fail'
-            ? `${s.counts.failed} of ${s.counts.checks} checks failed (${s.checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}). That is expected: the traffic was drifted on purpose (body_mass_g) and its labels simulated at ${LABEL_ACCURACY * 100}% agreement, to show what the monitor catches. Exit status 0.`
+            ? `${s.counts.failed} of ${s.counts.checks} checks failed (${s.checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}). That is expected: the traffic was drifted on purpose (${driftColumn}) and its labels simulated at ${LABEL_ACCURACY * 100}% agreement, to show what the monitor catches. Exit status 0.`
             : `no check failed although the traffic was drifted (${driftCheck?.value}); open the report to see why.`,
         );
       } else {

@@ -25,7 +25,7 @@ export function rowKey(schema: Schema, value: (feature: string) => FeatureValue 
   return parts.join('\u001f');
 }
 
-/** The true species of every dataset row, by row key; rows whose features repeat with different species keep the first. */
+/** The true class of every dataset row, by row key; rows whose features repeat with different classes keep the first. */
 export function truthIndex(data: Dataset): Map<string, string> {
   if (!data.target) throw new Error('the dataset has no target column to take true labels from');
   const classes = data.schema.target.classes;

@@ -6,7 +6,7 @@ export interface ReferenceData {
   path: string;
   size: number;
   columns: Record<string, Float64Array | (string | null)[]>;
-  /** The target column as class names; the reference's "predictions", as the course sets prediction = species. */
+  /** The target column as class names; the reference's "predictions", as the course sets prediction = the target (species for the penguins). */
   target?: string[];
 }
 

@@ -89,10 +89,10 @@ function driftCharts(columns: DriftColumn[]): string {
     .join('');
 }
 
-function predictionSection(p: PredictionDrift | { error: string }): string {
+function predictionSection(p: PredictionDrift | { error: string }, target: string): string {
   if ('error' in p) return `<p class="muted">Not computed: ${h(p.error)}</p>`;
   return (
-    `<p>Predicted class shares against the reference's species shares (the course's reference sets prediction = species). ${h(TEST_NAMES[p.test])}: statistic ${p.statistic === null ? '∞' : num(p.statistic)}, ${score(p)} ${driftBadge(p.drifted)}</p>` +
+    `<p>Predicted class shares against the reference's ${h(target)} shares (the course's reference sets prediction = ${h(target)}). ${h(TEST_NAMES[p.test])}: statistic ${p.statistic === null ? '∞' : num(p.statistic)}, ${score(p)} ${driftBadge(p.drifted)}</p>` +
     `<div class="charts"><figure class="chart-card" id="chart-prediction" style="margin:0"><h3>prediction</h3>${categoriesSvg('prediction-drift', 'prediction', p.classes, p.reference, p.current)}</figure></div>`
   );
 }
@@ -168,7 +168,7 @@ ${driftTable(a.drift.columns)}
 </section>
 <section id="prediction-drift">
 <h2>Prediction drift</h2>
-${predictionSection(a.predictionDrift)}
+${predictionSection(a.predictionDrift, s.target.name)}
 </section>
 <section id="model-quality">
 <h2>Model quality</h2>

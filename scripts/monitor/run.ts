@@ -14,6 +14,8 @@ export interface MonitorRequest {
   groundTruth?: string;
   referencePath: string;
   schemaPath: string;
+  /** The model's schema (from its artifact); when set, schemaPath is not read. */
+  schema?: Schema;
   /** The most recent N captured rows (default: all). */
   samples?: number;
   outDir: string;
@@ -98,7 +100,7 @@ export function summaryJson(summary: MonitorSummary): string {
 
 /** Reads the captures and reference, computes every figure and check, and writes report.html and summary.json into the output folder. */
 export async function runMonitor(request: MonitorRequest): Promise<MonitorOutcome> {
-  const schema = loadSchema(request.schemaPath);
+  const schema = request.schema ?? loadSchema(request.schemaPath);
   const reference = loadReference(request.referencePath, schema);
   const reader = await openCaptureReader(request.datastore);
   const current = await reader.read(schema, { ...(request.samples !== undefined ? { samples: request.samples } : {}), ...(request.groundTruth ? { groundTruth: request.groundTruth } : {}) });

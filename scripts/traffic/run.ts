@@ -1,5 +1,6 @@
 import { loadDataset } from '../../model/dataset.ts';
-import { loadSchema } from '../../model/schema.ts';
+import { defaultDriftColumn, loadSchema, type Schema } from '../../model/schema.ts';
+import { UserError } from '../command.ts';
 import type { Target } from '../targets/target.ts';
 import { formatTrafficSummary, progressReporter, type ProgressStream } from './progress.ts';
 import { sampleTraffic } from './sample.ts';
@@ -8,11 +9,30 @@ import { sendTraffic, type TrafficSummary } from './send.ts';
 export interface TrafficRequest {
   dataPath: string;
   schemaPath: string;
+  /** The model's schema (from its artifact); when set, schemaPath is not read. */
+  schema?: Schema;
   samples: number;
   batch: number;
   concurrency: number;
   drift: boolean;
+  /** The numeric feature --drift shifts (default: the schema's last numeric feature). */
+  driftColumn?: string;
   seed: number;
+}
+
+/** The column to drift: `name` when it is a numeric feature of the schema, else the schema's default; a usage error otherwise. */
+export function resolveDriftColumn(schema: Schema, name?: string): string {
+  if (name === undefined) {
+    const fallback = defaultDriftColumn(schema);
+    if (!fallback) throw new UserError(`--drift: the ${schema.name} schema has no numeric feature to drift; send traffic without --drift`, 2);
+    return fallback;
+  }
+  const feature = schema.features.find((f) => f.name === name);
+  const numeric = schema.features.filter((f) => f.type === 'numeric').map((f) => f.name);
+  const choices = numeric.length ? `pass one of: ${numeric.join(', ')}` : 'it has no numeric features';
+  if (!feature) throw new UserError(`--drift-column ${name}: not a feature of the ${schema.name} schema; ${choices}`, 2);
+  if (feature.type !== 'numeric') throw new UserError(`--drift-column ${name}: a categorical feature cannot be shifted; ${choices}`, 2);
+  return name;
 }
 
 /** Samples the dataset, sends it to the target with progress on `progress`, and prints the summary through `out`. */
@@ -22,10 +42,12 @@ export async function runTraffic(
   out: (line: string) => void,
   progress: ProgressStream = process.stderr,
 ): Promise<TrafficSummary> {
-  const schema = loadSchema(request.schemaPath);
+  const schema = request.schema ?? loadSchema(request.schemaPath);
+  const driftColumn = request.drift ? resolveDriftColumn(schema, request.driftColumn) : undefined;
   const data = loadDataset(request.dataPath, schema, { requireTarget: false });
-  const sample = sampleTraffic(data, { samples: request.samples, seed: request.seed, drift: request.drift });
-  const drift = sample.driftStd !== undefined ? `, body_mass_g drifted by U(1, 3 × ${sample.driftStd.toFixed(1)} g)` : '';
+  const sample = sampleTraffic(data, { samples: request.samples, seed: request.seed, drift: request.drift, ...(driftColumn ? { driftColumn } : {}) });
+  const unit = schema.features.find((f) => f.name === driftColumn && f.type === 'numeric' && f.unit) as { unit?: string } | undefined;
+  const drift = sample.driftStd !== undefined ? `, ${driftColumn} drifted by U(1, 3 × ${sample.driftStd.toFixed(1)}${unit?.unit ? ` ${unit.unit}` : ''})` : '';
   out(`sending ${request.samples} rows sampled from ${sample.pool} complete rows of ${request.dataPath} (seed ${request.seed}${drift}) to ${target.destination}, ${request.batch} per request, ${request.concurrency} at a time`);
   const reporter = progressReporter(progress);
   const summary = await sendTraffic(target, sample.rows, {

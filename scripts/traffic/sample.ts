@@ -1,14 +1,16 @@
 import { rowAt, type Dataset, type FeatureRow } from '../../model/dataset.ts';
 import { createRandom } from '../../model/random.ts';
 
-/** The feature the course drifts so that the monitor has something to find. */
+/** The feature the course drifts so that the monitor has something to find (the penguins schema's default drift column). */
 export const DRIFT_FEATURE = 'body_mass_g';
 
 export interface SampleOptions {
   samples: number;
   seed: number;
-  /** Shift DRIFT_FEATURE of every row by U(1, 3 * std) (the course's drift). */
+  /** Shift `driftColumn` of every row by U(1, 3 * std) (the course's drift). */
   drift: boolean;
+  /** The numeric column to drift (default DRIFT_FEATURE). */
+  driftColumn?: string;
 }
 
 export interface TrafficSample {
@@ -32,7 +34,7 @@ function sampleStd(values: Float64Array): number {
 /**
  * Rows to send, drawn with replacement from the dataset's complete rows (the
  * course drops rows with missing values before sending), the target left out.
- * With `drift`, each row's body mass grows by a uniform amount between 1 and
+ * With `drift`, each row's drift column grows by a uniform amount between 1 and
  * three standard deviations of the column, as the course's
  * `rng.uniform(1, 3 * std)` does. The same seed gives the same rows.
  */
@@ -48,13 +50,14 @@ export function sampleTraffic(data: Dataset, options: SampleOptions): TrafficSam
   for (let k = 0; k < options.samples; k++) rows[k] = rowAt(data, complete[Math.floor(random() * complete.length)]);
   if (!options.drift) return { rows, pool: complete.length };
 
-  const column = data.numeric[DRIFT_FEATURE];
-  if (!column) throw new Error(`the dataset has no numeric column ${DRIFT_FEATURE} to drift`);
+  const name = options.driftColumn ?? DRIFT_FEATURE;
+  const column = data.numeric[name];
+  if (!column) throw new Error(`the dataset has no numeric column ${name} to drift`);
   const std = sampleStd(Float64Array.from(complete, (i) => column[i]));
   const driftRandom = createRandom(options.seed ^ 0x5eed);
   for (const row of rows) {
     const shift = 1 + driftRandom() * (3 * std - 1);
-    row[DRIFT_FEATURE] = (row[DRIFT_FEATURE] as number) + shift;
+    row[name] = (row[name] as number) + shift;
   }
   return { rows, pool: complete.length, driftStd: std };
 }
