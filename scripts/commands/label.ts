@@ -2,20 +2,22 @@ import { DEFAULT_CAPTURE_URI } from '../../container/capture/open.ts';
 import { defineCommand, numberFlag } from '../command.ts';
 import { readConfig } from '../config.ts';
 import { runLabel } from '../label/run.ts';
+import { commandSchema, SCHEMA_FLAGS, schemaFlagsHelp } from '../model-schema.ts';
 
 export const labelCommand = defineCommand({
   name: 'label',
   summary: 'Fill in the missing ground truth of captured rows (simulated labeling, as in the course)',
-  usage: `rookery label [--datastore ${DEFAULT_CAPTURE_URI} | file:///dir | s3://bucket/prefix] [--ground-truth file:///dir | s3://…] [--accuracy 0.9] [--seed 42]`,
+  usage: `rookery label [--datastore ${DEFAULT_CAPTURE_URI} | file:///dir | s3://bucket/prefix] [--ground-truth file:///dir | s3://…] [--accuracy 0.9] [--seed 42] [--model M | --schema FILE] [--data FILE]`,
   help: `
-Each captured row without ground truth gets a label: the true species when its
-features equal a row of the dataset (undrifted traffic), otherwise the model's
-prediction kept with probability --accuracy and another species in its place
-otherwise. The draw is seeded by the row's id, so labels are reproducible.
+Each captured row without ground truth gets a label (a class of the schema's
+target, e.g. the penguins' species): the true class when its features equal a
+row of the dataset (undrifted traffic), otherwise the model's prediction kept
+with probability --accuracy and another class in its place otherwise. The
+draw is seeded by the row's id, so labels are reproducible.
 Rows that already have a label are never changed: running it twice changes
 nothing the second time.
 
-  SQLite (sqlite:///penguins.db): the empty species column is filled in place, in one transaction.
+  SQLite (sqlite:///penguins.db): the empty target column (species) is filled in place, in one transaction.
   JSON Lines (file:///dir, s3://…): SageMaker Model Monitor ground truth is written under
     --ground-truth, one line per captured record that has none yet:
       {"groundTruthData": {"data": "Adelie", "encoding": "CSV"}, "eventMetadata": {"eventId": "<capture's id>"}, "eventVersion": "0"}
@@ -27,13 +29,14 @@ Options:
   --ground-truth URI  where ground truth files go (required for JSON Lines captures)
   --accuracy X        share of simulated labels equal to the prediction (default 0.9)
   --seed N            seed mixed into each row's draw (default 42)
-  --data FILE         dataset holding the true species (default data/penguins.csv, or ROOKERY_DATA)`,
+  --data FILE         dataset holding the true classes (default data/penguins.csv, or ROOKERY_DATA)${schemaFlagsHelp(22)}`,
   options: {
     datastore: { type: 'string' },
     'ground-truth': { type: 'string' },
     accuracy: { type: 'string' },
     seed: { type: 'string' },
     data: { type: 'string' },
+    ...SCHEMA_FLAGS,
   },
   async run({ values, out }) {
     const config = readConfig();
@@ -45,6 +48,7 @@ Options:
         seed: numberFlag('seed', values.seed, 42, { integer: true, min: 0 }),
         dataPath: values.data ?? config.dataPath,
         schemaPath: config.schemaPath,
+        schema: await commandSchema(values, config),
       },
       out,
     );
