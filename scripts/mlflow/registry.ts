@@ -12,7 +12,7 @@ import { downloadDirectory, modelVersionArtifactPath, proxiedArtifactPath, uploa
 import type { MlflowClient } from './client.ts';
 import { MlflowAlreadyExistsError, MlflowNotFoundError } from './errors.ts';
 import { sourceTags } from './tracking.ts';
-import type { ModelVersion, Tag } from './types.ts';
+import type { ModelVersion, RegisteredModel, Tag } from './types.ts';
 
 /** Model version tags carrying the headline metrics, so listings need no extra requests. */
 const METRIC_TAG_PREFIX = 'rookery.metric.';
@@ -28,7 +28,23 @@ function metricTags(metrics: Record<string, number> | undefined): Tag[] {
   return Object.entries(metrics ?? {}).map(([k, v]) => ({ key: `${METRIC_TAG_PREFIX}${k}`, value: String(v) }));
 }
 
-function toInfo(mv: ModelVersion): ModelVersionInfo {
+/** Alias names by version, from a registered model's own `aliases` list (`{alias, version}`). */
+function aliasesByVersion(rm: RegisteredModel): Map<string, string[]> {
+  const byVersion = new Map<string, string[]>();
+  for (const { alias, version } of rm.aliases ?? []) {
+    const key = String(Number(version));
+    byVersion.set(key, [...(byVersion.get(key) ?? []), alias]);
+  }
+  return byVersion;
+}
+
+/**
+ * A version as rookery shows it. `aliases` overrides the version's own field:
+ * MLflow fills ModelVersion.aliases only in model-versions/get and
+ * registered-models/alias, never in model-versions/search or a registered
+ * model's latest_versions, so listings take them from the registered model.
+ */
+function toInfo(mv: ModelVersion, aliases: string[] = mv.aliases ?? []): ModelVersionInfo {
   const metrics: Record<string, number> = {};
   for (const t of mv.tags ?? []) {
     if (t.key.startsWith(METRIC_TAG_PREFIX) && Number.isFinite(Number(t.value))) metrics[t.key.slice(METRIC_TAG_PREFIX.length)] = Number(t.value);
@@ -37,7 +53,7 @@ function toInfo(mv: ModelVersion): ModelVersionInfo {
     name: mv.name,
     version: Number(mv.version),
     createdAt: new Date(mv.creation_timestamp ?? 0).toISOString(),
-    aliases: [...(mv.aliases ?? [])].sort(),
+    aliases: [...aliases].sort(),
     ...(mv.description ? { description: mv.description } : {}),
     ...(mv.run_id ? { runId: mv.run_id } : {}),
     ...(Object.keys(metrics).length ? { metrics } : {}),
@@ -113,23 +129,29 @@ export class MlflowRegistry implements ModelRegistry {
     return { info: toInfo(mv), dir };
   }
 
+  /** One registered-models/search (it carries each model's aliases) and one model-versions/search per model. */
   async list(): Promise<RegisteredModelInfo[]> {
     const models = await this.client.searchRegisteredModels();
     const out: RegisteredModelInfo[] = [];
     for (const rm of [...models].sort((a, b) => a.name.localeCompare(b.name))) {
-      const versions = (await this.client.searchModelVersions(nameFilter(rm.name))).map(toInfo).sort((a, b) => a.version - b.version);
+      const byVersion = aliasesByVersion(rm);
+      const versions = (await this.client.searchModelVersions(nameFilter(rm.name)))
+        .map((mv) => toInfo(mv, byVersion.get(String(Number(mv.version))) ?? []))
+        .sort((a, b) => a.version - b.version);
       const aliases = Object.fromEntries((rm.aliases ?? []).map((a) => [a.alias, Number(a.version)]));
       out.push({ name: rm.name, versions, aliases });
     }
     return out;
   }
 
+  /** The highest version, read again with model-versions/get: search results carry no aliases. */
   private async latest(name: string): Promise<ModelVersion> {
     const versions = await this.client.searchModelVersions(nameFilter(name));
     if (versions.length === 0) {
       throw new MlflowNotFoundError(`no versions of model ${name} in ${this.location}: run \`rookery train\` with MLFLOW_TRACKING_URI set first`);
     }
-    return versions.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
+    const newest = versions.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
+    return this.client.getModelVersion(name, newest.version);
   }
 
   /** A run to hold an artifact registered without one: `rookery` registering a directory directly. */

@@ -16,8 +16,36 @@
  * - authentication and permissions: mlflow/server/auth/__init__.py with
  *   basic_auth.ini's default_permission = READ.
  *
- * Responses are JSON the way MLflow's message_to_json writes proto2 messages:
- * fields never set are left out, so an empty listing is `{}`. It is a double,
+ * Responses are JSON the way MLflow's message_to_json writes proto2 messages
+ * (mlflow/utils/proto_json_utils.py: MessageToJson with proto field names,
+ * int64 as JSON numbers): fields never set are left out, and so are empty
+ * repeated fields, so an empty listing is `{}`.
+ *
+ * Model registry answers, field for field (checked against MLflow 2.12-3.x:
+ * mlflow/protos/model_registry.proto, mlflow/server/handlers.py,
+ * mlflow/store/model_registry/sqlalchemy_store.py and dbmodels/models.py,
+ * mlflow/entities/model_registry/model_version.py and registered_model.py):
+ *
+ * - a ModelVersion's `aliases` are filled in only where the store calls
+ *   _populate_model_version_aliases: model-versions/create, model-versions/get
+ *   and registered-models/alias (get by alias). model-versions/search and a
+ *   registered model's latest_versions are built by
+ *   SqlModelVersion.to_mlflow_entity(), which passes aliases=[]: those
+ *   versions never carry `aliases`, even when aliases point at them;
+ * - a RegisteredModel (create, get, search) carries the model's own
+ *   `aliases` list, entries `{alias, version}` with version a string, and
+ *   latest_versions = the highest version in each stage (any status, no
+ *   aliases); no user_id, description only when non-empty;
+ * - a ModelVersion has no user_id (the store never sets one); description,
+ *   run_id and run_link are `""` when the request left them out (the handler
+ *   passes proto2's default to the store, and to_proto sets every field that
+ *   is not None); status_message only when non-empty;
+ * - searches page: registered-models/search by name ASC, max_results default
+ *   100 and at most 1000; model-versions/search by last_updated_timestamp
+ *   DESC, name ASC, version DESC, max_results default and limit 200000;
+ *   next_page_token (base64 JSON `{"offset": n}`) only when more remain.
+ *
+ * It is a double,
  * not MLflow: search filters support only the `name = '...'` form the client
  * sends, and there is no UI, metric history or stage API.
  */
@@ -89,19 +117,24 @@ interface RunState {
   tags: Map<string, string>;
 }
 
+/**
+ * A model_versions row. description, run_id and run_link are '' when the
+ * request left them out: the handler passes proto2's default '' to the store,
+ * which stores it, and ModelVersion.to_proto sets every field that is not None.
+ */
 interface VersionState {
   name: string;
   version: string;
   creation_timestamp: number;
   last_updated_timestamp: number;
-  user_id?: string;
   current_stage: string;
-  description?: string;
+  description: string;
   source: string;
-  run_id?: string;
+  run_id: string;
   status: 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION' | 'READY';
   status_message?: string;
   tags: { key: string; value: string }[];
+  run_link: string;
   storage_location: string;
   pendingGets: number;
 }
@@ -595,9 +628,9 @@ export class MlflowDouble {
     return { registered_model: this.modelJson(this.findModel(requiredQuery(query, 'name'))) };
   }
 
+  /** search_registered_models: ordered by name ASC, pages of max_results (default 100, at most 1000). */
   searchRegisteredModels({ query }: Call) {
-    const max = query.has('max_results') ? Number(query.get('max_results')) : 100;
-    if (max > 1000) throw invalid(`Invalid value for request parameter max_results. It must be at most 1000, but got value ${max}`);
+    const max = maxResults(query, 100, 1000);
     const name = nameFromFilter(query.get('filter'));
     const all = [...this.models.values()].filter((m) => name === undefined || m.name === name).sort((a, b) => a.name.localeCompare(b.name));
     const offset = pageOffset(query.get('page_token'));
@@ -627,45 +660,52 @@ export class MlflowDouble {
     const ref = /^models:\/([^/@]+)\/(\d+)$/.exec(source);
     if (ref) storage = this.findVersion(ref[1], ref[2]).storage_location;
     const now = Date.now();
+    // The store sets no user_id on versions (create_model_version takes none), so none is answered.
     const version: VersionState = {
       name,
       version: String((model.versions.at(-1) ? Number(model.versions.at(-1)!.version) : 0) + 1),
       creation_timestamp: now,
       last_updated_timestamp: now,
-      ...(user ? { user_id: user.username } : {}),
       current_stage: 'None',
-      ...(typeof body.description === 'string' && body.description ? { description: body.description } : {}),
+      description: optionalString(body, 'description') ?? '',
       source,
-      ...(runId ? { run_id: runId } : {}),
+      run_id: runId ?? '',
       status: (this.options.pendingGets ?? 0) > 0 ? 'PENDING_REGISTRATION' : 'READY',
       tags: keyValues(body.tags, 'tags'),
+      run_link: optionalString(body, 'run_link') ?? '',
       storage_location: storage,
       pendingGets: this.options.pendingGets ?? 0,
     };
     model.versions.push(version);
     model.last_updated_timestamp = now;
-    return { model_version: this.versionJson(model, version) };
+    // create_model_version: _populate_model_version_aliases (none yet for a new version)
+    return { model_version: this.versionJson(version, model) };
   }
 
   getModelVersion({ query }: Call) {
     const name = requiredQuery(query, 'name');
     const v = this.findVersion(name, requiredQuery(query, 'version'));
     if (v.status === 'PENDING_REGISTRATION' && --v.pendingGets <= 0) v.status = 'READY';
-    return { model_version: this.versionJson(this.findModel(name), v) };
+    // get_model_version: _populate_model_version_aliases
+    return { model_version: this.versionJson(v, this.findModel(name)) };
   }
 
+  /**
+   * search_model_versions: default order last_updated_timestamp DESC, name ASC,
+   * version DESC; each version is SqlModelVersion.to_mlflow_entity(), whose
+   * aliases are always [] (so absent from the JSON), whatever aliases point at it.
+   */
   searchModelVersions({ query }: Call) {
-    const max = query.has('max_results') ? Number(query.get('max_results')) : 200_000;
-    if (max > 200_000) throw invalid(`Invalid value for request parameter max_results. It must be at most 200000, but got value ${max}`);
+    const max = maxResults(query, 200_000, 200_000);
     const name = nameFromFilter(query.get('filter'));
     const all = [...this.models.values()]
       .filter((m) => name === undefined || m.name === name)
       .flatMap((m) => m.versions.map((v) => ({ m, v })))
-      .sort((a, b) => a.m.name.localeCompare(b.m.name) || Number(b.v.version) - Number(a.v.version));
+      .sort((a, b) => b.v.last_updated_timestamp - a.v.last_updated_timestamp || a.m.name.localeCompare(b.m.name) || Number(b.v.version) - Number(a.v.version));
     const offset = pageOffset(query.get('page_token'));
     const page = all.slice(offset, offset + max);
     return {
-      ...(page.length ? { model_versions: page.map(({ m, v }) => this.versionJson(m, v)) } : {}),
+      ...(page.length ? { model_versions: page.map(({ v }) => this.versionJson(v)) } : {}),
       ...(offset + max < all.length ? { next_page_token: pageToken(offset + max) } : {}),
     };
   }
@@ -697,7 +737,8 @@ export class MlflowDouble {
     const version = model.aliases.get(alias);
     // model_registry/sqlalchemy_store.get_model_version_by_alias: a missing alias is INVALID_PARAMETER_VALUE (400)
     if (version === undefined) throw invalid(`Registered model alias ${alias} not found.`);
-    return { model_version: this.versionJson(model, this.findVersion(name, version)) };
+    // get_model_version_by_alias: _populate_model_version_aliases
+    return { model_version: this.versionJson(this.findVersion(name, version), model) };
   }
 
   deleteAlias({ body, user }: Call) {
@@ -722,21 +763,49 @@ export class MlflowDouble {
     return found;
   }
 
-  private versionJson(model: ModelState, v: VersionState) {
-    const aliases = [...model.aliases].filter(([, ver]) => ver === v.version).map(([a]) => a);
-    const { storage_location: _s, pendingGets: _p, tags, ...rest } = v;
-    return { ...rest, ...(tags.length ? { tags } : {}), ...(aliases.length ? { aliases } : {}) };
+  /**
+   * ModelVersion.to_proto, in proto field order. `withAliasesOf` is given only
+   * where the store calls _populate_model_version_aliases (create, get, get by
+   * alias); everywhere else (search, latest_versions) aliases is [] and absent.
+   */
+  private versionJson(v: VersionState, withAliasesOf?: ModelState) {
+    const aliases = withAliasesOf ? [...withAliasesOf.aliases].filter(([, ver]) => ver === v.version).map(([a]) => a) : [];
+    return {
+      name: v.name,
+      version: v.version,
+      creation_timestamp: v.creation_timestamp,
+      last_updated_timestamp: v.last_updated_timestamp,
+      current_stage: v.current_stage,
+      description: v.description,
+      source: v.source,
+      run_id: v.run_id,
+      status: v.status,
+      ...(v.status_message ? { status_message: v.status_message } : {}),
+      ...(v.tags.length ? { tags: v.tags } : {}),
+      run_link: v.run_link,
+      ...(aliases.length ? { aliases } : {}),
+    };
   }
 
+  /**
+   * RegisteredModel.to_proto of SqlRegisteredModel.to_mlflow_entity(): no
+   * user_id; description only when non-empty; latest_versions is the highest
+   * version in each stage (whatever its status), built without aliases; the
+   * model's aliases as {alias, version} with the version a string.
+   */
   private modelJson(model: ModelState) {
-    const latest = model.versions.filter((v) => v.status === 'READY').at(-1);
+    const latestByStage = new Map<string, VersionState>();
+    for (const v of model.versions) {
+      const prev = latestByStage.get(v.current_stage);
+      if (!prev || Number(prev.version) < Number(v.version)) latestByStage.set(v.current_stage, v);
+    }
     const aliases = [...model.aliases].map(([alias, version]) => ({ alias, version }));
     return {
       name: model.name,
       creation_timestamp: model.creation_timestamp,
       last_updated_timestamp: model.last_updated_timestamp,
       ...(model.description ? { description: model.description } : {}),
-      ...(latest ? { latest_versions: [this.versionJson(model, latest)] } : {}),
+      ...(latestByStage.size ? { latest_versions: [...latestByStage.values()].map((v) => this.versionJson(v)) } : {}),
       ...(model.tags.length ? { tags: model.tags } : {}),
       ...(aliases.length ? { aliases } : {}),
     };
@@ -780,6 +849,23 @@ function optionalString(body: Record<string, unknown>, name: string): string | u
     throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${name}' supplied. Hint: Value was of type '${typeof v}'. See the API docs for more information about request parameters.`);
   }
   return v;
+}
+
+/**
+ * max_results of a search: the handler's schema (_assert_intlike, then
+ * _assert_less_than_or_equal) answers a bad value with invalid_value's wording;
+ * the store refuses anything below 1.
+ */
+function maxResults(query: URLSearchParams, byDefault: number, limit: number): number {
+  const raw = query.get('max_results');
+  if (raw === null) return byDefault;
+  const n = Number(raw);
+  // utils/validation.invalid_value: `supplied: ${message}`, the hint starting with a space
+  if (!Number.isInteger(n) || n > limit) {
+    throw invalid(`Invalid value "${raw}" for parameter 'max_results' supplied:  Hint: Value was of type 'str'. See the API docs for more information about request parameters.`);
+  }
+  if (n < 1) throw invalid(`Invalid value for max_results. It must be a positive integer, but got ${n}`);
+  return n;
 }
 
 function requiredQuery(query: URLSearchParams, name: string): string {
