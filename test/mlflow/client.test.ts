@@ -250,6 +250,61 @@ describe('MlflowClient against the MLflow double', () => {
       expect(double.requests.some((r) => r.path.includes('transition-stage') || r.path.includes('get-latest-versions'))).toBe(false);
     });
 
+    it('answers as a real server does: aliases only on model-versions/get and get-by-alias, never in search results or latest_versions', async () => {
+      await client.createRegisteredModel('penguins');
+      const runId = await runWithModel();
+      const source = `mlflow-artifacts:/0/${runId}/artifacts/model`;
+      await client.createModelVersion({ name: 'penguins', source, runId, tags: [{ key: 'rookery.metric.accuracy_mean', value: '0.99' }] });
+      await client.createModelVersion({ name: 'penguins', source });
+      await client.setRegisteredModelAlias('penguins', 'champion', 1);
+      await client.setRegisteredModelAlias('penguins', 'candidate', 2);
+      await client.setRegisteredModelAlias('penguins', 'best', 1);
+      const get = async (path: string, query: Record<string, string>) => json(await client.request('GET', `/api/2.0/mlflow${path}`, { query }));
+      const [v1, v2] = double.models.get('penguins')!.versions;
+      const fields = (v: typeof v1, extra: Record<string, unknown>) => ({
+        name: 'penguins', version: v.version, creation_timestamp: v.creation_timestamp, last_updated_timestamp: v.last_updated_timestamp,
+        current_stage: 'None', description: '', source, run_id: v.run_id, status: 'READY', ...extra, run_link: '',
+      });
+      const v1Fields = fields(v1, { tags: [{ key: 'rookery.metric.accuracy_mean', value: '0.99' }] });
+      expect(v1.run_id).toBe(runId);
+      expect(v2.run_id).toBe('');
+
+      // model-versions/search: SqlModelVersion.to_mlflow_entity() passes aliases=[], so no `aliases` key at all
+      const search = await get('/model-versions/search', { filter: "name='penguins'" });
+      expect(search).toEqual({ model_versions: [fields(v2, {}), v1Fields] });
+      expect(JSON.stringify(search)).not.toContain('aliases');
+      expect((await client.searchModelVersions("name='penguins'")).every((mv) => mv.aliases === undefined)).toBe(true);
+
+      // a registered model carries its own aliases list; its latest_versions do not
+      const model = (await get('/registered-models/get', { name: 'penguins' })).registered_model;
+      expect(model).toEqual({
+        name: 'penguins', creation_timestamp: expect.any(Number), last_updated_timestamp: expect.any(Number),
+        latest_versions: [fields(v2, {})],
+        aliases: [{ alias: 'champion', version: '1' }, { alias: 'candidate', version: '2' }, { alias: 'best', version: '1' }],
+      });
+      expect((await get('/registered-models/search', {})).registered_models).toEqual([model]);
+
+      // get and get-by-alias populate the version's aliases
+      expect((await get('/model-versions/get', { name: 'penguins', version: '1' })).model_version).toEqual({ ...v1Fields, aliases: ['champion', 'best'] });
+      expect((await get('/registered-models/alias', { name: 'penguins', alias: 'candidate' })).model_version).toEqual({ ...fields(v2, {}), aliases: ['candidate'] });
+    });
+
+    it('pages model-versions/search newest first and checks max_results as the handlers do', async () => {
+      await client.createRegisteredModel('penguins');
+      for (let i = 0; i < 3; i++) await client.createModelVersion({ name: 'penguins', source: 'mlflow-artifacts:/0/r/artifacts/model' });
+      expect((await client.searchModelVersions("name='penguins'", 2)).map((mv) => mv.version)).toEqual(['3', '2', '1']);
+      const pages = double.calls('GET', '/api/2.0/mlflow/model-versions/search');
+      expect(pages.map((r) => r.query.get('page_token'))).toEqual([null, Buffer.from(JSON.stringify({ offset: 2 })).toString('base64')]);
+      const last = json(await client.request('GET', '/api/2.0/mlflow/model-versions/search', { query: { filter: "name='penguins'", max_results: 2, page_token: pages[1].query.get('page_token')! } }));
+      expect(Object.keys(last)).toEqual(['model_versions']);
+      expect(json(await client.request('GET', '/api/2.0/mlflow/model-versions/search', { query: { filter: "name='otters'" } }))).toEqual({});
+      await expect(client.searchRegisteredModels(undefined, 1001)).rejects.toMatchObject({
+        status: 400,
+        serverMessage: `Invalid value "1001" for parameter 'max_results' supplied:  Hint: Value was of type 'str'. See the API docs for more information about request parameters.`,
+      });
+      await expect(client.searchModelVersions("name='penguins'", 200_001)).rejects.toMatchObject({ status: 400, errorCode: 'INVALID_PARAMETER_VALUE' });
+    });
+
     it('turns a missing alias (MLflow: 400 INVALID_PARAMETER_VALUE) or model (404) into "train and register first"', async () => {
       const noModel = await client.getModelVersionByAlias('penguins', 'champion').catch((e) => e);
       expect(noModel).toBeInstanceOf(MlflowNotFoundError);

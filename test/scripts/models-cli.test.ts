@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.ts';
 import { useTempDirs } from '../helpers/temp.ts';
+import { MlflowDouble } from '../mlflow/mlflow-double.ts';
 
 const tempDir = useTempDirs('rookery-models-cli-');
 
@@ -94,5 +95,79 @@ describe('rookery models, before training', () => {
   it('models show says the model is not there', async () => {
     const empty = join(tempDir(), 'empty');
     expectOneLineError(await runCli(['models', 'show', '--registry', empty]), 1, `models:/penguins@champion not found in ${empty}: train and register a model first`);
+  });
+});
+
+describe('rookery models against MLflow (the double answers as a real server: no aliases in version searches)', () => {
+  let double: MlflowDouble;
+  let env: Record<string, string>;
+  let cwd: string;
+
+  beforeAll(async () => {
+    double = await MlflowDouble.start();
+    cwd = tempDir();
+    env = { MLFLOW_TRACKING_URI: double.uri, ROOKERY_CACHE: join(cwd, 'cache') };
+    // Two versions: the champion, then a newer one without the alias.
+    const first = await runCli(['train'], env, { cwd, timeoutMs: 60_000 });
+    expect(first.code, first.stderr).toBe(0);
+    const second = await runCli(['train', '--seed', '7', '--no-alias'], env, { cwd, timeoutMs: 60_000 });
+    expect(second.code, second.stderr).toBe(0);
+    // What the CLI reads is what a real server answers: versions found by search carry no aliases.
+    const search = (await (await fetch(`${double.uri}/api/2.0/mlflow/model-versions/search?filter=name%3D%27penguins%27`)).json()) as { model_versions: object[] };
+    expect(search.model_versions).toHaveLength(2);
+    expect(search.model_versions.every((mv) => !('aliases' in mv))).toBe(true);
+  }, 120_000);
+  afterAll(() => double.close());
+
+  it('models list shows the champion alias on version 1, with one search per model and no per-version requests', async () => {
+    const before = double.requests.length;
+    const result = await runCli(['models', 'list'], env, { cwd });
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0].split(/\s{2,}/)).toEqual(['model', 'version', 'aliases', 'created', 'cv accuracy']);
+    const [v1, v2] = lines.slice(1).map((l) => l.split(/\s{2,}/));
+    expect(v1.slice(0, 3)).toEqual(['penguins', '1', 'champion']);
+    expect(v2.slice(0, 3)).toEqual(['penguins', '2', '-']);
+    for (const row of [v1, v2]) expect(row[4]).toMatch(/^0\.9\d{3}$/);
+    expect(double.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /api/2.0/mlflow/registered-models/search',
+      'GET /api/2.0/mlflow/model-versions/search',
+    ]);
+  });
+
+  it('models show penguins (the latest) is version 2 without aliases, and shows an alias pointed at it', async () => {
+    const latest = await runCli(['models', 'show', 'penguins'], env, { cwd });
+    expect(latest.code, latest.stderr).toBe(0);
+    expect(latest.stdout).toMatch(/^models:\/penguins\/2\n {2}aliases: {3}-$/m);
+    const v1 = await runCli(['models', 'show', 'penguins/1'], env, { cwd });
+    expect(v1.stdout).toMatch(/^models:\/penguins\/1\n {2}aliases: {3}champion$/m);
+    double.models.get('penguins')!.aliases.set('candidate', '2');
+    const again = await runCli(['models', 'show', 'penguins'], env, { cwd });
+    expect(again.stdout).toMatch(/^models:\/penguins\/2\n {2}aliases: {3}candidate$/m);
+    double.models.get('penguins')!.aliases.delete('candidate');
+  });
+
+  it('models show penguins@champion and the default reference describe version 1 with its alias', async () => {
+    for (const args of [['models', 'show', 'penguins@champion'], ['models', 'show']]) {
+      const result = await runCli(args, env, { cwd });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout.split('\n')[0]).toBe('models:/penguins/1');
+      expect(result.stdout).toMatch(/^ {2}aliases: {3}champion$/m);
+      expect(result.stdout).toMatch(/^ {2}run id: {4}[0-9a-f]{32}$/m);
+      expect(result.stdout).toMatch(/^ {2}accuracy_mean: 0\.9\d{3}$/m);
+      expect(result.stdout).toContain(`  location:  ${join(cwd, 'cache', 'mlflow', 'penguins', '1-')}`);
+    }
+  });
+
+  it('models list shows two aliases on one version, sorted', async () => {
+    double.models.get('penguins')!.aliases.set('best', '1');
+    try {
+      const result = await runCli(['models', 'list'], env, { cwd });
+      expect(result.stdout).toMatch(/^penguins\s+1\s+best,champion\s/m);
+      expect(result.stdout).toMatch(/^penguins\s+2\s+-\s/m);
+    } finally {
+      double.models.get('penguins')!.aliases.delete('best');
+    }
   });
 });
