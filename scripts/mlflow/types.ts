@@ -60,6 +60,11 @@ export interface ModelVersion {
   status_message?: string;
   tags?: Tag[];
   run_link?: string;
+  /**
+   * Filled in only by model-versions/create, model-versions/get and
+   * registered-models/alias; absent from model-versions/search results and a
+   * registered model's latest_versions (read RegisteredModel.aliases there).
+   */
   aliases?: string[];
 }
 
@@ -71,6 +76,7 @@ export interface RegisteredModel {
   description?: string;
   latest_versions?: ModelVersion[];
   tags?: Tag[];
+  /** Every alias of the model, in get and search answers alike; absent when there are none. */
   aliases?: { alias: string; version: string }[];
 }
 
