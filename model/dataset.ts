@@ -19,6 +19,7 @@ export interface Dataset {
 }
 
 export class DatasetError extends Error {
+  /** `line` 0: the file could not be read at all (the message names no line). */
   constructor(
     readonly file: string,
     readonly line: number,
@@ -26,8 +27,25 @@ export class DatasetError extends Error {
     problem: string,
     hint?: string,
   ) {
-    super(`${file}:${line}${column ? `: column "${column}"` : ''}: ${problem}${hint ? ` (${hint})` : ''}`);
+    const where = line > 0 ? `${file}:${line}${column ? `: column "${column}"` : ''}: ` : `cannot read ${file}: `;
+    super(`${where}${problem}${hint ? ` (${hint})` : ''}`);
     this.name = 'DatasetError';
+  }
+}
+
+/** Why a file could not be read, in words. */
+function readFailure(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return 'no such file';
+    case 'EISDIR':
+      return 'it is a folder, not a CSV file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return (err as NodeJS.ErrnoException).code ?? String(err);
   }
 }
 
@@ -44,7 +62,7 @@ export function loadDataset(file: string, schema: Schema, options: LoadOptions =
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new DatasetError(file, 0, undefined, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new DatasetError(file, 0, undefined, readFailure(err));
   }
   return parseDataset(text, file, schema, options);
 }

@@ -4,11 +4,13 @@
 // those commands. better-sqlite3 stays external: it is a native addon
 // installed in the image from container/image-package.json.
 import { build } from 'esbuild';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const BUNDLE = fileURLToPath(new URL('../dist/image/rookery.mjs', import.meta.url));
 export const JOBS_BUNDLE = fileURLToPath(new URL('../dist/image/rookery-jobs.mjs', import.meta.url));
+/** package.json's version, written into the bundles for `--version` (scripts/version.ts). */
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Builds both bundles; returns the entry's path (the jobs bundle sits next to it). */
 export async function buildImageBundle(): Promise<string> {
@@ -28,6 +30,7 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     minify: true,
     sourcemap: false,
     legalComments: 'none',
+    define: { __ROOKERY_VERSION__: JSON.stringify(VERSION) },
     // Bundled CommonJS dependencies call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __rookeryRequire } from 'node:module'; const require = __rookeryRequire(import.meta.url);" },
     logLevel: 'warning',

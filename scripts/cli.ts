@@ -1,4 +1,5 @@
 import { isUserFacing, parseCommandArgs, UserError, type Command } from './command.ts';
+import { VERSION } from './version.ts';
 
 function findCommand(commands: Command[], argv: string[]): { cmd: Command; rest: string[] } | undefined {
   const two = argv.slice(0, 2).join(' ');
@@ -8,23 +9,56 @@ function findCommand(commands: Command[], argv: string[]): { cmd: Command; rest:
   return byOne ? { cmd: byOne, rest: argv.slice(1) } : undefined;
 }
 
-function overview(commands: Command[]): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+/** The command list; `group` (e.g. `models`) narrows it to that group's subcommands. */
+function overview(commands: Command[], group?: string): string {
+  const listed = group ? commands.filter((c) => c.name.startsWith(`${group} `)) : commands;
+  const width = Math.max(...listed.map((c) => c.name.length));
+  const what = group ? `${group} <command>` : '<command>';
   return [
-    'Usage: rookery <command> [options]',
+    `Usage: rookery ${what} [options]`,
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...listed.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    "Run 'rookery <command> --help' for a command's options.",
+    `Run 'rookery ${what} --help' for a command's options.`,
   ].join('\n');
 }
 
+const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h';
+
 /** Dispatches argv to one of `commands`; returns the exit status. */
-export async function main(argv: string[], commands: Command[], out: (line: string) => void = console.log): Promise<number> {
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+export async function main(
+  argv: string[],
+  commands: Command[],
+  out: (line: string) => void = console.log,
+  err: (line: string) => void = console.error,
+): Promise<number> {
+  if (argv.length === 0) {
+    err(overview(commands));
+    return 2;
+  }
+  if (argv.length === 1 && (isHelp(argv[0]) || argv[0] === 'help')) {
     out(overview(commands));
-    return argv.length === 0 ? 2 : 0;
+    return 0;
+  }
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    out(`rookery ${VERSION}`);
+    return 0;
+  }
+  // `rookery help train` is `rookery train --help`.
+  if (argv[0] === 'help') {
+    const topic = argv.slice(1).filter((a) => !isHelp(a));
+    return main(topic.length ? [...topic, '--help'] : ['--help'], commands, out, err);
+  }
+  // A group's name alone (`rookery models`) or with --help lists its subcommands.
+  const isGroup = commands.some((c) => c.name.startsWith(`${argv[0]} `));
+  if (isGroup && (argv.length === 1 || (argv.length === 2 && isHelp(argv[1])))) {
+    if (argv.length === 1) {
+      err(overview(commands, argv[0]));
+      return 2;
+    }
+    out(overview(commands, argv[0]));
+    return 0;
   }
   const found = findCommand(commands, argv);
   if (!found) {
@@ -33,7 +67,7 @@ export async function main(argv: string[], commands: Command[], out: (line: stri
     throw new UserError(`unknown command '${argv.slice(0, group.length ? 2 : 1).join(' ')}'${hint}`, 2);
   }
   const { cmd, rest } = found;
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (rest.some(isHelp)) {
     out(`Usage: ${cmd.usage}\n\n${cmd.summary}\n\n${cmd.help.trim()}`);
     return 0;
   }

@@ -52,11 +52,52 @@ export function defineCommand<O extends Options>(spec: {
   return spec as unknown as Command;
 }
 
+/** `-3`, `-0.5`, `-.5`, `-1e3`: a negative number, never an option name. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * A negative number after an option that takes a value is that value
+ * (`--seed -3` is `--seed=-3`), so the command's own check can say what is
+ * wrong with it; node's parseArgs would call it ambiguous.
+ */
+function joinNegativeValues(cmd: Command, argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return out.concat(argv.slice(i));
+    const next = argv[i + 1];
+    if (next !== undefined && NEGATIVE_NUMBER.test(next) && takesValue(cmd, arg)) {
+      out.push(`${arg.startsWith('--') ? arg : `--${longName(cmd, arg)}`}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+function longName(cmd: Command, arg: string): string | undefined {
+  if (arg.startsWith('--')) return arg.slice(2);
+  if (/^-[^-]$/.test(arg)) return Object.entries(cmd.options).find(([, o]) => o.short === arg[1])?.[0];
+  return undefined;
+}
+
+function takesValue(cmd: Command, arg: string): boolean {
+  const name = longName(cmd, arg);
+  return name !== undefined && Object.hasOwn(cmd.options, name) && cmd.options[name].type === 'string';
+}
+
 export function parseCommandArgs(cmd: Command, argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: cmd.options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
+    return parseArgs({ args: joinNegativeValues(cmd, argv), options: cmd.options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
   } catch (err) {
-    throw new UserError(`${(err as Error).message.split('\n')[0]} (see 'rookery ${cmd.name} --help')`, 2);
+    const first = (err as Error).message.split('\n')[0];
+    // `--data --folds 3`: node calls the value ambiguous; say which value is missing and how to pass one starting with a dash.
+    const ambiguous = /^Option '(-[^' ]+)' argument is ambiguous/.exec(first);
+    const message = ambiguous
+      ? `${ambiguous[1]} needs a value, not ${JSON.stringify(argv[argv.indexOf(ambiguous[1]) + 1] ?? '')}; a value starting with a dash is written ${ambiguous[1]}=-VALUE`
+      : first;
+    throw new UserError(`${message} (see 'rookery ${cmd.name} --help')`, 2);
   }
 }
 

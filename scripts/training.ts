@@ -6,6 +6,7 @@ import { loadDataset } from '../model/dataset.ts';
 import type { ModelRegistry, ModelVersionInfo } from '../model/registry.ts';
 import { loadSchema } from '../model/schema.ts';
 import { trainWithCrossValidation, type TrainOptions, type TrainResult } from '../model/train.ts';
+import { UserError } from './command.ts';
 import { formatEvaluation } from './format.ts';
 
 export interface TrainingRequest {
@@ -48,6 +49,11 @@ export async function trainAndRegister(
 ): Promise<TrainingOutcome> {
   const schema = loadSchema(request.schemaPath);
   const data = loadDataset(request.dataPath, schema, { requireTarget: true });
+  const { folds } = request.options;
+  if (data.size < folds) {
+    const fix = data.size >= 2 ? `pass --folds N with N at most ${data.size}, or train on more rows` : 'cross-validation needs at least 2 rows; train on more rows';
+    throw new UserError(`${request.dataPath} has ${data.size} row${data.size === 1 ? '' : 's'}, too few for ${folds}-fold cross-validation: ${fix}`);
+  }
   out(`training on ${data.size} rows of ${request.dataPath} with ${request.options.folds}-fold cross-validation (seed ${request.options.seed})`);
   const started = performance.now();
   const result = trainWithCrossValidation(data, request.options);

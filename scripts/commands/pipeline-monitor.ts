@@ -4,8 +4,25 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defineCommand, isUserFacing, numberFlag, UserError } from '../command.ts';
 import { readConfig } from '../config.ts';
+import { FileBlobStore } from '../store/blob-store.ts';
 
 export const DEFAULT_NAMESPACE = 'Rookery/Monitoring';
+
+/**
+ * Whether a file:/// capture folder holds any Data Capture file (*.jsonl) yet:
+ * an empty folder is "no captures yet", as an empty S3 prefix is. A folder
+ * that does not exist is more likely a mistyped path: that is an error.
+ */
+async function holdsCaptures(uri: string): Promise<boolean> {
+  if (!uri.trim().startsWith('file://')) return true;
+  const { openBlobStore } = await import('../store/open.ts');
+  const store = await openBlobStore(uri);
+  if (store instanceof FileBlobStore && !(await store.exists())) {
+    throw new UserError(`--datastore ${uri}: no such folder; pass the endpoint's Data Capture folder (file:///dir) or an s3:// prefix`, 2);
+  }
+  for await (const key of store.list()) if (key.endsWith('.jsonl')) return true;
+  return false;
+}
 
 export const pipelineMonitorCommand = defineCommand({
   name: 'pipeline monitor',
@@ -63,7 +80,7 @@ exit status), 0 with nothing published when there are no captures yet, 2 when th
         return files ? pathToFileURL(dir).href : undefined;
       };
       const datastore = await local(values.datastore, 'capture');
-      if (!datastore) {
+      if (!datastore || !(await holdsCaptures(datastore))) {
         out(`no captured data under ${values.datastore} yet: nothing to monitor, no metrics published`);
         return 0;
       }

@@ -44,6 +44,10 @@ Stops on SIGTERM or SIGINT after finishing in-flight requests and writing pendin
     host: { type: 'string' },
   },
   async run({ values, out }) {
+    // A bad --port is bad usage (exit 2); a bad SAGEMAKER_BIND_TO_PORT is bad state, which readServeConfig reports (exit 1).
+    if (values.port !== undefined && !(/^\d+$/.test(values.port.trim()) && Number(values.port) <= 65535)) {
+      throw new UserError(`--port=${JSON.stringify(values.port)} is not a port number; use 0-65535 (0 picks a free port)`, 2);
+    }
     const config = readServeConfig(values);
     const running = await startServer({
       port: config.port,

@@ -5,20 +5,24 @@ import { trainingOutputs } from '../pipeline/train-outputs.ts';
 import { openRegistry, openTracker } from '../registry.ts';
 import { trainAndRegister } from '../training.ts';
 
+const d = DEFAULT_TRAIN_OPTIONS;
+/** Register only at or above this mean cross-validated accuracy, unless --accuracy-threshold says otherwise. */
+const DEFAULT_ACCURACY_THRESHOLD = 0.7;
+
 export const trainCommand = defineCommand({
   name: 'train',
   summary: 'Train the classifier with k-fold cross-validation and register it if it is accurate enough',
-  usage: 'rookery train [--data FILE] [--schema FILE] [--folds 5] [--seed 42] [--accuracy-threshold 0.7] [--registry DIR] [--alias champion | --no-alias | --no-register] [--out DIR|s3://...] [--result FILE|s3://...]',
+  usage: `rookery train [--data FILE] [--schema FILE] [--folds ${d.folds}] [--seed ${d.seed}] [--accuracy-threshold ${DEFAULT_ACCURACY_THRESHOLD}] [--registry DIR] [--alias champion | --no-alias | --no-register] [--out DIR|s3://...] [--result FILE|s3://...]`,
   help: `
 Options:
   --data FILE                 training CSV (default: data/penguins.csv, or ROOKERY_DATA)
   --schema FILE               feature schema (default: data/penguins.schema.json, or ROOKERY_SCHEMA)
-  --folds N                   cross-validation folds (default 5)
-  --seed N                    seed for fold shuffling and weight initialization (default 42)
-  --epochs N                  gradient-descent steps (default ${DEFAULT_TRAIN_OPTIONS.epochs})
-  --learning-rate X           step size (default ${DEFAULT_TRAIN_OPTIONS.learningRate})
-  --l2 X                      L2 penalty (default ${DEFAULT_TRAIN_OPTIONS.l2})
-  --accuracy-threshold X      register only if the mean CV accuracy is at least X (default 0.7)
+  --folds N                   cross-validation folds, at most the number of rows (default ${d.folds})
+  --seed N                    seed for fold shuffling and weight initialization (default ${d.seed})
+  --epochs N                  gradient-descent steps (default ${d.epochs})
+  --learning-rate X           step size (default ${d.learningRate})
+  --l2 X                      L2 penalty (default ${d.l2})
+  --accuracy-threshold X      register only if the mean CV accuracy is at least X (default ${DEFAULT_ACCURACY_THRESHOLD})
   --name NAME                 registered model name (default ${DEFAULT_MODEL_NAME})
   --alias NAME                alias moved to the new version (default ${DEFAULT_ALIAS})
   --no-alias                  register without moving any alias
@@ -50,7 +54,6 @@ Exit status: 0 when registered (or trained, with --no-register), 1 when the accu
   },
   async run({ values, out }) {
     const config = readConfig();
-    const d = DEFAULT_TRAIN_OPTIONS;
     const fields = {
       dataPath: values.data ?? config.dataPath,
       schemaPath: values.schema ?? config.schemaPath,
@@ -61,7 +64,7 @@ Exit status: 0 when registered (or trained, with --no-register), 1 when the accu
         learningRate: numberFlag('learning-rate', values['learning-rate'], d.learningRate, { min: Number.MIN_VALUE }),
         l2: numberFlag('l2', values.l2, d.l2, { min: 0 }),
       },
-      accuracyThreshold: numberFlag('accuracy-threshold', values['accuracy-threshold'], 0.7, { min: 0, max: 1 }),
+      accuracyThreshold: numberFlag('accuracy-threshold', values['accuracy-threshold'], DEFAULT_ACCURACY_THRESHOLD, { min: 0, max: 1 }),
       modelName: values.name ?? DEFAULT_MODEL_NAME,
       alias: values['no-alias'] ? null : (values.alias ?? DEFAULT_ALIAS),
       register: !values['no-register'],

@@ -33,10 +33,11 @@ describe('rookery (no command)', () => {
     expect(result.stderr).toBe('');
   });
 
-  it('prints the overview and exits 2 with no arguments', async () => {
+  it('prints the overview on stderr and exits 2 with no arguments', async () => {
     const result = await runCli([]);
     expect(result.code).toBe(2);
-    expect(result.stdout).toContain('Commands:');
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe((await runCli(['--help'])).stdout);
   });
 
   it('exits 2 for an unknown command', async () => {
