@@ -189,11 +189,17 @@ export class EndpointStack extends Stack {
       groundTruthUri: this.groundTruthUri,
       captureBucket: this.bucket,
       deployPolicy: this.deployPolicy(),
+      deployPolicyWildcards: [
+        {
+          resource: this.bucket.arnForObjects(`${MODELS_PREFIX}/*`),
+          reason: '`rookery deploy sagemaker` uploads each new model.tar.gz under models/<name>/<version>-<sha>/ of the endpoint\'s bucket at run time; the deploy job may only put objects under that prefix.',
+        },
+      ],
     };
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('EndpointName', name, 'rookery invoke|traffic --target sagemaker --endpoint NAME; rookery deploy sagemaker --endpoint NAME');
-    output('ServedModel', model.origin, 'The model this stack deployed');
+    output('ServedModel', `${model.origin}, content sha256 ${model.sha256.slice(0, 12)}`, 'The model this stack deployed');
     output('DataBucketName', this.bucket.bucketName, 'Model artifacts, Data Capture files and ground truth');
     output('CaptureUri', this.captureUri, 'rookery label|monitor --datastore (files under <endpoint>/<variant>/yyyy/mm/dd/hh/)');
     output('GroundTruthUri', this.groundTruthUri, 'rookery label|monitor --ground-truth');

@@ -14,7 +14,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { RookeryBatchJob } from './shared/batch-job.ts';
 import { ENDPOINT_DEFAULTS } from './shared/endpoint-config.ts';
-import { acknowledgeAutoDeleteProvider } from './shared/nag.ts';
+import { acknowledgeAutoDeleteProvider, acknowledgeResource } from './shared/nag.ts';
 import { PipelineConfigError, readPipelineConfig, type PipelineConfig } from './shared/pipeline-config.ts';
 import { SERVING_IMAGE_ASSET } from './shared/serving-image.ts';
 
@@ -47,6 +47,8 @@ export interface EndpointTarget {
   captureBucket?: s3.IBucket;
   /** Extra permissions `rookery deploy sagemaker` needs beyond the endpoint itself (e.g. passing the SageMaker role). */
   deployPolicy?: iam.PolicyStatement[];
+  /** Each wildcard resource of `deployPolicy` (the value the statement names) and why it is there; acknowledged on the deploy job's role. */
+  deployPolicyWildcards?: { resource: string; reason: string }[];
   /** Environment `rookery deploy sagemaker` reads (e.g. the image URI and execution role), never secrets. */
   deployEnvironment?: Record<string, string>;
 }
@@ -96,6 +98,8 @@ export class PipelineStack extends Stack {
   readonly bucket: s3.Bucket;
   readonly jobs: { train: RookeryBatchJob; register: RookeryBatchJob; deploy: RookeryBatchJob; monitor?: RookeryBatchJob };
   readonly driftAlarm?: cloudwatch.Alarm;
+  /** The monitoring job's object ARNs in the endpoint's bucket, when it is another stack's (its export name is only known at synth). */
+  private captureReadResources: string[] = [];
 
   constructor(scope: Construct, id: string, props: PipelineStackProps = {}) {
     super(scope, id, props);
@@ -467,7 +471,8 @@ export class PipelineStack extends Stack {
       // Only the capture and ground-truth prefixes, and the key that encrypts them.
       const base = `s3://${captureBucket.bucketName}/`;
       const prefixes = [endpoint.captureUri, endpoint.groundTruthUri].map((uri) => (uri.startsWith(base) ? uri.slice(base.length) : ''));
-      job.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: prefixes.map((p) => captureBucket.arnForObjects(`${p}*`)) }));
+      this.captureReadResources = prefixes.map((p) => captureBucket.arnForObjects(`${p}*`));
+      job.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: this.captureReadResources }));
       job.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [captureBucket.bucketArn] }));
       if (captureBucket.encryptionKey) {
         job.role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [captureBucket.encryptionKey.keyArn] }));
@@ -572,6 +577,7 @@ export class PipelineStack extends Stack {
       [`AwsSolutions-IAM5[Resource::${sagemaker}:endpoint-config/${name}*]`]: perDeploy,
       [`AwsSolutions-IAM5[Resource::${sagemaker}:model/${name}*]`]: perDeploy,
     });
+    for (const { resource, reason } of endpoint.deployPolicyWildcards ?? []) acknowledgeResource(this.jobs.deploy.role, 'AwsSolutions-IAM5', resource, reason);
     const monitor = this.jobs.monitor;
     if (monitor && endpoint.captureUri && endpoint.groundTruthUri) {
       ack(monitor.role, {
@@ -587,6 +593,10 @@ export class PipelineStack extends Stack {
           }),
         ),
       });
+      for (const resource of this.captureReadResources) {
+        acknowledgeResource(monitor.role, 'AwsSolutions-IAM5', resource,
+          'SageMaker Data Capture and rookery label write one object per hour under this prefix of the endpoint\'s bucket; the monitoring job reads all of them, and nothing outside the prefix.');
+      }
     }
   }
 }

@@ -49,7 +49,7 @@ export async function registryModel(node: Node, env: NodeJS.ProcessEnv = process
     const ref = parseModelRef(text);
     const registry = await openRegistry(readConfig(env));
     const { info, dir } = await registry.resolve(ref);
-    return { dir, name: info.name, version: info.version, origin: `${text} (version ${info.version}) in ${registry.location}` };
+    return { dir, name: info.name, version: info.version, origin: `${text} (version ${info.version}) from MLflow` };
   } catch (err) {
     // Registry and MLflow errors (unreachable, unauthorized, not found) are all one-line user errors.
     if (err instanceof RegistryError || err instanceof UserError) throw new ModelSourceError(text, err.message);

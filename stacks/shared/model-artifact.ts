@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { buildModelArchive } from '../../scripts/aws/model-archive.ts';
 import { ContextError } from './context.ts';
 
@@ -21,7 +21,11 @@ export interface ModelSource {
   name: string;
   /** Registry version, when the model came from a registry. */
   version?: number;
-  /** How it was chosen, e.g. `penguins@champion (version 4) in .rookery/registry`. */
+  /**
+   * How it was chosen, e.g. `penguins@champion (version 4) from the local
+   * registry`; it goes into the template (ServedModel), so it never holds a
+   * path: the same model synthesizes the same everywhere.
+   */
   origin: string;
 }
 
@@ -63,7 +67,7 @@ export function resolveModelSource(value: string | undefined, env: NodeJS.Proces
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw fail('no such directory, and not a registry reference like models:/penguins@champion');
     if (!existsSync(join(dir, 'MLmodel'))) throw fail(`expected a model directory with an MLmodel file at ${dir}`);
     const version = /[\\/]versions[\\/](\d+)[\\/]?$/.exec(dir)?.[1];
-    return { dir, name: /[\\/]([^\\/]+)[\\/]versions[\\/]\d+[\\/]?$/.exec(dir)?.[1] ?? 'model', ...(version ? { version: Number(version) } : {}), origin: dir };
+    return { dir, name: /[\\/]([^\\/]+)[\\/]versions[\\/]\d+[\\/]?$/.exec(dir)?.[1] ?? 'model', ...(version ? { version: Number(version) } : {}), origin: `the model directory ${basename(dir)} (-c model)` };
   }
   if (env.MLFLOW_TRACKING_URI?.trim()) {
     throw fail('MLFLOW_TRACKING_URI is set, so this reference is resolved in MLflow by the CDK app (stacks/app.ts) and handed to EndpointStack as `model`');
@@ -95,7 +99,7 @@ export function resolveModelSource(value: string | undefined, env: NodeJS.Proces
   }
   const dir = join(registry, name, 'versions', String(version));
   if (!existsSync(join(dir, 'MLmodel'))) throw fail(`${name} version ${version} is not in the local registry ${registry} (no ${join(dir, 'MLmodel')}): ${HINT}`);
-  return { dir, name, version, origin: `${alias ? `${name}@${alias} (version ${version})` : `${name} version ${version}`} in ${registry}` };
+  return { dir, name, version, origin: `${alias ? `${name}@${alias} (version ${version})` : `${name} version ${version}`} from the local registry` };
 }
 
 /**

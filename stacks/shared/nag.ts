@@ -1,14 +1,57 @@
 import { Stack, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';
 
+/** Metadata of acknowledgeResource: the finding's id is only known once CDK has resolved cross-stack references. */
+const PENDING_KEY = 'rookery:acknowledge-resource';
+
+interface PendingAcknowledgement {
+  rule: string;
+  resource: string;
+  reason: string;
+}
+
 /**
- * cdk-nag 3's AwsSolutions pack as a policy-validation plugin: `cdk synth`
- * fails on any finding that is not acknowledged on the construct (or an
- * ancestor) with `Validations.of(x).acknowledge({ id, reason })`.
+ * cdk-nag 3's AwsSolutions pack, which first turns each acknowledgeResource
+ * into the exact finding id cdk-nag reports for that resource: validation
+ * runs after synthesis, when a reference to another stack's bucket has
+ * become an `Fn::ImportValue` of a generated export name.
+ */
+export class RookeryNagChecks extends AwsSolutionsChecks {
+  private readonly done = new WeakSet<object>();
+
+  override validateScope(scope: IConstruct) {
+    for (const construct of scope.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== PENDING_KEY || this.done.has(entry)) continue;
+        this.done.add(entry);
+        const { rule, resource, reason } = entry.data as PendingAcknowledgement;
+        const id = `${rule}[Resource::${flattenCfnReference(Stack.of(construct).resolve(resource))}]`;
+        Validations.of(construct).acknowledge({ id, reason });
+      }
+    }
+    return super.validateScope(scope);
+  }
+}
+
+/**
+ * The AwsSolutions checks as a policy-validation plugin: `cdk synth` fails
+ * on any finding that is not acknowledged on the construct (or an ancestor)
+ * with `Validations.of(x).acknowledge({ id, reason })` or acknowledgeResource.
  */
 export function addNagChecks(app: App): void {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new RookeryNagChecks(app));
+}
+
+/**
+ * Acknowledges `rule` (e.g. AwsSolutions-IAM5) for exactly one resource ARN
+ * of a policy, given as the value the statement uses (tokens and all), so
+ * the acknowledgement follows the wiring instead of a hand-written rendering
+ * of it. Only checks added with addNagChecks honour it.
+ */
+export function acknowledgeResource(scope: IConstruct, rule: string, resource: string, reason: string): void {
+  scope.node.addMetadata(PENDING_KEY, { rule, resource, reason } satisfies PendingAcknowledgement);
 }
 
 /** Acknowledges one finding; the reason says why it is acceptable here, not what the rule is. */

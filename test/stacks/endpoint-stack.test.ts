@@ -19,6 +19,7 @@ import { PipelineStack } from '../../stacks/pipeline-stack.ts';
 import { ContextError } from '../../stacks/shared/context.ts';
 import { addEndpointStack, registryModel } from '../../stacks/shared/endpoint-app.ts';
 import { packageModel, resolveModelSource } from '../../stacks/shared/model-artifact.ts';
+import { addNagChecks } from '../../stacks/shared/nag.ts';
 import { DOCKERFILE, IMAGE_SOURCES, REPO_ROOT } from '../../stacks/shared/serving-image.ts';
 import { useTempDirs } from '../helpers/temp.ts';
 import { MlflowDouble } from '../mlflow/mlflow-double.ts';
@@ -100,7 +101,7 @@ describe('EndpointStack with its defaults', () => {
     expect(model.EnableNetworkIsolation).toBe(true);
     expect(model.ModelName).toMatch(/^rookery-penguins-[0-9a-f]{12}$/);
     expect(model.Tags).toContainEqual({ Key: 'rookery:model', Value: 'penguins/1' });
-    expect(stack.model.origin).toBe(`penguins@champion (version 1) in ${registry}`);
+    expect(stack.model.origin).toBe('penguins@champion (version 1) from the local registry');
   });
 
   it('packs the model as a gzip tar with the MLflow layout at its root, and stages exactly that file', () => {
@@ -286,6 +287,9 @@ describe('EndpointStack with its defaults', () => {
       expect(outputs[name], name).toBeDefined();
     }
     expect(outputs.AlarmNames.Value).toBe('rookery-penguins-5xx-errors,rookery-penguins-model-latency');
+    // What was served, without the machine's paths: the same model reads the same everywhere.
+    expect(outputs.ServedModel.Value).toBe(`penguins@champion (version 1) from the local registry, content sha256 ${stack.model.sha256.slice(0, 12)}`);
+    expect(outputs.ServedModel.Value).not.toContain(registry);
   });
 });
 
@@ -335,7 +339,7 @@ describe('EndpointStack context', () => {
 
   it('serves a model directory or a pinned registry version given with -c model', () => {
     const fromDir = synth({ model: artifact });
-    expect(fromDir.stack.model).toMatchObject({ dir: artifact, origin: artifact });
+    expect(fromDir.stack.model).toMatchObject({ dir: artifact, origin: 'the model directory artifact (-c model)' });
     const pinned = synth({ model: 'models:/penguins/1' });
     expect(pinned.stack.model).toMatchObject({ name: 'penguins', version: 1 });
     // Same files, same archive, same asset: nothing is re-uploaded.
@@ -395,7 +399,7 @@ describe('choosing the model', () => {
       expect(stack).toBeInstanceOf(EndpointStack);
       const served = (stack as EndpointStack).model;
       expect(served).toMatchObject({ name: 'penguins', version: 1 });
-      expect(served.origin).toMatch(/^models:\/penguins@champion \(version 1\) in /);
+      expect(served.origin).toBe('models:/penguins@champion (version 1) from MLflow');
       expect(served.sha256).toBe(packageModel(resolveModelSource(artifact, {}), join(work, 'build')).sha256);
 
       const missing = new App({ context: { model: 'models:/penguins@staging' } });
@@ -471,4 +475,37 @@ describe('EndpointStack feeding PipelineStack', () => {
     for (const action of ['iam:PassRole', 's3:PutObject', 'kms:CreateGrant', 'cloudwatch:DescribeAlarms', 'sagemaker:UpdateEndpoint']) expect(policies).toContain(action);
     expect(policies).toContain('"iam:PassedToService":"sagemaker.amazonaws.com"');
   });
+
+  for (const monitoring of [false, true]) {
+    it(`passes cdk-nag wired as in stacks/app.ts${monitoring ? ' with monitoring' : ''}, its wildcards only the endpoint bucket's prefixes`, () => {
+      const wire = (checks: 'rookery' | 'plain') => {
+        const app = new App({
+          outdir: join(tempDir(), 'cdk.out'),
+          context: {
+            mlflowTrackingUri: 'https://mlflow.example.com',
+            mlflowSecretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rookery-mlflow-admin-AbCdEf`,
+            ...(monitoring ? { enableMonitoring: 'true' } : {}),
+          },
+        });
+        if (checks === 'rookery') addNagChecks(app);
+        else Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+        const endpoint = new EndpointStack(app, 'EndpointStack', { buildDir: join(work, 'build') });
+        const pipeline = new PipelineStack(app, 'PipelineStack', { endpoint: endpoint.target, image: ecs.ContainerImage.fromRegistry('rookery:test') });
+        return { app, pipeline };
+      };
+      const { app, pipeline } = wire('rookery');
+      expect(() => app.synth()).not.toThrow();
+      // The wildcards themselves: only these prefixes of EndpointStack's bucket (an import in PipelineStack).
+      const wildcards = Object.values(Template.fromStack(pipeline).findResources('AWS::IAM::Policy'))
+        .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+        .flatMap((st: any) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]))
+        .map((r: any) => JSON.stringify(r))
+        .filter((r: string) => r.includes('ImportValue') && r.includes('*'));
+      const suffixes = wildcards.map((r: string) => /"([^"]*\*)"\]\]\}$/.exec(r)?.[1]).sort();
+      expect(suffixes).toEqual(monitoring ? ['/capture*', '/ground-truth*', '/models/*'] : ['/models/*']);
+      // Without rookery's checks the same findings are reported: the acknowledgements are what lets synth pass.
+      const plain = wire('plain').app;
+      expect(() => plain.synth()).toThrow(/AwsSolutions-IAM5\[Resource::EndpointStack:ExportsOutput[^\]]*\/models\/\*\]/);
+    });
+  }
 });
