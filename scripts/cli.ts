@@ -37,7 +37,7 @@ export async function main(
     err(overview(commands));
     return 2;
   }
-  if (argv.length === 1 && (isHelp(argv[0]) || argv[0] === 'help')) {
+  if (isHelp(argv[0]) || (argv.length === 1 && argv[0] === 'help')) {
     out(overview(commands));
     return 0;
   }
