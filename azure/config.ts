@@ -22,7 +22,10 @@ export interface ModelSource {
   files: string[];
   /** SHA-256 over the files: a changed artifact under the same version replaces the registration. */
   sha256: string;
-  /** Where the directory came from, for messages. */
+  /**
+   * Where the model came from, without any path (it becomes the workspace
+   * model's description, and synthesized output must not depend on the machine).
+   */
   origin: string;
 }
 
@@ -183,16 +186,16 @@ function readModelSource(env: NodeJS.ProcessEnv, context: Lookup, repoRoot: stri
   let origin: string;
   if (dirSetting) {
     dir = isAbsolute(dirSetting.value) ? dirSetting.value : resolve(repoRoot, dirSetting.value);
-    origin = `${dirSetting.origin}=${dirSetting.value}`;
     if (!existsSync(join(dir, 'MLmodel'))) {
       fail(dirSetting, `holds no model: expected an MLflow model directory with an MLmodel file at ${dir}`);
     }
     version ??= /[\\/]versions[\\/](\d+)[\\/]?$/.exec(dir)?.[1];
     if (!version) {
       throw new ConfigError(
-        `${origin} is not a registry version folder (…/versions/<n>), so the workspace model version is unknown: set ROOKERY_AZURE_MODEL_VERSION`,
+        `${dirSetting.origin}=${dirSetting.value} is not a registry version folder (…/versions/<n>), so the workspace model version is unknown: set ROOKERY_AZURE_MODEL_VERSION`,
       );
     }
+    origin = `${name} version ${version} from the folder ${dirSetting.origin} names`;
   } else {
     const registry = resolve(repoRoot, env.ROOKERY_REGISTRY?.trim() || DEFAULTS.registryDir);
     const aliasesFile = join(registry, name, 'aliases.json');
@@ -212,9 +215,9 @@ function readModelSource(env: NodeJS.ProcessEnv, context: Lookup, repoRoot: stri
     }
     dir = join(registry, name, 'versions', String(champion));
     version ??= String(champion);
-    origin = `${name}@${DEFAULTS.modelAlias} (version ${champion}) in ${registry}`;
+    origin = `${name}@${DEFAULTS.modelAlias} (version ${champion}) from the local registry`;
     if (!existsSync(join(dir, 'MLmodel'))) {
-      throw new ConfigError(`${origin} has no MLmodel file in ${dir}: ${hint}`);
+      throw new ConfigError(`${name}@${DEFAULTS.modelAlias} (version ${champion}) in ${registry} has no MLmodel file in ${dir}: ${hint}`);
     }
   }
   return { dir, name, version, ...modelFiles(dir), origin };

@@ -223,7 +223,7 @@ export class AzureStack extends TerraformStack {
       version: model.version,
       modelUri: datastoreUri(client.subscriptionId, rg.name, workspace.name, blobPrefix),
       sha256: model.sha256,
-      description: `${model.name} version ${model.version} from ${model.origin}`,
+      description: model.origin,
       dependsOn: [datastore, ...uploads],
     });
 

@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULTS, readAzureConfig } from '../../azure/config.ts';
@@ -68,9 +70,18 @@ describe('readAzureConfig', () => {
   });
 
   it('tells the user to train first when the registry has no champion', () => {
-    const message = errorOf(() => read({ ROOKERY_AZURE_PREFIX: 'rktest', ROOKERY_REGISTRY: join(REPO_ROOT, 'no-such-registry') }));
-    expect(message).toContain('no penguins@champion model');
-    expect(message).toContain('run `npm start` or `rookery train`');
+    const empty = mkdtempSync(join(tmpdir(), 'rookery-azure-empty-registry-'));
+    const message = errorOf(() => read({ ROOKERY_AZURE_PREFIX: 'rktest', ROOKERY_REGISTRY: empty }));
+    expect(message).toBe(`no penguins@champion model in ${empty}: run \`npm start\` or \`rookery train\` to train and register one, or set ROOKERY_AZURE_MODEL_DIR`);
+  });
+
+  it('describes where the model came from without any path', () => {
+    const registry = makeRegistry(3, [1, 2, 3]);
+    expect(read({ ROOKERY_AZURE_PREFIX: 'rktest', ROOKERY_REGISTRY: registry }).model.origin).toBe('penguins@champion (version 3) from the local registry');
+    const dir = join(registry, 'penguins', 'versions', '2');
+    expect(read({ ROOKERY_AZURE_PREFIX: 'rktest', ROOKERY_AZURE_MODEL_DIR: dir }).model.origin).toBe(
+      'penguins version 2 from the folder ROOKERY_AZURE_MODEL_DIR names',
+    );
   });
 
   it('reads the version from an explicit registry folder and requires it for any other folder', () => {

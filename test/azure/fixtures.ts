@@ -1,13 +1,33 @@
 /** Shared test setup for the Azure app: a throwaway local registry and an in-process synth. */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'cdktf';
+import { afterAll } from 'vitest';
 import { readAzureConfig, type AzureAppConfig } from '../../azure/config.ts';
 import { AzureStack, STACK_ID } from '../../azure/stack.ts';
 
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '');
+
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A fresh synth output folder inside the checkout's git-ignored cdktf.out/, as
+ * `cdktf synth` uses: the stack reaches the build context and the state file by
+ * paths relative to its own folder, which only stay machine-independent when
+ * the output sits inside the checkout. Removed after the test file.
+ */
+export function makeOutdir(): string {
+  const parent = join(REPO_ROOT, 'cdktf.out');
+  mkdirSync(parent, { recursive: true });
+  const dir = mkdtempSync(join(parent, 'test-'));
+  outdirs.push(dir);
+  return dir;
+}
 
 /** A folder registry like `rookery train` writes: penguins/versions/<n>/ with MLmodel, and aliases.json. */
 export function makeRegistry(champion = 3, versions: number[] = [champion]): string {
@@ -42,7 +62,7 @@ export interface TerraformJson {
 
 /** Synthesizes the `azure` stack in-process into a temporary folder and returns its Terraform JSON. */
 export function synthAzure(env: Record<string, string>, options: { hcl?: boolean } = {}): Synthesized {
-  const outdir = mkdtempSync(join(tmpdir(), 'rookery-azure-out-'));
+  const outdir = makeOutdir();
   // cdktf's stack synthesizer reads HCL mode from the environment (as `cdktf synth --hcl` sets it), not from App options.
   const previous = process.env.SYNTH_HCL_OUTPUT;
   process.env.SYNTH_HCL_OUTPUT = options.hcl ? 'true' : 'false';

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, SERVING_PORT } from '../../container/contract.ts';
 import { AML_API_VERSION, RESOURCE_TYPES } from '../../azure/aml-api.ts';
+import { STATE_FILE } from '../../azure/stack.ts';
 import { azapi, makeRegistry, only, REPO_ROOT, synthAzure, type Synthesized } from './fixtures.ts';
 
 /**
@@ -88,7 +89,10 @@ describe('the synthesized azure stack', () => {
   });
 
   it('keeps Terraform state in the git-ignored .rookery folder', () => {
-    expect(s.json.terraform.backend.local.path).toMatch(/\.rookery\/azure\/terraform\.tfstate$/);
+    // Relative to the stack's folder (Terraform's working directory), so the synthesized file is the same on every machine.
+    const path = s.json.terraform.backend.local.path;
+    expect(isAbsolute(path)).toBe(false);
+    expect(resolve(s.outdir, 'stacks', 'azure', path)).toBe(join(REPO_ROOT, STATE_FILE));
   });
 
   it('names every resource from the validated prefix variable', () => {
@@ -171,6 +175,7 @@ describe('the synthesized azure stack', () => {
     }
     const model = azapi(s.json, RESOURCE_TYPES.modelVersion);
     expect(model.name).toBe('3');
+    expect(model.body.properties.description).toBe('penguins@champion (version 3) from the local registry');
     expect(model.parent_id).toBe('${azurerm_machine_learning_workspace.workspace.id}/models/penguins');
     expect(model.body.properties.modelType).toBe('custom_model');
     expect(model.body.properties.modelUri).toBe(
