@@ -390,9 +390,16 @@ describe('cdk-nag AwsSolutions', () => {
   });
 });
 
+/** The app as `cdk synth` runs it; the registry is an empty folder of the test's outdir, never the working directory's .rookery/ (test/stacks/app.test.ts synthesizes with a model). */
 function runApp(context: Record<string, string>, outdir: string): Promise<{ code: number | null; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context), AWS_EC2_METADATA_DISABLED: 'true' };
-  for (const k of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION', 'NODE_OPTIONS']) delete env[k];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CDK_OUTDIR: join(outdir, 'cdk.out'),
+    CDK_CONTEXT_JSON: JSON.stringify(context),
+    ROOKERY_REGISTRY: join(outdir, 'registry'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  for (const k of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION', 'MLFLOW_TRACKING_URI', 'NODE_OPTIONS']) delete env[k];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', TSX_LOADER, 'stacks/app.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -409,9 +416,9 @@ describe('stacks/app.ts (what `cdk synth MlflowStack` runs)', () => {
       const { code, stderr } = await runApp({}, out);
       expect(stderr).not.toMatch(/AwsSolutions-/);
       expect(code).toBe(0);
-      const template = JSON.parse(readFileSync(join(out, 'MlflowStack.template.json'), 'utf8'));
+      const template = JSON.parse(readFileSync(join(out, 'cdk.out', 'MlflowStack.template.json'), 'utf8'));
       expect(Object.values(template.Resources).some((r: any) => r.Type === 'AWS::EC2::Instance')).toBe(true);
-      const report = JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8'));
+      const report = JSON.parse(readFileSync(join(out, 'cdk.out', 'validation-report.json'), 'utf8'));
       expect(report.pluginReports.filter((r: any) => r.summary?.pluginName === 'AwsSolutions' || JSON.stringify(r).includes('AwsSolutions'))).toEqual([]);
     } finally {
       rmSync(out, { recursive: true, force: true });
