@@ -4,12 +4,13 @@
 // or state) or 2 (bad usage), never a stack trace or exit 70.
 import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
 import { buildImageBundle } from '../../scripts/build-image.ts';
-import { runCli, type CliResult } from '../helpers/cli.ts';
+import { ROOKERY_ENTRY, runCli, type CliResult } from '../helpers/cli.ts';
 import { PENGUINS_CSV } from '../helpers/penguins.ts';
 import { useTempDirs } from '../helpers/temp.ts';
 
@@ -22,6 +23,18 @@ const env = () => ({ ROOKERY_REGISTRY: join(tempDir(), 'registry') });
 /** Exactly one line on stderr, nothing on stdout, and the exit code. */
 function expectError(result: CliResult, code: number, line: string): void {
   expect({ code: result.code, stderr: result.stderr, stdout: result.stdout }).toEqual({ code, stderr: `rookery: ${line}\n`, stdout: '' });
+}
+
+/** The CLI as uid/gid 65534 (nobody), from `cwd`, with only PATH and `env` set. */
+function runAsNobody(args: string[], env: Record<string, string>, cwd: string): Promise<CliResult> {
+  return new Promise((resolve) =>
+    execFile(
+      process.execPath,
+      ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, ROOKERY_ENTRY, ...args],
+      { cwd, uid: 65534, gid: 65534, env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, timeout: 30_000 },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, signal: null, stdout, stderr }),
+    ),
+  );
 }
 
 /** The first `rows` data rows of the penguins CSV, under the header. */
@@ -62,11 +75,16 @@ describe('rookery train: input a user can fix', () => {
     expectError(await runCli(['train', '--data', dir], env()), 1, `cannot read ${dir}: it is a folder, not a CSV file`);
   });
 
-  // root reads any file whatever its mode, so the case only exists for other users.
-  it.skipIf(process.getuid?.() === 0)('an unreadable data file', async () => {
-    const file = penguins(10);
+  it('an unreadable data file', async () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    const file = join(dir, 'locked.csv');
+    copyFileSync(penguins(10), file);
     chmodSync(file, 0o000);
-    expectError(await runCli(['train', '--data', file], env()), 1, `cannot read ${file}: permission denied`);
+    const args = ['train', '--data', file];
+    // root reads any file whatever its mode: then the program runs as nobody, as a user without the permission would.
+    const result = process.getuid?.() === 0 ? await runAsNobody(args, { ROOKERY_REGISTRY: join(dir, 'registry'), HOME: dir }, dir) : await runCli(args, env());
+    expectError(result, 1, `cannot read ${file}: permission denied`);
   });
 });
 
