@@ -30,7 +30,7 @@ export interface EndpointStackProps extends StackProps {
   context?: RookeryContext;
   /** The model to serve when the app resolved it (an MLflow reference); otherwise `-c model` or the local champion. */
   model?: ModelSource;
-  /** Where model.tar.gz is written at synth time (default .rookery/build in the repository). */
+  /** Where model.tar.gz is written at synth time (default ROOKERY_BUILD, else .rookery/build in the repository). */
   buildDir?: string;
 }
 
@@ -75,7 +75,7 @@ export class EndpointStack extends Stack {
     const name = config.endpointName;
 
     const source = props.model ?? resolveModelSource(config.model);
-    const model = (this.model = packageModel(source, props.buildDir ?? join(REPO_ROOT, '.rookery', 'build')));
+    const model = (this.model = packageModel(source, props.buildDir ?? (process.env.ROOKERY_BUILD?.trim() || join(REPO_ROOT, '.rookery', 'build'))));
 
     this.key = new kms.Key(this, 'DataKey', {
       description: `rookery ${name}: model artifacts, Data Capture files and ground truth`,

@@ -34,6 +34,8 @@ function runApp(context: Record<string, string>, registry: string): Promise<Run>
     CDK_OUTDIR: outdir,
     CDK_CONTEXT_JSON: JSON.stringify(context),
     ROOKERY_REGISTRY: registry,
+    // model.tar.gz is written here, not into the checkout's .rookery/build.
+    ROOKERY_BUILD: join(tempDir(), 'build'),
     AWS_EC2_METADATA_DISABLED: 'true',
   };
   for (const k of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION', 'MLFLOW_TRACKING_URI', 'NODE_OPTIONS']) delete env[k];
