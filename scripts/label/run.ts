@@ -2,6 +2,7 @@ import { parseCaptureUri } from '../../container/capture/open.ts';
 import { loadDataset } from '../../model/dataset.ts';
 import { loadSchema, type Schema } from '../../model/schema.ts';
 import { UserError } from '../command.ts';
+import { assertFolderLocation } from '../monitor/locations.ts';
 import { openBlobStore } from '../store/open.ts';
 import { labelJsonl, type JsonlLabelCounts } from './jsonl.ts';
 import { labelSqlite, type LabelOptions } from './sqlite.ts';
@@ -38,6 +39,8 @@ export async function runLabel(request: LabelRequest, out: (line: string) => voi
   if (!request.groundTruth) {
     throw new UserError(`--ground-truth is required for ${uri}: labels for JSON Lines captures are written as Model Monitor ground truth files there (e.g. --ground-truth file:///tmp/ground-truth)`, 2);
   }
+  assertFolderLocation(uri, '--datastore');
+  assertFolderLocation(request.groundTruth, '--ground-truth');
   const counts = await labelJsonl(await openBlobStore(uri), await openBlobStore(request.groundTruth), data, options);
   out(describe(counts, uri, schema.target.name));
   if (counts.unreadable) out(`${counts.unreadable} captured records could not be read and got no label ('rookery monitor' lists why)`);

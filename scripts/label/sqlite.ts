@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { CAPTURE_TABLE } from '../../container/capture/sqlite.ts';
@@ -8,11 +8,35 @@ import { rowKey, simulatedLabel, truthIndex, type LabelCounts } from './truth.ts
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
+/** How long label and monitor wait for another process's lock on the capture database before saying it is locked. */
+export const SQLITE_WAIT_MS = 5_000;
+
 export function openSqlite(path: string, options: { readonly: boolean }): BetterSqlite3.Database {
-  if (!existsSync(path)) throw new UserError(`no capture database at ${path}: start the server with capture on and send traffic first`);
+  if (!existsSync(path)) throw new UserError(`no capture database at ${path}: start the server with capture on and send traffic first ('rookery traffic'), or pass the database 'npm start' captures to: --datastore sqlite:///.rookery/start/penguins.db`);
+  if (statSync(path).isDirectory()) throw new UserError(`${path} is a folder, not a SQLite database: pass the database file (sqlite:///path/penguins.db), or file://${path} for JSON Lines captures in that folder`);
   const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-  // A server may be writing a batch right now: wait for it rather than fail.
-  return new Database(path, { readonly: options.readonly, fileMustExist: true, timeout: 10_000 });
+  // A server may be writing a batch right now (it holds the lock for milliseconds): wait for it rather than fail.
+  try {
+    return new Database(path, { readonly: options.readonly, fileMustExist: true, timeout: SQLITE_WAIT_MS });
+  } catch (err) {
+    throw sqliteUserError(err, path);
+  }
+}
+
+/** SQLite's errors about the file itself, as one line naming the problem and what to do; any other error unchanged. */
+export function sqliteUserError(err: unknown, path: string): unknown {
+  if ((err as Error)?.name !== 'SqliteError') return err;
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new UserError(`${path} is locked by another process (waited ${SQLITE_WAIT_MS / 1000} s): let the other writer finish (another 'rookery label', or a sqlite3 shell with an open transaction) and run this again`);
+  }
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new UserError(`${path} is not a SQLite capture database (corrupted, or another kind of file): pass the database 'rookery serve' captures to (--datastore sqlite:///path/penguins.db)`);
+  }
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM')) {
+    return new UserError(`cannot open ${path} as a SQLite database (${(err as Error).message}): check that it is a capture database you may write, e.g. --datastore sqlite:///penguins.db`);
+  }
+  return new UserError(`cannot use ${path}: ${(err as Error).message}`);
 }
 
 export function tableColumns(db: BetterSqlite3.Database): Map<string, string> {
@@ -63,6 +87,8 @@ export function labelSqlite(path: string, data: Dataset, options: LabelOptions):
       for (let i = 0; i < pending.length; i += 2) counts.labeled += update.run(pending[i], pending[i + 1]).changes;
     }).immediate();
     return counts;
+  } catch (err) {
+    throw sqliteUserError(err, path);
   } finally {
     db.close();
   }

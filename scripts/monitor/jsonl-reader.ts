@@ -1,6 +1,7 @@
 import type { Schema } from '../../model/schema.ts';
 import { openBlobStore } from '../store/open.ts';
 import { ColumnBuilder, mostRecent, type CaptureColumns, type CaptureReader, type ReadOptions, type SkippedRecords } from './capture-reader.ts';
+import { assertFolderLocation } from './locations.ts';
 import { EmptyStoreError } from './sqlite-reader.ts';
 import { joinKey, jsonlLines, parseCaptureLine, readGroundTruth } from './sagemaker-records.ts';
 
@@ -16,6 +17,8 @@ export class JsonlCaptureReader implements CaptureReader {
   constructor(readonly uri: string) {}
 
   async read(schema: Schema, options: ReadOptions): Promise<CaptureColumns> {
+    assertFolderLocation(this.uri, '--datastore');
+    if (options.groundTruth) assertFolderLocation(options.groundTruth, '--ground-truth');
     const store = await openBlobStore(this.uri);
     const truth = options.groundTruth ? await readGroundTruth(await openBlobStore(options.groundTruth)) : new Map<string, string[]>();
     const builder = new ColumnBuilder(schema, { ids: true });

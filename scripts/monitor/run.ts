@@ -1,11 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadSchema, type Schema } from '../../model/schema.ts';
+import { UserError } from '../command.ts';
 import { table } from '../format.ts';
 import { analyze, type Analysis } from './analyze.ts';
 import { openCaptureReader, type CaptureColumns, type SkippedRecords } from './capture-reader.ts';
 import { runChecks, type CheckResult } from './checks.ts';
 import { loadReference } from './reference.ts';
+import { describeWriteError, ensureOutDir } from './locations.ts';
 import { renderReport } from './render-html.ts';
 import { THRESHOLDS, type Thresholds } from './thresholds.ts';
 
@@ -101,17 +103,22 @@ export function summaryJson(summary: MonitorSummary): string {
 /** Reads the captures and reference, computes every figure and check, and writes report.html and summary.json into the output folder. */
 export async function runMonitor(request: MonitorRequest): Promise<MonitorOutcome> {
   const schema = request.schema ?? loadSchema(request.schemaPath);
+  // Before any reading: a report folder that cannot be made fails in a moment, not after the whole analysis.
+  const outDir = ensureOutDir(request.outDir);
   const reference = loadReference(request.referencePath, schema);
   const reader = await openCaptureReader(request.datastore);
   const current = await reader.read(schema, { ...(request.samples !== undefined ? { samples: request.samples } : {}), ...(request.groundTruth ? { groundTruth: request.groundTruth } : {}) });
   const analysis = analyze(schema, reference, current);
   const summary = summarize(schema, request, current, reference.size, analysis, request.now ?? new Date());
-  const outDir = resolve(request.outDir);
-  mkdirSync(outDir, { recursive: true });
   const htmlPath = join(outDir, 'report.html');
   const jsonPath = join(outDir, 'summary.json');
-  writeFileSync(jsonPath, summaryJson(summary));
-  writeFileSync(htmlPath, renderReport(summary));
+  for (const [path, text] of [[jsonPath, summaryJson(summary)], [htmlPath, renderReport(summary)]]) {
+    try {
+      writeFileSync(path, text);
+    } catch (err) {
+      throw new UserError(`--out ${request.outDir}: cannot write ${path} (${describeWriteError(err)}); pass --out a folder you can write, e.g. --out reports`);
+    }
+  }
   return { summary, htmlPath, jsonPath };
 }
 

@@ -3,7 +3,7 @@ import { parseCaptureUri } from '../../container/capture/open.ts';
 import { CAPTURE_TABLE } from '../../container/capture/sqlite.ts';
 import type { Schema } from '../../model/schema.ts';
 import { UserError } from '../command.ts';
-import { openSqlite, tableColumns } from '../label/sqlite.ts';
+import { openSqlite, sqliteUserError, tableColumns } from '../label/sqlite.ts';
 import { ColumnBuilder, type CaptureColumns, type CaptureReader, type ReadOptions } from './capture-reader.ts';
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -11,7 +11,7 @@ const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 /** Thrown when there is nothing to report on: the monitor exits 2 with this one line. */
 export class EmptyStoreError extends UserError {
   constructor(source: string) {
-    super(`no captured rows in ${source}: send traffic first ('rookery traffic', or 'npm start')`, 2);
+    super(`no captured rows in ${source}: send traffic first ('rookery traffic'), or pass the database 'npm start' captures to: --datastore sqlite:///.rookery/start/penguins.db`, 2);
     this.name = 'EmptyStoreError';
   }
 }
@@ -62,6 +62,8 @@ export class SqliteCaptureReader implements CaptureReader {
         for (let k = 0; k < f; k++) builder.set(i, k, row[k]);
       }
       return builder.finish(`sqlite:${this.path}`, { missingColumns: features.filter((c) => !has(c)) });
+    } catch (err) {
+      throw sqliteUserError(err, this.path);
     } finally {
       db.close();
     }

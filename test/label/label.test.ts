@@ -73,7 +73,7 @@ describe('labeling SQLite captures', () => {
 
   it('names the problem when there is nothing to label', async () => {
     await expect(runLabel({ datastore: `sqlite:///${join(scratch(), 'none.db')}`, dataPath: DATA_PATH, schemaPath: SCHEMA_PATH, accuracy: 0.9, seed: 1 }, () => {})).rejects.toThrow(
-      /no capture database at .*none\.db: start the server with capture on and send traffic first/,
+      /no capture database at .*none\.db: start the server with capture on and send traffic first .*--datastore sqlite:\/\/\/\.rookery\/start\/penguins\.db/,
     );
   });
 });

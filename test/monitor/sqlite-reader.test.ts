@@ -97,7 +97,7 @@ describe('SQLite capture reader', () => {
     for (const path of [missing, noTable, noRows]) {
       const r = await monitor(['--datastore', `sqlite:///${path}`, '--out', join(dir, 'out')]);
       expect(r.code).toBe(2);
-      expect(r.error!.message).toBe(`no captured rows in sqlite:///${path}: send traffic first ('rookery traffic', or 'npm start')`);
+      expect(r.error!.message).toBe(`no captured rows in sqlite:///${path}: send traffic first ('rookery traffic'), or pass the database 'npm start' captures to: --datastore sqlite:///.rookery/start/penguins.db`);
       expect(r.error!.message).not.toContain('\n');
     }
     expect(existsSync(missing)).toBe(false);
