@@ -73,6 +73,16 @@ Stops on SIGTERM or SIGINT after finishing in-flight requests and writing pendin
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
+      // Under `npx rookery serve &`, `kill %1` stops npx but not this process (npx does not pass the signal on):
+      // when the parent that started the server goes away, stop as on SIGTERM rather than keep the port.
+      const parent = process.ppid;
+      const watch = setInterval(() => {
+        if (process.ppid !== parent) {
+          clearInterval(watch);
+          stop('parent process exited');
+        }
+      }, 500);
+      watch.unref();
       running.ready.then(
         () => out(`model loaded; capture ${config.captureByDefault ? 'on' : 'off'} by default, to ${config.captureUri}`),
         (err: Error) => {

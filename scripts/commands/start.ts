@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { loadArtifact } from '../../model/artifact.ts';
 import { parseModelRef, RegistryError } from '../../model/registry.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
@@ -37,6 +37,30 @@ async function captureFlushed(server: RunningServer, timeoutMs = 15_000): Promis
     if (Date.now() > deadline) throw new UserError(`the server still had ${c.pending} captures to write after ${timeoutMs / 1000} s${c.lastError ? ` (${c.lastError})` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A word as a POSIX shell reads it back unchanged: bare when it is safe, else single-quoted. */
+const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`);
+
+/** A path as the commands print it: relative to the working directory when inside it, else absolute. */
+function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+/** The commands that run each step again on what this run made, copyable as printed (from the same working directory). */
+export function rerunCommands(made: { dbPath: string; outDir: string; version: string | number; drift: boolean; samples: number; seed: number }): string {
+  const datastore = `sqlite:///${shownPath(made.dbPath)}`;
+  const cmd = (...words: string[]) => `  ${words.map(shellWord).join(' ')}`;
+  return [
+    'Each step again, on what this run made (serve in the background, stopped by the last line):',
+    cmd(`DATA_COLLECTION_URI=${datastore}`, 'npx', 'rookery', 'serve', '--model', `models:/${DEFAULT_MODEL_NAME}/${made.version}`, '--port', '8080') + ' &',
+    '  until curl -sf http://127.0.0.1:8080/ping >/dev/null; do sleep 0.2; done',
+    cmd('npx', 'rookery', 'traffic', '--endpoint', 'http://127.0.0.1:8080/invocations', ...(made.samples !== 200 ? ['--samples', String(made.samples)] : []), ...(made.drift ? ['--drift'] : []), ...(made.seed !== 42 ? ['--seed', String(made.seed)] : [])),
+    cmd('npx', 'rookery', 'label', '--datastore', datastore, '--accuracy', String(LABEL_ACCURACY), ...(made.seed !== 42 ? ['--seed', String(made.seed)] : [])),
+    cmd('npx', 'rookery', 'monitor', '--datastore', datastore, '--out', shownPath(made.outDir)),
+    '  kill %1',
+  ].join('\n');
 }
 
 export const startCommand = defineCommand({
@@ -161,6 +185,8 @@ Options:
       } else {
         out(s.status === 'fail' ? `${s.counts.failed} checks failed on undrifted traffic; open the report to see which.` : 'all checks passed on undrifted traffic.');
       }
+      out('');
+      out(rerunCommands({ dbPath, outDir, version: resolved.info.version, drift, samples, seed }));
       return 0;
     } finally {
       await stop();

@@ -44,3 +44,51 @@ describe('rookery start (npm start)', () => {
     expect(existsSync(join(dir, 'work', 'penguins.db-wal'))).toBe(false);
   });
 });
+
+describe('rookery start: the commands it ends with', () => {
+  it('prints each step with the paths it used (relative to the working directory), and they work as printed', async () => {
+    const { runCli, ROOKERY_ENTRY } = await import('../helpers/cli.ts');
+    const { freePort } = await import('../../scripts/free-port.ts');
+    const { createRequire } = await import('node:module');
+    const { pathToFileURL } = await import('node:url');
+    const { mkdirSync, writeFileSync, chmodSync } = await import('node:fs');
+    const cwd = mkdtempSync(join(tmpdir(), 'rookery-start-cwd-'));
+    const env = { ROOKERY_REGISTRY: join(cwd, 'registry'), ROOKERY_CACHE: join(cwd, 'cache') };
+    try {
+      const start = await runCli(['start', '--samples', '60'], env, { cwd, timeoutMs: 60_000 });
+      expect(start.stderr).toBe('');
+      expect(start.code).toBe(0);
+      const printed = start.stdout.split('Each step again, on what this run made (serve in the background, stopped by the last line):\n')[1]?.trimEnd();
+      expect(printed).toBe(
+        [
+          '  DATA_COLLECTION_URI=sqlite:///.rookery/start/penguins.db npx rookery serve --model models:/penguins/1 --port 8080 &',
+          '  until curl -sf http://127.0.0.1:8080/ping >/dev/null; do sleep 0.2; done',
+          '  npx rookery traffic --endpoint http://127.0.0.1:8080/invocations --samples 60 --drift',
+          '  npx rookery label --datastore sqlite:///.rookery/start/penguins.db --accuracy 0.8',
+          '  npx rookery monitor --datastore sqlite:///.rookery/start/penguins.db --out reports',
+          '  kill %1',
+        ].join('\n'),
+      );
+      // As printed, in the same folder, with two stand-ins: a free port for 8080 (other tests may hold it),
+      // and an `npx` that runs this checkout's CLI and, like npx, does not pass signals on to it.
+      const port = await freePort();
+      const bin = join(cwd, 'bin');
+      mkdirSync(bin);
+      const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+      writeFileSync(join(bin, 'npx'), `#!/bin/sh\nshift\n${JSON.stringify(process.execPath)} --import ${tsx} ${JSON.stringify(ROOKERY_ENTRY)} "$@"\n`);
+      chmodSync(join(bin, 'npx'), 0o755);
+      const script = `${printed!.replaceAll('8080', String(port))}\nwait\n`;
+      const run = spawnSync('bash', ['-c', script], { cwd, env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8', timeout: 60_000 });
+      expect(run.stderr).not.toContain('rookery:');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/sent 60 rows in 6 requests/);
+      expect(run.stdout).toMatch(/labeled 60 rows in .*penguins\.db/);
+      expect(run.stdout).toContain(`report:  ${join(cwd, 'reports', 'report.html')}`);
+      expect(run.stdout).toContain('parent process exited: finishing in-flight requests and writing captures');
+      const summary = JSON.parse(readFileSync(join(cwd, 'reports', 'summary.json'), 'utf8')) as MonitorSummary;
+      expect(summary.current).toMatchObject({ rows: 120, labeledRows: 120 });
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
