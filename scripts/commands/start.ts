@@ -12,6 +12,7 @@ import { runLabel } from '../label/run.ts';
 import { formatOutcome, runMonitor } from '../monitor/run.ts';
 import { openRegistry } from '../registry.ts';
 import { localTarget } from '../targets/local.ts';
+import { INTERRUPTED_EXIT, interruptSignal } from '../traffic/interrupt.ts';
 import { resolveDriftColumn, runTraffic } from '../traffic/run.ts';
 import { trainAndRegister } from '../training.ts';
 import { DEFAULT_REPORT_DIR } from './monitor.ts';
@@ -155,10 +156,17 @@ Options:
       step(3, `traffic${drift ? ' with drift' : ''}`);
       const target = localTarget({ endpoint, maxSockets: 4 });
       let traffic;
+      const interrupt = interruptSignal();
       try {
-        traffic = await runTraffic(target, { dataPath: config.dataPath, schemaPath: config.schemaPath, schema, driftColumn, samples, batch: 10, concurrency: 4, drift, seed }, out, { write: () => true, isTTY: false });
+        traffic = await runTraffic(target, { dataPath: config.dataPath, schemaPath: config.schemaPath, schema, driftColumn, samples, batch: 10, concurrency: 4, drift, seed, signal: interrupt.signal }, out, { write: () => true, isTTY: false });
       } finally {
+        interrupt.dispose();
         await target.close();
+      }
+      if (traffic.interrupted) {
+        await stop();
+        console.error(`rookery start: interrupted (Ctrl-C) after ${traffic.rows.sent} of ${traffic.interrupted.rowsTotal} rows; server stopped, captures so far in ${relative(process.cwd(), dbPath) || dbPath}`);
+        return INTERRUPTED_EXIT;
       }
       if (traffic.requests.failed) throw new UserError(`${traffic.requests.failed} traffic requests failed (${traffic.errors[0]?.message}); server log:\n${serverLog.join('\n')}`);
       await captureFlushed(server);

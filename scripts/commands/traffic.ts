@@ -3,6 +3,7 @@ import { readConfig } from '../config.ts';
 import { DEFAULT_LOCAL_ENDPOINT } from '../targets/local.ts';
 import { openTarget, TARGET_FLAGS, TARGET_HELP, targetOptions } from '../targets/open.ts';
 import { commandSchema, SCHEMA_FLAGS, schemaFlagsHelp } from '../model-schema.ts';
+import { INTERRUPTED_EXIT, interruptSignal } from '../traffic/interrupt.ts';
 import { resolveDriftColumn, runTraffic } from '../traffic/run.ts';
 
 export const trafficCommand = defineCommand({
@@ -60,10 +61,16 @@ Exit status: 0 when every request was answered with predictions, 1 otherwise.`,
       ...targetOptions(values),
       concurrency,
     });
+    const interrupt = interruptSignal();
     try {
-      const summary = await runTraffic(target, request, out);
+      const summary = await runTraffic(target, { ...request, signal: interrupt.signal }, out);
+      if (summary.interrupted) {
+        console.error(`rookery traffic: interrupted (Ctrl-C) after ${summary.rows.sent} of ${summary.interrupted.rowsTotal} rows`);
+        return INTERRUPTED_EXIT;
+      }
       return summary.requests.failed === 0 ? 0 : 1;
     } finally {
+      interrupt.dispose();
       await target.close?.();
     }
   },

@@ -48,6 +48,7 @@ export function formatTrafficSummary(s: TrafficSummary): string {
   const perClass = Object.entries(s.predictions).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
   const seconds = s.durationMs / 1000;
   const lines = [
+    ...(s.interrupted ? [`interrupted after ${s.rows.sent} of ${s.interrupted.rowsTotal} rows${s.interrupted.inFlight ? ` (${s.interrupted.inFlight} requests in flight left unanswered)` : ''}; the figures below cover the rows answered`] : []),
     `sent ${s.rows.sent} rows in ${s.requests.sent} requests to ${s.destination} in ${seconds.toFixed(2)} s (${seconds > 0 ? Math.round(s.rows.sent / seconds) : s.rows.sent} rows/s)`,
     `failed: ${s.requests.failed} requests (${s.rows.failed} rows)`,
     `predictions per class: ${perClass}`,

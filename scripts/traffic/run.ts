@@ -18,6 +18,8 @@ export interface TrafficRequest {
   /** The numeric feature --drift shifts (default: the schema's last numeric feature). */
   driftColumn?: string;
   seed: number;
+  /** Aborted on Ctrl-C: the run stops and summarizes what was answered. */
+  signal?: AbortSignal;
 }
 
 /** The column to drift: `name` when it is a numeric feature of the schema, else the schema's default; a usage error otherwise. */
@@ -54,6 +56,7 @@ export async function runTraffic(
     batch: request.batch,
     concurrency: request.concurrency,
     onProgress: (p) => reporter.update(p),
+    ...(request.signal ? { signal: request.signal } : {}),
   });
   reporter.done();
   out(formatTrafficSummary(summary));

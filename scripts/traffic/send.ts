@@ -8,6 +8,8 @@ export interface SendOptions {
   concurrency: number;
   /** Called after each request settles. */
   onProgress?: (progress: TrafficProgress) => void;
+  /** Ctrl-C: stop at once, summarizing the requests answered so far (those in flight are left unanswered). */
+  signal?: AbortSignal;
 }
 
 export interface TrafficProgress {
@@ -29,6 +31,8 @@ export interface TrafficSummary {
   errors: { message: string; count: number }[];
   /** Set when sending stopped early because the endpoint could not be reached at all. */
   aborted?: string;
+  /** Set when the run was interrupted (SIGINT): rows not sent, requests left in flight. */
+  interrupted?: { rowsTotal: number; inFlight: number };
 }
 
 /** The body the course's traffic sends: MLflow records plus capture on. */
@@ -80,12 +84,16 @@ export async function sendTraffic(target: Target, rows: FeatureRow[], options: S
     errors.set(message, (errors.get(message) ?? 0) + 1);
   };
 
+  const signal = options.signal;
+  let inFlight = 0;
   const worker = async () => {
-    while (next < batches.length && !aborted) {
+    while (next < batches.length && !aborted && !signal?.aborted) {
       const batch = batches[next++];
       counts.sent++;
+      inFlight++;
       try {
         const result = await target.invoke(requestBody(batch));
+        if (signal?.aborted) return;
         latencies.push(result.latencyMs);
         const predicted = result.status >= 200 && result.status < 300 ? predictionsOf(result.body, batch.length) : undefined;
         if (predicted) {
@@ -98,15 +106,20 @@ export async function sendTraffic(target: Target, rows: FeatureRow[], options: S
           fail(describeFailure(result.status, result.body), batch.length);
         }
       } catch (err) {
+        if (signal?.aborted) return;
         const code = (err as NodeJS.ErrnoException).code;
         fail(`${code ? `${code}: ` : ''}${(err as Error).message}`, batch.length);
         if (code && UNREACHABLE.has(code) && counts.succeeded === 0) aborted = `cannot reach ${target.destination} (${code})`;
       }
+      inFlight--;
       counts.rowsDone += batch.length;
       options.onProgress?.({ rowsDone: counts.rowsDone, rowsTotal: rows.length, requestsFailed: counts.failed });
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, batches.length)) }, worker));
+  const workers = Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, batches.length)) }, worker));
+  if (!signal) await workers;
+  else if (!signal.aborted) await Promise.race([workers, new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+  const interrupted = signal?.aborted ? { rowsTotal: rows.length, inFlight } : undefined;
 
   const sorted = Float64Array.from(latencies).sort();
   return {
@@ -119,5 +132,6 @@ export async function sendTraffic(target: Target, rows: FeatureRow[], options: S
     durationMs: performance.now() - started,
     errors: [...errors].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count),
     ...(aborted ? { aborted } : {}),
+    ...(interrupted ? { interrupted } : {}),
   };
 }

@@ -1,0 +1,17 @@
+/**
+ * Ctrl-C while traffic is being sent: the first SIGINT aborts the returned
+ * signal (the run stops, prints what it sent and exits 130); a second one
+ * exits 130 at once. `dispose` removes the handler.
+ */
+export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+/** The exit status of a process stopped by SIGINT, as shells report it. */
+export const INTERRUPTED_EXIT = 130;
