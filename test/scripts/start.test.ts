@@ -70,15 +70,17 @@ describe('rookery start: the commands it ends with', () => {
         ].join('\n'),
       );
       // As printed, in the same folder, with two stand-ins: a free port for 8080 (other tests may hold it),
-      // and an `npx` that runs this checkout's CLI and, like npx, does not pass signals on to it.
+      // and an `npx` that runs this checkout's CLI and, like npx, sets npm_command and does not pass signals on to it.
       const port = await freePort();
       const bin = join(cwd, 'bin');
       mkdirSync(bin);
       const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-      writeFileSync(join(bin, 'npx'), `#!/bin/sh\nshift\n${JSON.stringify(process.execPath)} --import ${tsx} ${JSON.stringify(ROOKERY_ENTRY)} "$@"\n`);
+      writeFileSync(join(bin, 'npx'), `#!/bin/sh\nshift\nnpm_command=exec ${JSON.stringify(process.execPath)} --import ${tsx} ${JSON.stringify(ROOKERY_ENTRY)} "$@"\n`);
       chmodSync(join(bin, 'npx'), 0o755);
       const script = `${printed!.replaceAll('8080', String(port))}\nwait\n`;
-      const run = spawnSync('bash', ['-c', script], { cwd, env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8', timeout: 60_000 });
+      const shellEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` };
+      delete shellEnv.npm_command; // a user's shell has none; only the stand-in npx sets it, as npx does
+      const run = spawnSync('bash', ['-c', script], { cwd, env: shellEnv, encoding: 'utf8', timeout: 60_000 });
       expect(run.stderr).not.toContain('rookery:');
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(/sent 60 rows in 6 requests/);
