@@ -25,13 +25,17 @@ function expectError(result: CliResult, code: number, line: string): void {
   expect({ code: result.code, stderr: result.stderr, stdout: result.stdout }).toEqual({ code, stderr: `rookery: ${line}\n`, stdout: '' });
 }
 
-/** The CLI as uid/gid 65534 (nobody), from `cwd`, with only PATH and `env` set. */
-function runAsNobody(args: string[], env: Record<string, string>, cwd: string): Promise<CliResult> {
+/**
+ * The CLI as root without the capabilities that let root read any file (util-linux's setpriv drops
+ * CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH), so file modes apply as to any user, wherever the checkout lives.
+ */
+function runWithoutDacOverride(args: string[], env: Record<string, string>, cwd: string): Promise<CliResult> {
+  const drop = '-dac_override,-dac_read_search';
   return new Promise((resolve) =>
     execFile(
-      process.execPath,
-      ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, ROOKERY_ENTRY, ...args],
-      { cwd, uid: 65534, gid: 65534, env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, timeout: 30_000 },
+      'setpriv',
+      [`--inh-caps=${drop}`, `--bounding-set=${drop}`, '--', process.execPath, '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, ROOKERY_ENTRY, ...args],
+      { cwd, env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, timeout: 30_000 },
       (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, signal: null, stdout, stderr }),
     ),
   );
@@ -77,13 +81,12 @@ describe('rookery train: input a user can fix', () => {
 
   it('an unreadable data file', async () => {
     const dir = tempDir();
-    chmodSync(dir, 0o755);
     const file = join(dir, 'locked.csv');
     copyFileSync(penguins(10), file);
     chmodSync(file, 0o000);
     const args = ['train', '--data', file];
-    // root reads any file whatever its mode: then the program runs as nobody, as a user without the permission would.
-    const result = process.getuid?.() === 0 ? await runAsNobody(args, { ROOKERY_REGISTRY: join(dir, 'registry'), HOME: dir }, dir) : await runCli(args, env());
+    // root reads any file whatever its mode: then the program runs without that privilege, as a user would.
+    const result = process.getuid?.() === 0 ? await runWithoutDacOverride(args, { ROOKERY_REGISTRY: join(dir, 'registry'), HOME: dir }, dir) : await runCli(args, env());
     expectError(result, 1, `cannot read ${file}: permission denied`);
   });
 });
