@@ -1,12 +1,10 @@
 // stacks/app.ts as `cdk synth` runs it: a child process writing a cloud
 // assembly, with a temporary registry that is empty or holds one trained
 // model, never the working directory's .rookery/.
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { saveArtifact } from '../../model/artifact.ts';
 import { loadDataset } from '../../model/dataset.ts';
@@ -14,10 +12,10 @@ import { LocalRegistry } from '../../model/registry.ts';
 import { loadSchema } from '../../model/schema.ts';
 import { DEFAULT_TRAIN_OPTIONS, trainWithCrossValidation } from '../../model/train.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
+import { runCdkApp } from '../helpers/cdk-app.ts';
 import { useTempDirs } from '../helpers/temp.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const tempDir = useTempDirs('rookery-cdk-app-');
 
 interface Run {
@@ -26,26 +24,12 @@ interface Run {
   outdir: string;
 }
 
-/** `npx tsx stacks/app.ts` with the context `cdk synth -c ...` would pass, no AWS credentials and the given registry. */
-function runApp(context: Record<string, string>, registry: string): Promise<Run> {
+/** `npx tsx stacks/app.ts` with the context `cdk synth -c ...` would pass and the given registry. */
+async function runApp(context: Record<string, string>, registry: string): Promise<Run> {
   const outdir = tempDir();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    CDK_OUTDIR: outdir,
-    CDK_CONTEXT_JSON: JSON.stringify(context),
-    ROOKERY_REGISTRY: registry,
-    // model.tar.gz is written here, not into the checkout's .rookery/build.
-    ROOKERY_BUILD: join(tempDir(), 'build'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
-  for (const k of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION', 'MLFLOW_TRACKING_URI', 'NODE_OPTIONS']) delete env[k];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, 'stacks/app.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr, outdir }));
-  });
+  // model.tar.gz is written into a temporary folder, not into the checkout's .rookery/build.
+  const { code, stderr } = await runCdkApp({ context, outdir, registry, buildDir: join(tempDir(), 'build') });
+  return { code, stderr, outdir };
 }
 
 function templates(outdir: string): Record<string, any> {

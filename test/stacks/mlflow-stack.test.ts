@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { App, Token, Validations, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
@@ -12,9 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MLFLOW_VERSION, MlflowStack, PSYCOPG2_VERSION } from '../../stacks/mlflow-stack.ts';
 import { ContextError, readContext, stackEnv } from '../../stacks/shared/context.ts';
 import { addNagChecks } from '../../stacks/shared/nag.ts';
+import { runCdkApp } from '../helpers/cdk-app.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 interface Synth {
   app: App;
@@ -390,23 +386,9 @@ describe('cdk-nag AwsSolutions', () => {
   });
 });
 
-/** The app as `cdk synth` runs it; the registry is an empty folder of the test's outdir, never the working directory's .rookery/ (test/stacks/app.test.ts synthesizes with a model). */
+/** The app as `cdk synth` runs it; the registry is an empty folder of the test's outdir (test/stacks/app.test.ts synthesizes with a model). */
 function runApp(context: Record<string, string>, outdir: string): Promise<{ code: number | null; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    CDK_OUTDIR: join(outdir, 'cdk.out'),
-    CDK_CONTEXT_JSON: JSON.stringify(context),
-    ROOKERY_REGISTRY: join(outdir, 'registry'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
-  for (const k of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION', 'MLFLOW_TRACKING_URI', 'NODE_OPTIONS']) delete env[k];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, 'stacks/app.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
+  return runCdkApp({ context, outdir: join(outdir, 'cdk.out'), registry: join(outdir, 'registry') });
 }
 
 describe('stacks/app.ts (what `cdk synth MlflowStack` runs)', () => {

@@ -1,0 +1,39 @@
+// stacks/app.ts in a child process, as `cdk synth` runs it (cdk.json's app), with no AWS credentials.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** What would point the app at an account, a profile or MLflow: a test names its own state. */
+const AMBIENT = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION', 'MLFLOW_TRACKING_URI', 'NODE_OPTIONS'];
+
+export interface CdkAppOptions {
+  /** What `-c key=value` would pass. */
+  context: Record<string, string>;
+  /** The cloud assembly's folder (CDK_OUTDIR). */
+  outdir: string;
+  /** The local registry the app reads (ROOKERY_REGISTRY): never the checkout's .rookery/. */
+  registry: string;
+  /** Where model.tar.gz is written (ROOKERY_BUILD). @default the app's own default */
+  buildDir?: string;
+}
+
+export function runCdkApp(options: CdkAppOptions): Promise<{ code: number | null; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CDK_OUTDIR: options.outdir,
+    CDK_CONTEXT_JSON: JSON.stringify(options.context),
+    ROOKERY_REGISTRY: options.registry,
+    ...(options.buildDir ? { ROOKERY_BUILD: options.buildDir } : {}),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  for (const k of AMBIENT) delete env[k];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, 'stacks/app.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
