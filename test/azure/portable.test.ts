@@ -118,7 +118,9 @@ describe('npm run azure:hcl', () => {
   const output = /--output[= ](\S+)/.exec(script)?.[1];
 
   it('writes the HCL to its own folder, never to cdktf.out where `cdktf deploy` and `destroy` read cdk.tf.json', () => {
-    expect(script).toMatch(/^cdktf synth --hcl /);
+    expect(script).toMatch(/(^|&& )cdktf synth --hcl /);
+    // cdktf's App makes only the last folder of --output: in a fresh clone cdktf.out does not exist yet.
+    expect(script).toMatch(new RegExp(`^mkdir -p ${output} && `));
     expect(output).toBeDefined();
     expect(resolve(REPO_ROOT, output!)).not.toBe(join(REPO_ROOT, 'cdktf.out'));
     // Inside the checkout (and git-ignored), so the relative paths to the build context and the state file hold.
