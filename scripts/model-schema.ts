@@ -1,12 +1,8 @@
-import { existsSync } from 'node:fs';
-import { findArtifactDir, loadArtifact } from '../model/artifact.ts';
-import { parseModelRef } from '../model/registry.ts';
+import { resolveModelSource } from '../container/config.ts';
 import { loadSchema, type Schema } from '../model/schema.ts';
 import { UserError } from './command.ts';
 import type { RookeryConfig } from './config.ts';
-import { openRegistry } from './registry.ts';
-
-const REGISTRY_REF = /^(models:\/|[A-Za-z0-9][\w.-]*@[\w-]+$)/;
+import { loadModelArtifact } from './model-load.ts';
 
 /** Help text for the two flags, shared by traffic, label and monitor; `width` is where the descriptions start. */
 export function schemaFlagsHelp(width: number): string {
@@ -34,12 +30,6 @@ export async function commandSchema(values: { model?: string; schema?: string },
   const flag = values.model?.trim();
   if (flag === undefined) return loadSchema(values.schema ?? config.schemaPath);
   if (!flag) throw new UserError('--model needs a value: models:/NAME@ALIAS, models:/NAME/VERSION or a model directory', 2);
-  if (flag.startsWith('models:/') || (!existsSync(flag) && REGISTRY_REF.test(flag))) {
-    const registry = await openRegistry(config);
-    const { dir } = await registry.resolve(parseModelRef(flag));
-    return loadArtifact(dir).params.schema;
-  }
-  const dir = findArtifactDir(flag, 2);
-  if (!dir) throw new UserError(`--model ${flag}: holds no model (expected an MLmodel file there or up to two folders below); pass a model directory or models:/NAME@ALIAS`, 2);
-  return loadArtifact(dir).params.schema;
+  // The same reading of --model as `rookery serve`'s: a registry reference or a model directory.
+  return (await loadModelArtifact(resolveModelSource(flag, {}), config)).params.schema;
 }

@@ -1,23 +1,10 @@
-import { findArtifactDir, loadArtifact, type LoadedArtifact } from '../../model/artifact.ts';
-import { parseModelRef } from '../../model/registry.ts';
 import { openCaptureSink } from '../../container/capture/open.ts';
-import { readServeConfig, type ModelSource } from '../../container/config.ts';
+import { readServeConfig } from '../../container/config.ts';
 import { ROUTES } from '../../container/contract.ts';
 import { startServer } from '../../container/server.ts';
 import { defineCommand, UserError } from '../command.ts';
 import { readConfig } from '../config.ts';
-import { openRegistry } from '../registry.ts';
-
-async function loadFrom(source: ModelSource): Promise<LoadedArtifact> {
-  if (source.kind === 'registry') {
-    const registry = await openRegistry(readConfig());
-    const { dir } = await registry.resolve(parseModelRef(source.ref));
-    return loadArtifact(dir);
-  }
-  const dir = findArtifactDir(source.dir, 2);
-  if (!dir) throw new UserError(`${source.dir} (from ${source.origin}) holds no model: expected an MLmodel file there or up to two folders below`);
-  return loadArtifact(dir);
-}
+import { loadModelArtifact } from '../model-load.ts';
 
 export const serveCommand = defineCommand({
   name: 'serve',
@@ -52,7 +39,7 @@ Stops on SIGTERM or SIGINT after finishing in-flight requests and writing pendin
     const running = await startServer({
       port: config.port,
       host: config.host,
-      loadModel: () => loadFrom(config.model),
+      loadModel: () => loadModelArtifact(config.model, readConfig()),
       openCapture: (model) => openCaptureSink(config.captureUri, model.params.schema),
       captureByDefault: config.captureByDefault,
       log: out,
