@@ -1,15 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-/** An error the user can act on: printed as one line, no stack trace. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = 'UserError';
-  }
-}
+import { UserError } from '../model/user-error.ts';
+
+export { UserError };
 
 /** Errors from the model runtime that describe bad input a user can fix: shown like UserError. */
 const USER_FACING = new Set(['DatasetError', 'SchemaError', 'ArtifactError', 'RegistryError', 'InvalidRowsError', 'ServeConfigError']);

@@ -33,7 +33,7 @@ import {
 import { UserError } from '../command.ts';
 import { parseS3Uri, S3BlobStore } from '../store/s3-store.ts';
 import { awsCall } from './credentials.ts';
-import { buildModelArchive } from './model-archive.ts';
+import { buildModelArchive } from '../../model/archive.ts';
 
 export interface AwsClients {
   sagemaker: SageMakerClient;

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { buildModelArchive } from '../../scripts/aws/model-archive.ts';
+import { buildModelArchive } from '../../model/archive.ts';
 import { ContextError } from './context.ts';
 
 /**

@@ -14,7 +14,7 @@ import { UserError } from '../../scripts/command.ts';
 import { commands } from '../../scripts/commands/index.ts';
 import { resolveDeployModel, runSageMakerDeploy } from '../../scripts/commands/deploy-sagemaker.ts';
 import { rolloutName, trafficRouting, type AwsClients } from '../../scripts/aws/deploy.ts';
-import { buildModelArchive } from '../../scripts/aws/model-archive.ts';
+import { buildModelArchive } from '../../model/archive.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
 import { runCli } from '../helpers/cli.ts';
 import { useTempDirs } from '../helpers/temp.ts';

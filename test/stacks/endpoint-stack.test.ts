@@ -11,7 +11,7 @@ import { loadDataset } from '../../model/dataset.ts';
 import { LocalRegistry } from '../../model/registry.ts';
 import { loadSchema } from '../../model/schema.ts';
 import { DEFAULT_TRAIN_OPTIONS, trainWithCrossValidation } from '../../model/train.ts';
-import { buildModelArchive } from '../../scripts/aws/model-archive.ts';
+import { buildModelArchive } from '../../model/archive.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH, readConfig } from '../../scripts/config.ts';
 import { openRegistry } from '../../scripts/registry.ts';
 import { EndpointStack, type EndpointStackProps } from '../../stacks/endpoint-stack.ts';
