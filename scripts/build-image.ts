@@ -2,7 +2,10 @@
 // the pipeline's deploy and monitoring jobs (scripts/image-jobs.ts, with the
 // AWS SDK) into dist/image/rookery-jobs.mjs, which the entry loads only for
 // those commands. better-sqlite3 stays external: it is a native addon
-// installed in the image from container/image-package.json.
+// installed in the image from container/image-package.json. The SQLite capture
+// worker (container/capture/sqlite-worker.ts) is compiled first and written
+// into the bundles as a string, so each stays one file (see startWorker in
+// container/capture/sqlite.ts).
 import { build } from 'esbuild';
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,11 +17,28 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 
 /** Builds both bundles; returns the entry's path (the jobs bundle sits next to it). */
 export async function buildImageBundle(): Promise<string> {
-  await Promise.all([bundle('./image.ts', BUNDLE), bundle('./image-jobs.ts', JOBS_BUNDLE)]);
+  const worker = await sqliteWorkerSource();
+  await Promise.all([bundle('./image.ts', BUNDLE, worker), bundle('./image-jobs.ts', JOBS_BUNDLE, worker)]);
   return BUNDLE;
 }
 
-async function bundle(entry: string, outfile: string): Promise<void> {
+/** The capture worker as CommonJS source, for `new Worker(source, { eval: true })`. */
+async function sqliteWorkerSource(): Promise<string> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('../container/capture/sqlite-worker.ts', import.meta.url))],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    write: false,
+    logLevel: 'warning',
+  });
+  return result.outputFiles[0].text;
+}
+
+async function bundle(entry: string, outfile: string, sqliteWorker: string): Promise<void> {
   await build({
     entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
     outfile,
@@ -30,7 +50,7 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     minify: true,
     sourcemap: false,
     legalComments: 'none',
-    define: { __ROOKERY_VERSION__: JSON.stringify(VERSION) },
+    define: { __ROOKERY_VERSION__: JSON.stringify(VERSION), __SQLITE_WORKER_SOURCE__: JSON.stringify(sqliteWorker) },
     // Bundled CommonJS dependencies call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __rookeryRequire } from 'node:module'; const require = __rookeryRequire(import.meta.url);" },
     logLevel: 'warning',

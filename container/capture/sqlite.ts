@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Schema } from '../../model/schema.ts';
-import { TAG_NULL, TAG_NUMBER, type ByteWriter } from './bytes.ts';
+import type { ByteWriter } from './bytes.ts';
 import type { BatchWriter, CaptureRecord } from './sink.ts';
+import type { Command, Reply, Request, WorkerSetup } from './sqlite-worker.ts';
 
 export const CAPTURE_TABLE = 'data';
 /** The shared buffer's first size: a batch of 1-row records (the batcher's chunk size); larger batches grow it. */
@@ -20,132 +22,25 @@ export function captureColumns(schema: Schema): { name: string; sql: 'REAL' | 'T
   ];
 }
 
-interface WorkerSetup {
-  driver: string;
-  path: string;
-  columns: { name: string; sql: string }[];
-  table: string;
-  /** Feature values per row in the encoding (SqliteCaptureWriter.encode). */
-  features: number;
-}
-
-/** A write names `length` bytes at the start of the shared buffer, sent along only when it is new. */
-type Command = { type: 'write'; shared?: SharedArrayBuffer; length: number; count: number } | { type: 'close' };
-type Request = Command & { id: number };
-type Reply = { id: number; error?: string };
+declare const __SQLITE_WORKER_SOURCE__: string | undefined;
 
 /**
- * The worker's whole program, as CommonJS source: it runs with `eval: true`
- * and gets its settings from workerData. It is a string, not a function's
- * toString(), because tools that transform the project's TypeScript (tsx's
- * keepNames, a bundler's renaming) would leave references in a function body
- * that do not exist inside the worker.
- *
- * It decodes SqliteCaptureWriter.encode's bytes (tags from bytes.ts) from the
- * buffer it shares with the main thread and inserts up to ROWS_PER_INSERT rows
- * per statement, all of a batch in one transaction.
+ * The program of the worker thread, sqlite-worker.ts, as CommonJS source for
+ * `new Worker(source, { eval: true })`. In the image bundle it is that file
+ * compiled by scripts/build-image.ts and written into the bundle (esbuild
+ * `define`), so rookery.mjs stays one file that needs only node_modules beside
+ * it (the Dockerfile, the benchmark and the contract tests copy just that
+ * file). From source (tsx, vitest, the `rookery` bin) it is two lines that
+ * register tsx's require hook in the worker and load the .ts file: on Node 20
+ * a worker does not get the ESM loader hooks tsx registers (not even with
+ * `--import tsx` in its execArgv), while the require hook works in any thread.
  */
-const SQLITE_WORKER_SOURCE = `
-const { parentPort, workerData: setup } = require('node:worker_threads');
-const { randomUUID } = require('node:crypto');
-const { mkdirSync } = require('node:fs');
-const { dirname } = require('node:path');
-const ROWS_PER_INSERT = 64;
-const CACHE_KIB = 256;
-const quote = (name) => '"' + name.replaceAll('"', '""') + '"';
-// Inserted per row: the features, prediction, confidence, date and uuid; the target column stays NULL.
-const width = setup.features + 4;
-let db;
-let statements;
-let write;
-let shared;
-
-function statement(rows) {
-  let s = statements.get(rows);
-  if (!s) {
-    const names = setup.columns.slice(0, width).map((c) => quote(c.name));
-    const one = '(' + names.map(() => '?').join(', ') + ')';
-    s = db.prepare('INSERT INTO ' + setup.table + ' (' + names.join(', ') + ') VALUES ' + new Array(rows).fill(one).join(', '));
-    statements.set(rows, s);
-  }
-  return s;
+function workerSource(): string {
+  if (typeof __SQLITE_WORKER_SOURCE__ === 'string') return __SQLITE_WORKER_SOURCE__;
+  const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
+  const worker = fileURLToPath(new URL('./sqlite-worker.ts', import.meta.url));
+  return `require(${JSON.stringify(tsx)}).register();\nrequire(${JSON.stringify(worker)});\n`;
 }
-
-function open() {
-  mkdirSync(dirname(setup.path), { recursive: true });
-  const Database = require(setup.driver);
-  // A zero busy timeout: a locked database fails the write at once and the batcher retries it later.
-  const handle = new Database(setup.path, { timeout: 0 });
-  try {
-    handle.pragma('journal_mode = WAL');
-    handle.pragma('synchronous = NORMAL');
-    // better-sqlite3 builds SQLite with a 16 MB page cache (SQLITE_DEFAULT_CACHE_SIZE=-16000), which fills as the
-    // table grows; appending rows only needs the last pages of the table, so 256 KiB keeps the worker small.
-    handle.pragma('cache_size = -' + CACHE_KIB);
-    handle.exec('CREATE TABLE IF NOT EXISTS ' + setup.table + ' (' + setup.columns.map((c) => quote(c.name) + ' ' + c.sql).join(', ') + ')');
-    db = handle;
-    statements = new Map();
-    statement(ROWS_PER_INSERT);
-    const full = new Array(ROWS_PER_INSERT * width);
-    write = handle.transaction((buf, count) => {
-      let pos = 0;
-      let n = 0;
-      const value = () => {
-        const tag = buf[pos++];
-        if (tag === ${TAG_NULL}) return null;
-        if (tag === ${TAG_NUMBER}) {
-          pos += 8;
-          return buf.readDoubleLE(pos - 8);
-        }
-        const length = buf.readUInt32LE(pos);
-        pos += 4 + length;
-        return buf.toString('utf8', pos - length, pos);
-      };
-      for (let r = 0; r < count; r++) {
-        const rows = buf.readUInt32LE(pos);
-        const date = new Date(buf.readDoubleLE(pos + 4)).toISOString();
-        pos += 12;
-        for (let i = 0; i < rows; i++) {
-          const at = n * width;
-          for (let j = 0; j < setup.features; j++) full[at + j] = value();
-          full[at + setup.features] = value();
-          full[at + setup.features + 1] = value();
-          full[at + setup.features + 2] = date;
-          full[at + setup.features + 3] = randomUUID();
-          if (++n === ROWS_PER_INSERT) {
-            statement(ROWS_PER_INSERT).run(full);
-            n = 0;
-          }
-        }
-      }
-      if (pos !== buf.length) throw new Error('capture batch of ' + buf.length + ' bytes decoded to ' + pos);
-      if (n > 0) statement(n).run(full.slice(0, n * width));
-    });
-  } catch (err) {
-    db = undefined;
-    handle.close();
-    throw err;
-  }
-}
-
-parentPort.on('message', (message) => {
-  const reply = { id: message.id };
-  try {
-    if (message.type === 'write') {
-      if (message.shared) shared = Buffer.from(message.shared);
-      if (!db) open();
-      write(shared.subarray(0, message.length), message.count);
-    } else if (db) {
-      db.close();
-      db = undefined;
-    }
-  } catch (err) {
-    reply.error = err.message;
-  }
-  parentPort.postMessage(reply);
-  if (message.type === 'close') parentPort.close();
-});
-`;
 
 /**
  * Captures into SQLite, one table row per input row (the course's `data`
@@ -180,7 +75,7 @@ export class SqliteCaptureWriter implements BatchWriter {
       features: this.features.length,
     };
     // The worker only copies batches into SQLite: a small young generation keeps its share of the process's memory small.
-    this.worker = new Worker(SQLITE_WORKER_SOURCE, {
+    this.worker = new Worker(workerSource(), {
       eval: true,
       workerData: setup,
       resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 64 },
