@@ -1,27 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** `models:/penguins@champion`, `models:/penguins/3`, or the same without `models:/`. */
-export type ModelRef = { name: string; alias: string } | { name: string; version: number } | { name: string };
-
-const REF = /^(?:models:\/)?([A-Za-z0-9][\w.-]*)(?:@([\w-]+)|\/(\d+))?$/;
-
-export function parseModelRef(text: string): ModelRef {
-  const m = REF.exec(text.trim());
-  if (!m) {
-    throw new RegistryError(`${JSON.stringify(text)} is not a model reference; write models:/NAME@ALIAS, models:/NAME/VERSION or a directory path`);
-  }
-  if (m[2]) return { name: m[1], alias: m[2] };
-  if (m[3]) return { name: m[1], version: Number(m[3]) };
-  return { name: m[1] };
-}
-
-export function formatModelRef(ref: ModelRef): string {
-  if ('alias' in ref) return `models:/${ref.name}@${ref.alias}`;
-  if ('version' in ref) return `models:/${ref.name}/${ref.version}`;
-  return `models:/${ref.name}`;
-}
+import { describeVersion, parseModelRef, type ModelRef } from './reference.ts';
+import { UserError } from './user-error.ts';
 
 export interface ModelVersionInfo {
   name: string;
@@ -50,7 +31,10 @@ export interface RegisterOptions {
 
 /** What `rookery train`, `serve` and `models` need from a registry; a folder and MLflow both provide it. */
 export interface ModelRegistry {
+  /** Where it is, for messages: a folder path, or `MLflow at <uri>`. */
   readonly location: string;
+  /** What it is, for a model's origin: `the local registry`, `MLflow`. */
+  readonly label: string;
   register(name: string, artifactDir: string, options: RegisterOptions): Promise<ModelVersionInfo>;
   setAlias(name: string, alias: string, version: number): Promise<void>;
   /** The version a reference points at, and a local directory holding its artifact. */
@@ -58,14 +42,8 @@ export interface ModelRegistry {
   list(): Promise<RegisteredModelInfo[]>;
 }
 
-export class RegistryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RegistryError';
-  }
-}
-
 const VERSION_FILE = 'version.json';
+const TRAIN_FIRST = 'run `npm start` or `rookery train` to train and register one';
 const ALIASES_FILE = 'aliases.json';
 
 /**
@@ -75,6 +53,8 @@ const ALIASES_FILE = 'aliases.json';
  * so a crash never leaves a half-written version where readers look.
  */
 export class LocalRegistry implements ModelRegistry {
+  readonly label = 'the local registry';
+
   constructor(readonly location: string) {}
 
   async register(name: string, artifactDir: string, options: RegisterOptions): Promise<ModelVersionInfo> {
@@ -115,7 +95,7 @@ export class LocalRegistry implements ModelRegistry {
 
   async setAlias(name: string, alias: string, version: number): Promise<void> {
     if (!existsSync(join(this.location, name, 'versions', String(version), VERSION_FILE))) {
-      throw new RegistryError(`model ${name} has no version ${version} in ${this.location}`);
+      throw new UserError(`model ${name} has no version ${version} in ${this.location}`, { fix: `list the versions with \`rookery models list\`` });
     }
     const aliases = this.aliases(name);
     aliases[alias] = version;
@@ -130,18 +110,18 @@ export class LocalRegistry implements ModelRegistry {
     if ('alias' in ref) {
       const v = this.aliases(ref.name)[ref.alias];
       if (v === undefined) {
-        throw new RegistryError(`${formatModelRef(ref)} not found in ${this.location}: train and register a model first (\`rookery train\` or \`npm start\`)`);
+        throw new UserError(`no ${ref.name}@${ref.alias} in the local registry ${this.location}`, { fix: TRAIN_FIRST });
       }
       version = v;
     } else if ('version' in ref) {
       version = ref.version;
     } else {
       version = this.latestVersion(ref.name);
-      if (version === 0) throw new RegistryError(`no versions of model ${ref.name} in ${this.location}: run \`rookery train\` first`);
+      if (version === 0) throw new UserError(`no versions of model ${ref.name} in the local registry ${this.location}`, { fix: TRAIN_FIRST });
     }
     const dir = join(this.location, ref.name, 'versions', String(version));
     const info = this.readVersion(ref.name, version);
-    if (!info) throw new RegistryError(`${formatModelRef({ name: ref.name, version })} not found in ${this.location}`);
+    if (!info) throw new UserError(`${describeVersion(ref, version)} is not in the local registry ${this.location}`, { fix: TRAIN_FIRST });
     return { info, dir };
   }
 
@@ -180,7 +160,7 @@ export class LocalRegistry implements ModelRegistry {
     try {
       return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
     } catch (err) {
-      throw new RegistryError(`${file} is not valid JSON (${(err as Error).message}); fix or delete it`);
+      throw new UserError(`${file} is not valid JSON (${(err as Error).message})`, { fix: 'fix or delete it' });
     }
   }
 

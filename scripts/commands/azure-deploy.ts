@@ -1,13 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findArtifactDir, SERVING_INPUT_EXAMPLE_FILE } from '../../model/artifact.ts';
-import { parseModelRef, RegistryError } from '../../model/registry.ts';
+import { parseModelReference } from '../../model/reference.ts';
+import { resolveModel } from '../../registry/resolve.ts';
 import type { ConnectionOptions } from '../azure/connection.ts';
 import type { DeployOutcome } from '../azure/deploy.ts';
 import type { LocalModel, RegisteredModel } from '../azure/model.ts';
 import { defineCommand, numberFlag, UserError } from '../command.ts';
-import { DEFAULT_MODEL_NAME, readConfig } from '../config.ts';
-import { openRegistry } from '../registry.ts';
+import { readConfig } from '../config.ts';
+import { DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 
 /** What `--model` names: a model already in the workspace, or a local one to upload. */
 export type ModelArg = { kind: 'workspace'; name: string; version: string } | { kind: 'local'; dir: string; name: string; version?: string } | { kind: 'registry'; ref: string };
@@ -24,13 +25,9 @@ export function parseModelArg(text: string, cwd = process.cwd()): ModelArg {
     if (!dir) throw new UserError(`${text} holds no model: expected an MLmodel file there or up to two folders below`, 2);
     return { kind: 'local', dir, name: DEFAULT_MODEL_NAME, ...(/[\\/]versions[\\/](\d+)$/.exec(dir) ? { version: /[\\/]versions[\\/](\d+)$/.exec(dir)![1] } : {}) };
   }
-  try {
-    parseModelRef(text);
-  } catch (err) {
-    if (err instanceof RegistryError) {
-      throw new UserError(`--model ${JSON.stringify(text)} is not a workspace model (azureml:NAME:VERSION), a model directory or a registry reference (models:/NAME@ALIAS, models:/NAME/VERSION)`, 2);
-    }
-    throw err;
+  const reference = parseModelReference(text, cwd);
+  if (reference.kind === 'dir') {
+    throw new UserError(`--model ${JSON.stringify(text)} is not a workspace model (azureml:NAME:VERSION), a model directory or a registry reference (models:/NAME@ALIAS, models:/NAME/VERSION)`, 2);
   }
   return { kind: 'registry', ref: text };
 }
@@ -70,15 +67,8 @@ export async function runAzureDeploy(
   const arg = parseModelArg(values.model);
   let local: LocalModel | undefined;
   if (arg.kind === 'registry') {
-    const registry = await openRegistry(readConfig());
-    let resolved;
-    try {
-      resolved = await registry.resolve(parseModelRef(arg.ref));
-    } catch (err) {
-      if (err instanceof RegistryError) throw new UserError(err.message);
-      throw err;
-    }
-    local = { dir: resolved.dir, name: values['model-name'] ?? resolved.info.name, version: values['model-version'] ?? String(resolved.info.version) };
+    const resolved = await resolveModel(arg.ref, { settings: readConfig(), cwd: process.cwd(), source: '--model' });
+    local = { dir: resolved.dir, name: values['model-name'] ?? resolved.name, version: values['model-version'] ?? String(resolved.version) };
   } else if (arg.kind === 'local') {
     const version = values['model-version'] ?? arg.version;
     if (!version) throw new UserError(`${values.model} is not a registry version folder (…/versions/<n>): pass --model-version`, 2);

@@ -1,11 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findArtifactDir } from '../../model/artifact.ts';
-import { parseModelRef, RegistryError } from '../../model/registry.ts';
+import { resolveModel } from '../../registry/resolve.ts';
 import type { AwsClients, DeployModel, SageMakerDeployOutcome, TrafficMode } from '../aws/deploy.ts';
 import { defineCommand, numberFlag, UserError } from '../command.ts';
-import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME, readConfig } from '../config.ts';
-import { openRegistry } from '../registry.ts';
+import { readConfig } from '../config.ts';
+import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 
 const TRAFFIC_MODES: TrafficMode[] = ['auto', 'all-at-once', 'canary', 'linear'];
 const DEFAULT_MODEL = `models:/${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS}`;
@@ -26,28 +26,8 @@ export interface SageMakerDeployFlags {
 
 /** `--model`: a model directory, or a reference into the registry (MLflow when MLFLOW_TRACKING_URI is set, else the local folder). */
 export async function resolveDeployModel(text: string, cwd = process.cwd()): Promise<DeployModel> {
-  const path = resolve(cwd, text);
-  if (!text.startsWith('models:/') && existsSync(path) && statSync(path).isDirectory()) {
-    const dir = findArtifactDir(path, 2);
-    if (!dir) throw new UserError(`--model ${text} holds no model: expected an MLmodel file there or up to two folders below`, 2);
-    const m = /[\\/]([^\\/]+)[\\/]versions[\\/](\d+)$/.exec(dir);
-    return { dir, name: m?.[1] ?? DEFAULT_MODEL_NAME, ...(m ? { version: Number(m[2]) } : {}) };
-  }
-  let ref;
-  try {
-    ref = parseModelRef(text);
-  } catch (err) {
-    if (err instanceof RegistryError) throw new UserError(`--model ${JSON.stringify(text)} is neither a model directory nor a registry reference (models:/NAME@ALIAS, models:/NAME/VERSION)`, 2);
-    throw err;
-  }
-  const registry = await openRegistry(readConfig());
-  try {
-    const { info, dir } = await registry.resolve(ref);
-    return { dir, name: info.name, version: info.version };
-  } catch (err) {
-    if (err instanceof RegistryError) throw new UserError(err.message);
-    throw err;
-  }
+  const model = await resolveModel(text, { settings: readConfig(), cwd, source: '--model' });
+  return { dir: model.dir, name: model.name, ...(model.version !== undefined ? { version: model.version } : {}) };
 }
 
 /** The command's work, with the AWS clients injectable (tests point them at local doubles). */

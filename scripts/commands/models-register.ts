@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defineCommand, UserError } from '../command.ts';
-import { DEFAULT_ALIAS, readConfig } from '../config.ts';
+import { commandRegistry, readConfig } from '../config.ts';
+import { DEFAULT_ALIAS } from '../../model/defaults.ts';
 import { downloadDir, isS3Uri, readText, writeText } from '../pipeline/locations.ts';
 import { parseTrainingResult, type RegistrationResult } from '../pipeline/results.ts';
-import { openRegistry } from '../registry.ts';
 
 export const modelsRegisterCommand = defineCommand({
   name: 'models register',
@@ -51,7 +51,7 @@ Example (what the pipeline's register job runs):
     }
     const name = values.name ?? training.name;
     const alias = values['no-alias'] ? null : (values.alias ?? DEFAULT_ALIAS);
-    const registry = await openRegistry(config, values.registry);
+    const registry = commandRegistry(config, values.registry);
 
     const staging = isS3Uri(training.artifact) ? mkdtempSync(join(tmpdir(), 'rookery-register-')) : undefined;
     try {

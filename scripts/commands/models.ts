@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { formatModelRef, parseModelRef } from '../../model/registry.ts';
+import { formatModelRef, parseModelRef } from '../../model/reference.ts';
 import { defineCommand, UserError } from '../command.ts';
-import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME, readConfig } from '../config.ts';
+import { commandRegistry, readConfig } from '../config.ts';
+import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 import { table } from '../format.ts';
-import { openRegistry } from '../registry.ts';
 
 const registryOption = { registry: { type: 'string' } } as const;
 
@@ -18,7 +18,7 @@ Reads the folder registry (default .rookery/registry, or ROOKERY_REGISTRY), or M
 model registry when MLFLOW_TRACKING_URI is set.`,
   options: registryOption,
   async run({ values, out }) {
-    const registry = await openRegistry(readConfig(), values.registry);
+    const registry = commandRegistry(readConfig(), values.registry);
     const models = await registry.list();
     if (models.length === 0) {
       out(`no models registered in ${registry.location}; run \`rookery train\` (or \`npm start\`) first`);
@@ -44,7 +44,7 @@ the models:/ prefix. Default: ${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS}.`,
   async run({ values, positionals, out }) {
     if (positionals.length > 1) throw new UserError(`expected one model reference, got ${positionals.length}`, 2);
     const ref = parseModelRef(positionals[0] ?? `${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS}`);
-    const registry = await openRegistry(readConfig(), values.registry);
+    const registry = commandRegistry(readConfig(), values.registry);
     const { info, dir } = await registry.resolve(ref);
     const mlmodel = parseYaml(readFileSync(join(dir, 'MLmodel'), 'utf8')) as { signature?: { inputs?: string }; flavors?: Record<string, unknown> };
     const inputs = JSON.parse(mlmodel.signature?.inputs ?? '[]') as { name: string; type: string }[];

@@ -1,16 +1,17 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { loadArtifact } from '../../model/artifact.ts';
-import { parseModelRef, RegistryError } from '../../model/registry.ts';
+import { parseModelRef } from '../../model/reference.ts';
+import { LocalRegistry } from '../../model/registry.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
 import { openCaptureSink } from '../../container/capture/open.ts';
 import { ROUTES } from '../../container/contract.ts';
 import { startServer, type RunningServer } from '../../container/server.ts';
 import { defineCommand, numberFlag, UserError } from '../command.ts';
-import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME, readConfig } from '../config.ts';
+import { commandRegistry, readConfig } from '../config.ts';
+import { DEFAULT_ACCURACY_THRESHOLD, DEFAULT_ALIAS, DEFAULT_MODEL_NAME, DEFAULT_MODEL_REF } from '../../model/defaults.ts';
 import { runLabel } from '../label/run.ts';
 import { formatOutcome, runMonitor } from '../monitor/run.ts';
-import { openRegistry } from '../registry.ts';
 import { localTarget } from '../targets/local.ts';
 import { INTERRUPTED_EXIT, interruptSignal } from '../traffic/interrupt.ts';
 import { resolveDriftColumn, runTraffic } from '../traffic/run.ts';
@@ -108,17 +109,18 @@ Options:
     const datastore = `sqlite:///${dbPath}`;
 
     step(1, 'model');
-    const registry = await openRegistry(config);
-    const ref = parseModelRef(`${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS}`);
+    const registry = commandRegistry(config);
+    const ref = parseModelRef(DEFAULT_MODEL_REF);
     let resolved;
     try {
       resolved = await registry.resolve(ref);
       out(`using ${DEFAULT_MODEL_NAME} version ${resolved.info.version} (alias ${DEFAULT_ALIAS}) from ${registry.location}`);
     } catch (err) {
-      if (!(err instanceof RegistryError)) throw err;
+      // Only a local registry without the champion is a fresh start; MLflow's errors (unreachable, unauthorized) stand.
+      if (!(err instanceof UserError && registry instanceof LocalRegistry)) throw err;
       out(`no ${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS} in ${registry.location} yet: training one`);
       const outcome = await trainAndRegister(
-        { dataPath: config.dataPath, schemaPath: config.schemaPath, options: DEFAULT_TRAIN_OPTIONS, accuracyThreshold: 0.7, modelName: DEFAULT_MODEL_NAME, alias: DEFAULT_ALIAS },
+        { dataPath: config.dataPath, schemaPath: config.schemaPath, options: DEFAULT_TRAIN_OPTIONS, accuracyThreshold: DEFAULT_ACCURACY_THRESHOLD, modelName: DEFAULT_MODEL_NAME, alias: DEFAULT_ALIAS },
         registry,
         () => {},
       );

@@ -1,13 +1,13 @@
 import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
 import { defineCommand, numberFlag, UserError } from '../command.ts';
-import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME, readConfig } from '../config.ts';
+import { commandRegistry, readConfig } from '../config.ts';
+import { DEFAULT_ACCURACY_THRESHOLD, DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 import { trainingOutputs } from '../pipeline/train-outputs.ts';
-import { openRegistry, openTracker } from '../registry.ts';
+import { openTracker } from '../registry.ts';
 import { trainAndRegister } from '../training.ts';
 
 const d = DEFAULT_TRAIN_OPTIONS;
 /** Register only at or above this mean cross-validated accuracy, unless --accuracy-threshold says otherwise. */
-const DEFAULT_ACCURACY_THRESHOLD = 0.7;
 
 export const trainCommand = defineCommand({
   name: 'train',
@@ -72,7 +72,7 @@ Exit status: 0 when registered (or trained, with --no-register), 1 when the accu
     const outputs = trainingOutputs({ out: values.out, result: values.result }, out);
     try {
       const request = { ...fields, ...(outputs.outDir ? { outDir: outputs.outDir } : {}) };
-      const outcome = await trainAndRegister(request, await openRegistry(config, values.registry), out, openTracker(config, out));
+      const outcome = await trainAndRegister(request, commandRegistry(config, values.registry), out, openTracker(config, out));
       await outputs.finish(request, outcome);
       if (outcome.rejected) throw new UserError(outcome.rejected);
       return 0;

@@ -1,32 +1,11 @@
-import { userInfo } from 'node:os';
 import { basename } from 'node:path';
 import type { TrainResult } from '../../model/train.ts';
 import type { TrainingRequest, TrainingTracker } from '../training.ts';
-import { proxiedArtifactPath, uploadDirectory } from './artifacts.ts';
-import type { KeyValue, Metric } from './batch.ts';
-import type { MlflowClient } from './client.ts';
-import type { Tag } from './types.ts';
+import { proxiedArtifactPath, uploadDirectory } from '../../registry/mlflow/artifacts.ts';
+import type { KeyValue, Metric } from '../../registry/mlflow/batch.ts';
+import type { MlflowClient } from '../../registry/mlflow/client.ts';
+import { PARENT_RUN_ID_TAG, sourceTags } from '../../registry/mlflow/tags.ts';
 
-/**
- * System tags MLflow's clients set on every run (mlflow/utils/mlflow_tags.py);
- * nesting is the `mlflow.parentRunId` tag, which is what
- * `mlflow.start_run(nested=True)` sends and what the UI groups runs by.
- */
-export const PARENT_RUN_ID_TAG = 'mlflow.parentRunId';
-
-export function sourceTags(source: string): Tag[] {
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // no passwd entry (some containers): leave it unknown
-  }
-  return [
-    { key: 'mlflow.source.name', value: source },
-    { key: 'mlflow.source.type', value: 'LOCAL' },
-    { key: 'mlflow.user', value: user },
-  ];
-}
 
 /** MLflow keys allow letters, digits, _ - . / and spaces. */
 function keyPart(s: string): string {

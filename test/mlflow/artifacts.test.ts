@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { downloadDirectory, guessContentType, modelVersionArtifactPath, proxiedArtifactPath, uploadDirectory } from '../../scripts/mlflow/artifacts.ts';
-import type { MlflowClient } from '../../scripts/mlflow/client.ts';
-import { MlflowError, MlflowServerError } from '../../scripts/mlflow/errors.ts';
+import { downloadDirectory, guessContentType, modelVersionArtifactPath, proxiedArtifactPath, uploadDirectory } from '../../registry/mlflow/artifacts.ts';
+import type { MlflowClient } from '../../registry/mlflow/client.ts';
+import { MlflowError, MlflowServerError } from '../../registry/mlflow/errors.ts';
 import { clientFor } from './helpers.ts';
 import { MlflowDouble } from './mlflow-double.ts';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchBytes, LOG_BATCH_LIMITS, planLogBatches, validateBatch, type Batch } from '../../scripts/mlflow/batch.ts';
-import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter } from '../../scripts/mlflow/retry.ts';
+import { batchBytes, LOG_BATCH_LIMITS, planLogBatches, validateBatch, type Batch } from '../../registry/mlflow/batch.ts';
+import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter } from '../../registry/mlflow/retry.ts';
 
 const RUN = '0123456789abcdef0123456789abcdef';
 

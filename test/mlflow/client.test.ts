@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../scripts/command.ts';
-import { authorizationHeader, MlflowClient } from '../../scripts/mlflow/client.ts';
+import { authorizationHeader, MlflowClient } from '../../registry/mlflow/client.ts';
 import {
   MlflowAlreadyExistsError,
   MlflowAuthError,
@@ -10,8 +10,8 @@ import {
   MlflowNotFoundError,
   MlflowServerError,
   MlflowUnreachableError,
-} from '../../scripts/mlflow/errors.ts';
-import { LOG_BATCH_LIMITS } from '../../scripts/mlflow/batch.ts';
+} from '../../registry/mlflow/errors.ts';
+import { LOG_BATCH_LIMITS } from '../../registry/mlflow/batch.ts';
 import { ADMIN, clientFor, instantClock } from './helpers.ts';
 import { MlflowDouble } from './mlflow-double.ts';
 

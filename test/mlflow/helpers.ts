@@ -1,5 +1,5 @@
-import { MlflowClient, type MlflowClientOptions } from '../../scripts/mlflow/client.ts';
-import type { Clock } from '../../scripts/mlflow/retry.ts';
+import { MlflowClient, type MlflowClientOptions } from '../../registry/mlflow/client.ts';
+import type { Clock } from '../../registry/mlflow/retry.ts';
 import type { MlflowDouble } from './mlflow-double.ts';
 
 /** A clock that records the delays it was asked for and never waits. */

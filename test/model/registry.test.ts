@@ -4,7 +4,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { formatModelRef, LocalRegistry, parseModelRef, RegistryError } from '../../model/registry.ts';
+import { formatModelRef, parseModelRef } from '../../model/reference.ts';
+import { LocalRegistry } from '../../model/registry.ts';
+import { UserError } from '../../model/user-error.ts';
 import { useTempDirs } from '../helpers/temp.ts';
 import { rejection } from '../helpers/rejection.ts';
 
@@ -37,7 +39,7 @@ describe('parseModelRef', () => {
 
   it('rejects anything else with a message showing the forms', () => {
     for (const bad of ['', 'models:/', 'penguins@', 'penguins/', 'penguins/x', 'pen guins', '../penguins', 'penguins@a@b', 'runs:/abc/model', 'penguins/1/2']) {
-      expect(() => parseModelRef(bad), bad).toThrow(RegistryError);
+      expect(() => parseModelRef(bad), bad).toThrow(UserError);
     }
     expect(() => parseModelRef('penguins/x')).toThrow('"penguins/x" is not a model reference; write models:/NAME@ALIAS, models:/NAME/VERSION');
   });
@@ -90,9 +92,9 @@ describe('LocalRegistry', () => {
     const registry = new LocalRegistry(join(tempDir(), 'registry'));
     await registry.register('penguins', artifact('1'), { alias: 'champion' });
     const err = await rejection(registry.setAlias('penguins', 'champion', 7));
-    expect(err).toBeInstanceOf(RegistryError);
+    expect(err).toBeInstanceOf(UserError);
     expect(err.message).toContain('model penguins has no version 7');
-    expect(await rejection(registry.setAlias('other', 'champion', 1))).toBeInstanceOf(RegistryError);
+    expect(await rejection(registry.setAlias('other', 'champion', 1))).toBeInstanceOf(UserError);
     expect((await registry.list())[0].aliases).toEqual({ champion: 1 });
   });
 
@@ -113,9 +115,9 @@ describe('LocalRegistry', () => {
     const registry = new LocalRegistry(join(tempDir(), 'registry'));
     await registry.register('penguins', artifact('a'), { alias: 'champion' });
     const noAlias = await rejection(registry.resolve({ name: 'penguins', alias: 'nope' }));
-    expect(noAlias).toBeInstanceOf(RegistryError);
-    expect(noAlias.message).toContain(`models:/penguins@nope not found in ${registry.location}`);
-    expect((await rejection(registry.resolve({ name: 'penguins', version: 9 }))).message).toContain('models:/penguins/9 not found');
+    expect(noAlias).toBeInstanceOf(UserError);
+    expect(noAlias.message).toBe(`no penguins@nope in the local registry ${registry.location}; run \`npm start\` or \`rookery train\` to train and register one`);
+    expect((await rejection(registry.resolve({ name: 'penguins', version: 9 }))).message).toContain(`penguins version 9 is not in the local registry ${registry.location}`);
     expect((await rejection(registry.resolve({ name: 'gulls' }))).message).toContain('no versions of model gulls');
   });
 
@@ -139,7 +141,7 @@ describe('LocalRegistry', () => {
 
   it('rejects a model name that is not a reference name', async () => {
     const registry = new LocalRegistry(join(tempDir(), 'registry'));
-    expect(await rejection(registry.register('../escape', artifact('x'), { alias: null }))).toBeInstanceOf(RegistryError);
+    expect(await rejection(registry.register('../escape', artifact('x'), { alias: null }))).toBeInstanceOf(UserError);
   });
 
   it('ignores a staging folder left by a crash: not listed, and numbering continues', async () => {

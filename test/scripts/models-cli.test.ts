@@ -73,12 +73,12 @@ describe('rookery models, after training', () => {
 
   it('models show penguins@nope exits 1 with a clear message', async () => {
     const result = await runCli(['models', 'show', 'penguins@nope', '--registry', registryDir]);
-    expectOneLineError(result, 1, `models:/penguins@nope not found in ${registryDir}`);
+    expectOneLineError(result, 1, `no penguins@nope in the local registry ${registryDir}; run \`npm start\` or \`rookery train\` to train and register one`);
     expect(result.stdout).toBe('');
   });
 
   it('models show rejects a missing version, a bad reference and two references', async () => {
-    expectOneLineError(await runCli(['models', 'show', 'penguins/9', '--registry', registryDir]), 1, 'models:/penguins/9 not found');
+    expectOneLineError(await runCli(['models', 'show', 'penguins/9', '--registry', registryDir]), 1, 'penguins version 9 is not in the local registry');
     expectOneLineError(await runCli(['models', 'show', 'pen guins', '--registry', registryDir]), 1, '"pen guins" is not a model reference');
     expectOneLineError(await runCli(['models', 'show', 'penguins/1', 'penguins/2', '--registry', registryDir]), 2, 'expected one model reference, got 2');
   });
@@ -94,7 +94,7 @@ describe('rookery models, before training', () => {
 
   it('models show says the model is not there', async () => {
     const empty = join(tempDir(), 'empty');
-    expectOneLineError(await runCli(['models', 'show', '--registry', empty]), 1, `models:/penguins@champion not found in ${empty}: train and register a model first`);
+    expectOneLineError(await runCli(['models', 'show', '--registry', empty]), 1, `no penguins@champion in the local registry ${empty}; run \`npm start\` or \`rookery train\` to train and register one`);
   });
 });
 

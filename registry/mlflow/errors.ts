@@ -1,4 +1,4 @@
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 
 /**
  * Errors from talking to an MLflow tracking server, each saying what to do.

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseModelRef, type ModelRef } from '../../model/reference.ts';
 import {
-  parseModelRef,
-  type ModelRef,
   type ModelRegistry,
   type ModelVersionInfo,
   type RegisteredModelInfo,
@@ -11,7 +10,7 @@ import {
 import { downloadDirectory, modelVersionArtifactPath, proxiedArtifactPath, uploadDirectory } from './artifacts.ts';
 import type { MlflowClient } from './client.ts';
 import { MlflowAlreadyExistsError, MlflowNotFoundError } from './errors.ts';
-import { sourceTags } from './tracking.ts';
+import { sourceTags } from './tags.ts';
 import type { ModelVersion, RegisteredModel, Tag } from './types.ts';
 
 /** Model version tags carrying the headline metrics, so listings need no extra requests. */
@@ -73,6 +72,7 @@ function safeSegment(s: string): string {
  */
 export class MlflowRegistry implements ModelRegistry {
   readonly location: string;
+  readonly label = 'MLflow';
 
   constructor(
     private readonly client: MlflowClient,
