@@ -6,6 +6,7 @@ import { rowAt, type Dataset } from './dataset.ts';
 import { Predictor, type ModelParams } from './predictor.ts';
 import { parseSchema, type Schema } from './schema.ts';
 import type { Evaluation, TrainOptions } from './train.ts';
+import { UserError } from './user-error.ts';
 
 /** The flavor this runtime writes into MLmodel; MLflow's registry accepts any flavor key. */
 export const FLAVOR = 'rookery';
@@ -14,13 +15,6 @@ export const MODEL_FILE = 'model.json';
 export const METRICS_FILE = 'metrics.json';
 export const INPUT_EXAMPLE_FILE = 'input_example.json';
 export const SERVING_INPUT_EXAMPLE_FILE = 'serving_input_example.json';
-
-export class ArtifactError extends Error {
-  constructor(where: string, problem: string) {
-    super(`${where}: ${problem}`);
-    this.name = 'ArtifactError';
-  }
-}
 
 export interface Metrics {
   evaluation: Evaluation;
@@ -99,7 +93,7 @@ function readText(dir: string, file: string): string {
     return readFileSync(join(dir, file), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ArtifactError(join(dir, file), code === 'ENOENT' ? 'not found: is this a model directory written by `rookery train`?' : `cannot read (${code})`);
+    throw new UserError(code === 'ENOENT' ? 'not found: is this a model directory written by `rookery train`?' : `cannot read (${code})`, { where: join(dir, file) });
   }
 }
 
@@ -109,31 +103,31 @@ export function loadArtifact(dir: string): LoadedArtifact {
   try {
     mlmodel = parseYaml(readText(dir, 'MLmodel')) as Record<string, unknown>;
   } catch (err) {
-    if (err instanceof ArtifactError) throw err;
-    throw new ArtifactError(join(dir, 'MLmodel'), `not valid YAML (${(err as Error).message.split('\n')[0]})`);
+    if (err instanceof UserError) throw err;
+    throw new UserError(`not valid YAML (${(err as Error).message.split('\n')[0]})`, { where: join(dir, 'MLmodel') });
   }
   const flavors = (mlmodel?.flavors ?? {}) as Record<string, { data?: string; format?: string }>;
   const flavor = flavors[FLAVOR];
   if (!flavor) {
-    throw new ArtifactError(join(dir, 'MLmodel'), `has no "${FLAVOR}" flavor (found: ${Object.keys(flavors).join(', ') || 'none'}); this runtime serves only models it trained`);
+    throw new UserError(`has no "${FLAVOR}" flavor (found: ${Object.keys(flavors).join(', ') || 'none'}); this runtime serves only models it trained`, { where: join(dir, 'MLmodel') });
   }
   const file = flavor.data ?? MODEL_FILE;
   let raw: ModelParams;
   try {
     raw = JSON.parse(readText(dir, file)) as ModelParams;
   } catch (err) {
-    if (err instanceof ArtifactError) throw err;
-    throw new ArtifactError(join(dir, file), `not valid JSON (${(err as Error).message})`);
+    if (err instanceof UserError) throw err;
+    throw new UserError(`not valid JSON (${(err as Error).message})`, { where: join(dir, file) });
   }
   if (raw?.format !== 'rookery-logistic/v1') {
-    throw new ArtifactError(join(dir, file), `unsupported model format ${JSON.stringify(raw?.format)}; expected "rookery-logistic/v1"`);
+    throw new UserError(`unsupported model format ${JSON.stringify(raw?.format)}; expected "rookery-logistic/v1"`, { where: join(dir, file) });
   }
   const params: ModelParams = { ...raw, schema: parseSchema(raw.schema, `${join(dir, file)} (schema)`) };
   let predictor: Predictor;
   try {
     predictor = new Predictor(params);
   } catch (err) {
-    throw new ArtifactError(join(dir, file), (err as Error).message);
+    throw new UserError((err as Error).message, { where: join(dir, file) });
   }
   return { dir, params, mlmodel, predictor };
 }

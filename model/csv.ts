@@ -1,16 +1,18 @@
+import { UserError } from './user-error.ts';
+
 /** One CSV record and the 1-based line it starts on, so errors can point at it. */
 export interface CsvRecord {
   line: number;
   fields: string[];
 }
 
-export class CsvSyntaxError extends Error {
+/** Malformed CSV at `line`; callers (datasets, request bodies) say whose CSV it was. */
+export class CsvSyntaxError extends UserError {
   constructor(
     readonly line: number,
     problem: string,
   ) {
     super(problem);
-    this.name = 'CsvSyntaxError';
   }
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CsvSyntaxError, parseCsv } from './csv.ts';
 import type { Schema } from './schema.ts';
+import { UserError } from './user-error.ts';
 
 /** A value of one feature for one row: a number, a category, or missing. */
 export type FeatureValue = number | string | null;
@@ -18,7 +19,8 @@ export interface Dataset {
   target?: Int32Array;
 }
 
-export class DatasetError extends Error {
+/** A data file that cannot be used, pointing at the line and column (a UserError: the CLI prints it as one line). */
+export class DatasetError extends UserError {
   /** `line` 0: the file could not be read at all (the message names no line). */
   constructor(
     readonly file: string,
@@ -29,7 +31,6 @@ export class DatasetError extends Error {
   ) {
     const where = line > 0 ? `${file}:${line}${column ? `: column "${column}"` : ''}: ` : `cannot read ${file}: `;
     super(`${where}${problem}${hint ? ` (${hint})` : ''}`);
-    this.name = 'DatasetError';
   }
 }
 

@@ -1,5 +1,6 @@
 import type { FeatureRow } from './dataset.ts';
 import { assertPipelineMatches, pipelineWidth, transformRow, type PipelineParams } from './features.ts';
+import { UserError } from './user-error.ts';
 import { predictProbaInto, type LogisticParams } from './logistic.ts';
 import type { Schema } from './schema.ts';
 
@@ -24,11 +25,10 @@ export interface RowIssue {
 }
 
 /** A request with rows that cannot be scored: each issue names the row and field. */
-export class InvalidRowsError extends Error {
+export class InvalidRowsError extends UserError {
   constructor(readonly issues: RowIssue[]) {
     const shown = issues.slice(0, 5).map((i) => `row ${i.row}${i.field ? `, field "${i.field}"` : ''}: ${i.message}`);
     super(shown.join('; ') + (issues.length > 5 ? `; and ${issues.length - 5} more` : ''));
-    this.name = 'InvalidRowsError';
   }
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { UserError } from './user-error.ts';
 
 export interface NumericFeature {
   name: string;
@@ -23,18 +24,11 @@ export interface Schema {
   features: Feature[];
 }
 
-export class SchemaError extends Error {
-  constructor(where: string, problem: string) {
-    super(`${where}: ${problem}`);
-    this.name = 'SchemaError';
-  }
-}
-
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** Checks an untrusted object (a schema file, or the copy inside an artifact) and returns it typed. */
 export function parseSchema(raw: unknown, where = 'schema'): Schema {
-  const fail = (problem: string) => new SchemaError(where, problem);
+  const fail = (problem: string) => new UserError(problem, { where });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail('expected a JSON object');
   const s = raw as Record<string, unknown>;
   if (typeof s.name !== 'string' || !s.name) throw fail('"name" must be a non-empty string');
@@ -78,13 +72,13 @@ export function loadSchema(path: string): Schema {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new SchemaError(path, `cannot read the schema file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new UserError(`cannot read the schema file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { where: path });
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new SchemaError(path, `not valid JSON (${(err as Error).message})`);
+    throw new UserError(`not valid JSON (${(err as Error).message})`, { where: path });
   }
   return parseSchema(raw, path);
 }

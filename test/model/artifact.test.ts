@@ -2,12 +2,13 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } f
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ArtifactError, findArtifactDir, loadArtifact, saveArtifact, type Metrics } from '../../model/artifact.ts';
+import { findArtifactDir, loadArtifact, saveArtifact, type Metrics } from '../../model/artifact.ts';
 import { rowAt } from '../../model/dataset.ts';
 import { Predictor } from '../../model/predictor.ts';
 import { DEFAULT_TRAIN_OPTIONS, trainWithCrossValidation, type TrainResult } from '../../model/train.ts';
 import { penguins } from '../helpers/penguins.ts';
 import { useTempDirs } from '../helpers/temp.ts';
+import { UserError } from '../../model/user-error.ts';
 
 const tempDir = useTempDirs('rookery-artifact-');
 const data = penguins();
@@ -33,12 +34,12 @@ function copyOfArtifact(): string {
   return dir;
 }
 
-function artifactError(dir: string): ArtifactError {
+function artifactError(dir: string): UserError {
   try {
     loadArtifact(dir);
   } catch (err) {
-    expect(err).toBeInstanceOf(ArtifactError);
-    return err as ArtifactError;
+    expect(err).toBeInstanceOf(UserError);
+    return err as UserError;
   }
   throw new Error(`expected ${dir} to be rejected`);
 }

@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSchema, parseSchema, SchemaError } from '../../model/schema.ts';
+import { loadSchema, parseSchema } from '../../model/schema.ts';
 import { PENGUINS_SCHEMA } from '../helpers/penguins.ts';
 import { useTempDirs } from '../helpers/temp.ts';
+import { UserError } from '../../model/user-error.ts';
 
 const tempDir = useTempDirs('rookery-schema-');
 
@@ -17,13 +18,13 @@ const valid = () => ({
   ],
 });
 
-function schemaError(raw: unknown, where = 'schema.json'): SchemaError {
+function schemaError(raw: unknown, where = 'schema.json'): UserError {
   try {
     parseSchema(raw, where);
   } catch (err) {
-    expect(err).toBeInstanceOf(SchemaError);
+    expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message.startsWith(`${where}: `)).toBe(true);
-    return err as SchemaError;
+    return err as UserError;
   }
   throw new Error('expected the schema to be rejected');
 }
@@ -101,7 +102,7 @@ describe('loadSchema', () => {
   it('names the file when it cannot be read or is not JSON', () => {
     const dir = tempDir();
     const absent = join(dir, 'absent.json');
-    expect(() => loadSchema(absent)).toThrow(SchemaError);
+    expect(() => loadSchema(absent)).toThrow(UserError);
     expect(() => loadSchema(absent)).toThrow(`${absent}: cannot read the schema file (ENOENT)`);
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{"name": "toy",');
