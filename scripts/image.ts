@@ -1,9 +1,9 @@
 // The container image's entry: `<image> serve` and `<image> train` run the same
 // command modules as `rookery serve` and `rookery train`; the training
-// pipeline's Batch jobs also run `<image> models register`. Those reach AWS
-// with signed HTTPS requests of their own (scripts/pipeline/aws-client.ts), so
-// the bundle carries no AWS SDK or infrastructure code and `serve` starts as
-// fast as before.
+// pipeline's Batch jobs also run `<image> models register`. For s3:// locations
+// those load the S3 store (and the AWS SDK) from rookery-jobs.mjs
+// (scripts/aws/s3-store-loader.ts), so this bundle carries no AWS SDK or
+// infrastructure code and `serve` starts as fast as before.
 //
 // The pipeline's deploy and monitoring jobs need the AWS SDK and the blob
 // stores, which this bundle must not carry; they live in a second bundle next

@@ -43,6 +43,8 @@ export function explainAwsError(err: unknown, what: string, env: NodeJS.ProcessE
     return new UserError(`the AWS credentials of profile "${profile}" have expired (${what}): ${login}`);
   }
   if (MISSING.has(name)) {
+    // Inside the image (a Batch job) there is no profile to log in to: the job role or the environment provides credentials.
+    if (env.ROOKERY_IMAGE === '1') return new UserError(`no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (in AWS Batch the job role provides them) for ${what}`);
     return new UserError(`no AWS credentials found for profile "${profile}" (${what}): ${login}, or set AWS_PROFILE to a configured profile`);
   }
   if (REJECTED.has(name)) {

@@ -15,7 +15,6 @@
  * old one.
  */
 import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { S3Client } from '@aws-sdk/client-s3';
 import {
   CreateEndpointConfigCommand,
   CreateModelCommand,
@@ -31,16 +30,13 @@ import {
   type TrafficRoutingConfig,
 } from '@aws-sdk/client-sagemaker';
 import { UserError } from '../command.ts';
-import { parseS3Uri, S3BlobStore } from '../store/s3-store.ts';
+import { S3BlobStore } from '../store/s3-store.ts';
+import type { AwsClients } from './clients.ts';
 import { awsCall } from './credentials.ts';
 import { buildModelArchive } from '../../model/archive.ts';
+import { parseS3Uri } from './s3-location.ts';
 
-export interface AwsClients {
-  sagemaker: SageMakerClient;
-  s3: S3Client;
-  /** Checks the rollback alarms before the update; skipped when absent. */
-  cloudwatch?: CloudWatchClient;
-}
+export type { AwsClients };
 
 /** How traffic moves to the new fleet. */
 export type TrafficMode = 'auto' | 'all-at-once' | 'canary' | 'linear';

@@ -67,7 +67,7 @@ exit status), 0 with nothing published when there are no captures yet, 2 when th
     const { downloadDir, isS3Uri, uploadDir } = await import('../pipeline/locations.ts');
     const { runMonitor, formatOutcome } = await import('../monitor/run.ts');
     const { metricsFromSummary, putMetricData } = await import('../pipeline/cloudwatch-metrics.ts');
-    const { awsContext } = await import('../pipeline/aws-client.ts');
+    const { cloudWatchClient } = await import('../aws/clients.ts');
 
     const work = mkdtempSync(join(tmpdir(), 'rookery-monitor-'));
     try {
@@ -116,7 +116,7 @@ exit status), 0 with nothing published when there are no captures yet, 2 when th
         return 0;
       }
       try {
-        await putMetricData(awsContext(), namespace, metrics);
+        await putMetricData(cloudWatchClient(), namespace, metrics);
       } catch (err) {
         if (err instanceof UserError) throw err;
         throw new UserError(`cannot publish the metrics: ${(err as Error).message}`);

@@ -1,7 +1,8 @@
-// CloudWatch PutMetricData over signed HTTPS (awsJson1_0, as the AWS SDK
-// sends it), for the monitoring job in the image.
+// CloudWatch PutMetricData for the monitoring job, through the SDK client
+// scripts/aws/clients.ts builds.
+import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { MonitorSummary } from '../monitor/run.ts';
-import { AwsHttpError, awsRequest, type AwsContext } from './aws-client.ts';
+import { awsCall } from '../aws/credentials.ts';
 
 export interface MetricDatum {
   MetricName: string;
@@ -15,33 +16,10 @@ export interface MetricDatum {
 /** CloudWatch takes up to 1000 values per call; stay well below the 1 MB body limit. */
 const PER_CALL = 500;
 
-export async function putMetricData(ctx: AwsContext, namespace: string, data: MetricDatum[]): Promise<void> {
-  const endpoint = ctx.endpoint('CLOUDWATCH') ?? `https://monitoring.${ctx.region}.amazonaws.com`;
+export async function putMetricData(client: CloudWatchClient, namespace: string, data: MetricDatum[]): Promise<void> {
   for (let i = 0; i < data.length; i += PER_CALL) {
-    const body = JSON.stringify({ Namespace: namespace, MetricData: data.slice(i, i + PER_CALL) });
-    const answer = await awsRequest(ctx, {
-      method: 'POST',
-      url: new URL('/', endpoint),
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': 'GraniteServiceVersion20100801.PutMetricData',
-        'x-amzn-query-mode': 'true',
-      },
-      body,
-      service: 'monitoring',
-    });
-    if (!answer.ok) {
-      const text = await answer.text();
-      let error: { __type?: string; message?: string; Message?: string } = {};
-      try {
-        error = JSON.parse(text);
-      } catch {
-        // not JSON
-      }
-      const code = (error.__type ?? `HTTP${answer.status}`).split('#').pop()!;
-      throw new AwsHttpError(code, `PutMetricData to ${namespace}: ${code}: ${error.message ?? error.Message ?? text.slice(0, 200)} (HTTP ${answer.status})`, answer.status);
-    }
-    await answer.arrayBuffer();
+    const MetricData = data.slice(i, i + PER_CALL).map((d) => ({ ...d, Timestamp: new Date(d.Timestamp * 1000) }));
+    await awsCall(`publishing metrics to ${namespace}`, () => client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData })));
   }
 }
 

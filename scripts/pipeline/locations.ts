@@ -1,45 +1,36 @@
 // Files the pipeline's steps hand to each other: a local path (or file://
 // URL) when run on a laptop, an s3:// URI inside the Batch jobs. S3 is
-// reached with signed HTTPS requests (s3-objects.ts): the image's bundle
-// carries no AWS SDK, and `serve` starts as fast as before.
+// reached through the S3 store (scripts/store/s3-store.ts, the AWS SDK),
+// loaded only for s3:// URIs: `train` and `models register` run in the
+// serving bundle, which carries no SDK (see scripts/aws/s3-store-loader.ts).
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { asFolder, isS3Uri, parseS3Uri } from '../aws/s3-location.ts';
+import { loadS3BlobStore } from '../aws/s3-store-loader.ts';
 import { UserError } from '../command.ts';
-import { awsContext, type AwsContext } from './aws-client.ts';
-import { getObject, listKeys, putObject } from './s3-objects.ts';
+import type { S3BlobStore } from '../store/s3-store.ts';
 
-export interface S3Location {
-  bucket: string;
-  key: string;
-}
-
-export function isS3Uri(uri: string): boolean {
-  return uri.startsWith('s3://');
-}
-
-export function parseS3Uri(uri: string): S3Location {
-  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
-  if (!m) throw new UserError(`${JSON.stringify(uri)} is not an S3 URI; write s3://bucket/key`);
-  return { bucket: m[1], key: m[2] ?? '' };
-}
+export { isS3Uri };
 
 function localPath(uri: string): string {
   return uri.startsWith('file://') ? fileURLToPath(uri) : resolve(uri);
 }
 
-let shared: AwsContext | undefined;
-const aws = () => (shared ??= awsContext());
-
-/** Points S3 access at another context (tests use a local double); undefined goes back to the environment's. */
-export function useAwsContext(ctx: AwsContext | undefined): void {
-  shared = ctx;
+/** The bucket's root as a store, and the key the URI names in it. */
+async function s3(uri: string): Promise<{ store: S3BlobStore; key: string }> {
+  const { bucket, key } = parseS3Uri(uri);
+  return { store: new (await loadS3BlobStore())(`s3://${bucket}`), key };
 }
 
+/** One line for a failed S3 call: the store's UserErrors as they are, S3's own answer (`NoSuchKey: ... (HTTP 404)`) otherwise. */
 function s3Failure(uri: string, action: string, err: unknown): UserError {
-  if (err instanceof UserError) return err;
-  return new UserError(`cannot ${action} ${uri}: ${(err as Error).message}`);
+  const aws = (err as { code?: string; cause?: unknown }).code === 'ENOENT' ? ((err as Error).cause ?? err) : err;
+  const e = aws as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  const why = aws instanceof UserError ? aws.message : status !== undefined ? `${e.name}: ${e.message} (HTTP ${status})` : (e.message ?? String(aws));
+  return new UserError(`cannot ${action} ${uri}: ${why}`, { cause: err });
 }
 
 export async function readText(uri: string): Promise<string> {
@@ -50,16 +41,16 @@ export async function readText(uri: string): Promise<string> {
       throw new UserError(`cannot read ${uri}: ${(err as Error).message}`);
     }
   }
-  const { bucket, key } = parseS3Uri(uri);
   try {
-    return (await getObject(aws(), bucket, key)).toString('utf8');
+    const { store, key } = await s3(uri);
+    return (await store.read(key)).toString('utf8');
   } catch (err) {
     throw s3Failure(uri, 'read', err);
   }
 }
 
 /** Writes the whole text; a reader never sees part of it (rename locally, a single PUT on S3). */
-export async function writeText(uri: string, text: string, contentType = 'application/json'): Promise<void> {
+export async function writeText(uri: string, text: string): Promise<void> {
   if (!isS3Uri(uri)) {
     const path = localPath(uri);
     await mkdir(dirname(path), { recursive: true });
@@ -68,9 +59,9 @@ export async function writeText(uri: string, text: string, contentType = 'applic
     await rename(tmp, path);
     return;
   }
-  const { bucket, key } = parseS3Uri(uri);
   try {
-    await putObject(aws(), bucket, key, text, contentType);
+    const { store, key } = await s3(uri);
+    await store.write(key, text);
   } catch (err) {
     throw s3Failure(uri, 'write', err);
   }
@@ -91,12 +82,12 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 /** Copies a local folder to `s3://bucket/prefix/...`; returns the number of files. */
 export async function uploadDir(dir: string, uri: string): Promise<number> {
-  const { bucket, key } = parseS3Uri(uri);
-  const prefix = key.replace(/\/+$/, '');
+  const { store, key } = await s3(uri);
+  const prefix = asFolder(key.replace(/\/+$/, ''));
   const files = await filesUnder(dir);
   for (const file of files) {
     try {
-      await putObject(aws(), bucket, prefix ? `${prefix}/${file}` : file, await readFile(join(dir, file)), file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+      await store.write(prefix + file, await readFile(join(dir, file)));
     } catch (err) {
       throw s3Failure(`${uri.replace(/\/+$/, '')}/${file}`, 'write', err);
     }
@@ -106,16 +97,16 @@ export async function uploadDir(dir: string, uri: string): Promise<number> {
 
 /** Copies every object under `s3://bucket/prefix/` into a local folder; returns the number of files (none is an error unless `allowEmpty`). */
 export async function downloadDir(uri: string, dir: string, options: { allowEmpty?: boolean } = {}): Promise<number> {
-  const { bucket, key } = parseS3Uri(uri);
-  const prefix = key.replace(/\/+$/, '') + '/';
   let count = 0;
   try {
-    for await (const objectKey of listKeys(aws(), bucket, prefix)) {
+    const { store, key } = await s3(uri);
+    const prefix = key.replace(/\/+$/, '') + '/';
+    for await (const objectKey of store.list(prefix)) {
       const name = objectKey.slice(prefix.length);
-      if (!name || name.endsWith('/') || name.split('/').includes('..')) continue;
+      if (!name || name.split('/').includes('..')) continue;
       const path = join(dir, ...name.split('/'));
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, await getObject(aws(), bucket, objectKey));
+      await writeFile(path, await store.read(objectKey));
       count++;
     }
   } catch (err) {

@@ -1,24 +1,18 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { s3Client } from '../aws/clients.ts';
 import { awsCall } from '../aws/credentials.ts';
+import { asFolder, parseS3Uri } from '../aws/s3-location.ts';
 import { UserError } from '../command.ts';
 import type { BlobStore } from './blob-store.ts';
 
 export interface S3BlobStoreOptions {
-  /** A client of your own (tests point one at a local double); default: the standard AWS chain and region. */
+  /** A client of your own; default: scripts/aws/clients.ts's (the standard AWS chain, region and endpoint). */
   client?: S3Client;
   region?: string;
   /** Writes use SSE-KMS with this key; without it objects get the bucket's default encryption. */
   kmsKeyId?: string;
   /** Keys per ListObjectsV2 page (S3's maximum and default is 1000). */
   pageSize?: number;
-}
-
-/** Splits `s3://bucket/prefix` into the bucket and a key prefix that is empty or ends in `/`. */
-export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
-  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri.trim());
-  if (!m) throw new UserError(`${JSON.stringify(uri)} is not an S3 location; write s3://bucket or s3://bucket/prefix`, 2);
-  const path = (m[2] ?? '').replace(/^\/+/, '');
-  return { bucket: m[1], prefix: path && !path.endsWith('/') ? `${path}/` : path };
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -52,9 +46,10 @@ export class S3BlobStore implements BlobStore {
     readonly uri: string,
     options: S3BlobStoreOptions = {},
   ) {
-    ({ bucket: this.bucket, prefix: this.prefix } = parseS3Uri(uri));
-    // A bucket in another region than the profile's answers with a redirect the client then follows.
-    this.client = options.client ?? new S3Client({ ...(options.region ? { region: options.region } : {}), followRegionRedirects: true });
+    const { bucket, key } = parseS3Uri(uri);
+    this.bucket = bucket;
+    this.prefix = asFolder(key);
+    this.client = options.client ?? s3Client(options.region);
     if (options.kmsKeyId) this.kmsKeyId = options.kmsKeyId;
     if (options.pageSize) this.pageSize = options.pageSize;
   }
@@ -88,8 +83,8 @@ export class S3BlobStore implements BlobStore {
       return Buffer.from(await object.Body.transformToByteArray());
     } catch (err) {
       if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404)) {
-        // The same shape as a missing file in the folder store.
-        throw Object.assign(new Error(`${this.location(key)}: no such object`), { code: 'ENOENT' });
+        // The same shape as a missing file in the folder store; the cause keeps S3's answer for messages.
+        throw Object.assign(new Error(`${this.location(key)}: no such object`, { cause: err }), { code: 'ENOENT' });
       }
       throw err;
     }

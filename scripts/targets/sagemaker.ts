@@ -7,6 +7,7 @@
  * local server's.
  */
 import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient, SageMakerRuntimeServiceException } from '@aws-sdk/client-sagemaker-runtime';
+import { clientConfig } from '../aws/clients.ts';
 import { explainAwsError } from '../aws/credentials.ts';
 import { UserError } from '../command.ts';
 import type { InvokeOptions, InvokeResult, Target } from './target.ts';
@@ -39,12 +40,7 @@ export function sagemakerTarget(options: SageMakerTargetOptions): Target {
   if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(endpoint)) {
     throw new UserError(`--endpoint ${JSON.stringify(options.endpoint)} is not a SageMaker endpoint name (letters, digits and hyphens); \`cdk deploy EndpointStack\` prints it as EndpointName`, 2);
   }
-  const client =
-    options.client ??
-    new SageMakerRuntimeClient({
-      ...(options.region ? { region: options.region } : {}),
-      requestHandler: { requestTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS },
-    });
+  const client = options.client ?? new SageMakerRuntimeClient({ ...clientConfig(options.region), requestHandler: { requestTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS } });
   const what = `SageMaker endpoint ${endpoint}`;
 
   return {

@@ -2,7 +2,7 @@ import { SageMakerClient, DescribeEndpointCommand } from '@aws-sdk/client-sagema
 import { describe, expect, it } from 'vitest';
 import { awsCall, explainAwsError, isCredentialError, profileName } from '../../scripts/aws/credentials.ts';
 import { UserError } from '../../scripts/command.ts';
-import { REGION } from './aws-double.ts';
+import { REGION } from '../helpers/aws-double.ts';
 
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });
 const WHAT = 'SageMaker endpoint rookery-penguins';

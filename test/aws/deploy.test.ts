@@ -18,7 +18,7 @@ import { buildModelArchive } from '../../model/archive.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
 import { runCli } from '../helpers/cli.ts';
 import { useTempDirs } from '../helpers/temp.ts';
-import { AwsDouble, CREDENTIALS, REGION } from './aws-double.ts';
+import { AwsDouble, CREDENTIALS, REGION } from '../helpers/aws-double.ts';
 
 const ENDPOINT = 'rookery-penguins';
 const BUCKET = 'rookery-data-123';

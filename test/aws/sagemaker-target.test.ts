@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../scripts/command.ts';
 import { sagemakerTarget } from '../../scripts/targets/sagemaker.ts';
 import { openTarget } from '../../scripts/targets/open.ts';
-import { AwsDouble, CREDENTIALS, REGION } from './aws-double.ts';
+import { AwsDouble, CREDENTIALS, REGION } from '../helpers/aws-double.ts';
 
 let aws: AwsDouble;
 let client: SageMakerRuntimeClient;

@@ -10,7 +10,7 @@ import { loadSchema } from '../../model/schema.ts';
 import { main } from '../../scripts/cli.ts';
 import { commands } from '../../scripts/commands/index.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
-import { AwsDouble } from './aws-double.ts';
+import { AwsDouble } from '../helpers/aws-double.ts';
 
 const schema = loadSchema(DEFAULT_SCHEMA_PATH);
 const data = loadDataset(DEFAULT_DATA_PATH, schema);
@@ -27,7 +27,6 @@ const ENDPOINT = 'rookery-penguins';
 
 beforeAll(async () => {
   aws = await AwsDouble.start();
-  aws.pageSize = 1000;
   restoreEnv = aws.useInProcess(['AWS_', 'MLFLOW_']);
 });
 afterAll(async () => {
@@ -36,7 +35,8 @@ afterAll(async () => {
 });
 beforeEach(() => {
   lines = [];
-  aws.objects.clear();
+  aws.buckets.clear();
+  for (const bucket of ['data', 'runs']) aws.bucket(bucket);
   aws.metrics.length = 0;
 });
 
@@ -61,8 +61,8 @@ function capture(bucket: string, shift: (row: FeatureRow) => FeatureRow = (r) =>
     );
     truthLines.push(JSON.stringify({ groundTruthData: { data: batch.map((b) => b.species).join(','), encoding: 'CSV' }, eventMetadata: { eventId: id }, eventVersion: '0' }));
   }
-  aws.objects.set(`${bucket}/capture/${ENDPOINT}/AllTraffic/2025/03/01/10/capture-1.jsonl`, Buffer.from(captureLines.join('\n')));
-  if (labels) aws.objects.set(`${bucket}/ground-truth/2025/03/01/11/labels.jsonl`, Buffer.from(truthLines.join('\n')));
+  aws.setObject(`${bucket}/capture/${ENDPOINT}/AllTraffic/2025/03/01/10/capture-1.jsonl`, Buffer.from(captureLines.join('\n')));
+  if (labels) aws.setObject(`${bucket}/ground-truth/2025/03/01/11/labels.jsonl`, Buffer.from(truthLines.join('\n')));
 }
 
 const run = (...extra: string[]) =>
@@ -95,7 +95,7 @@ describe('rookery pipeline monitor', () => {
     const datum = aws.metrics[0].MetricData[0];
     expect(datum).toMatchObject({ Dimensions: [{ Name: 'EndpointName', Value: ENDPOINT }], Unit: 'Count' });
     expect(Number.isInteger(datum.Timestamp)).toBe(true);
-    const reports = [...aws.objects.keys()].filter((k) => k.startsWith(`runs/monitoring/${ENDPOINT}/`));
+    const reports = aws.objectIds().filter((k) => k.startsWith(`runs/monitoring/${ENDPOINT}/`));
     expect(reports.map((k) => k.split('/').pop()).sort()).toEqual(['report.html', 'summary.json']);
     expect(lines.at(-1)).toMatch(/^published \d+ metrics to Rookery\/Monitoring for rookery-penguins: DriftedColumns=0 DriftTestedColumns=6 FailedChecks=\d+ CapturedRows=333 LabeledRows=333 Accuracy=1/);
   });

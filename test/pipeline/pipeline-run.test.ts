@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../scripts/cli.ts';
 import { commands } from '../../scripts/commands/index.ts';
 import { explainCause } from '../../scripts/pipeline/execution.ts';
-import { AwsDouble, REGION, type HistoryEvent } from './aws-double.ts';
+import { AwsDouble, REGION, type HistoryEvent } from '../helpers/aws-double.ts';
 
 const STATE_MACHINE = `arn:aws:states:${REGION}:123456789012:stateMachine:StateMachine2E01A3A5-AbCdEf`;
 let aws: AwsDouble;

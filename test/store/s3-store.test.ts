@@ -2,8 +2,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../scripts/command.ts';
 import { openBlobStore } from '../../scripts/store/open.ts';
-import { parseS3Uri, S3BlobStore } from '../../scripts/store/s3-store.ts';
-import { AwsDouble, CREDENTIALS, REGION } from '../aws/aws-double.ts';
+import { asFolder, parseS3Uri } from '../../scripts/aws/s3-location.ts';
+import { S3BlobStore } from '../../scripts/store/s3-store.ts';
+import { AwsDouble, CREDENTIALS, REGION } from '../helpers/aws-double.ts';
 
 let aws: AwsDouble;
 let client: S3Client;
@@ -40,7 +41,10 @@ describe('parseS3Uri', () => {
     ['s3://rookery-data/', { bucket: 'rookery-data', prefix: '' }],
     ['s3://rookery-data/capture', { bucket: 'rookery-data', prefix: 'capture/' }],
     ['s3://rookery-data/capture/rookery-penguins/', { bucket: 'rookery-data', prefix: 'capture/rookery-penguins/' }],
-  ])('%s', (uri, expected) => expect(parseS3Uri(uri)).toEqual(expected));
+  ])('%s', (uri, expected) => {
+    const { bucket, key } = parseS3Uri(uri);
+    expect({ bucket, prefix: asFolder(key) }).toEqual(expected);
+  });
 
   it('rejects what is not an s3:// location', () => {
     for (const bad of ['rookery-data/capture', 's3://', 's3://UPPER/x', 'file:///tmp']) {

@@ -1,7 +1,10 @@
 /**
- * A local stand-in for the AWS APIs the CLI's SageMaker paths use, on one
- * loopback HTTP server, speaking each service's wire protocol as the SDK
- * clients send it:
+ * A local stand-in for the AWS APIs rookery calls, on one loopback HTTP
+ * server, speaking each service's published wire protocol as the SDK
+ * clients (scripts/aws/clients.ts) send it. Tests that need only S3 may use
+ * a real emulator instead (test/helpers/moto.ts); this double covers what an
+ * emulator cannot script: a guarded SageMaker update, a container's answers
+ * and a Step Functions history that grows.
  *
  * - SageMaker (awsJson1_1: POST /, `X-Amz-Target: SageMaker.<Operation>`,
  *   errors as `{"__type": ..., "message": ...}`): models, endpoint
@@ -11,23 +14,34 @@
  * - SageMaker Runtime (restJson1: `POST /endpoints/{name}/invocations`),
  *   answering with a handler the test supplies; container errors come back
  *   as ModelError (424) with OriginalStatusCode and OriginalMessage.
- * - S3 (restXml, path-style): ListObjectsV2 with MaxKeys (at most 1000) and
- *   opaque continuation tokens, GetObject, PutObject (plain or aws-chunked
- *   bodies), NoSuchKey and NoSuchBucket errors.
- * - CloudWatch (awsJson1_0: `X-Amz-Target: GraniteServiceVersion20100801.DescribeAlarms`).
+ * - S3 (restXml, path-style): ListObjectsV2 with MaxKeys (at most 1000, and
+ *   at most `pageSize`, so paging is exercised) and opaque continuation
+ *   tokens, GetObject, PutObject (plain or aws-chunked bodies), NoSuchKey
+ *   (404) and NoSuchBucket (404) errors. Buckets exist once `bucket(name)`
+ *   made them.
+ * - CloudWatch (awsJson1_0: `X-Amz-Target: GraniteServiceVersion20100801.<Operation>`):
+ *   DescribeAlarms, and PutMetricData (gzip-compressed bodies too, as the
+ *   SDK sends large ones).
+ * - Step Functions (awsJson1_0: `X-Amz-Target: AWSStepFunctions.<Operation>`):
+ *   StartExecution and GetExecutionHistory, which reveals a scripted history
+ *   a few events per call, as a running execution's grows.
  *
- * Every request must be SigV4-signed; the signature itself is not checked.
+ * Every request's SigV4 signature is recomputed with the SDK's signer and
+ * refused when it differs (S3: 403 SignatureDoesNotMatch; JSON services:
+ * 403 InvalidSignatureException), as AWS does for a wrong secret.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { referenceAuthorization } from './sigv4.ts';
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';
 export const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 
 export interface RecordedCall {
-  service: 'sagemaker' | 'runtime' | 's3' | 'cloudwatch';
+  service: 'sagemaker' | 'runtime' | 's3' | 'cloudwatch' | 'states';
   operation: string;
   headers: IncomingMessage['headers'];
   body: any;
@@ -45,6 +59,12 @@ export interface ContainerAnswer {
   body: string;
   contentType?: string;
   customAttributes?: string;
+}
+
+/** A Step Functions history event, without id or timestamp. */
+export interface HistoryEvent {
+  type: string;
+  [details: string]: unknown;
 }
 
 /** How an UpdateEndpoint goes: each DescribeEndpoint afterwards shows the next stage. */
@@ -113,6 +133,17 @@ export class AwsDouble {
   container: (request: InvocationRequest) => ContainerAnswer = () => ({ status: 200, body: '{"predictions":[]}', contentType: 'application/json' });
   /** Answer every request with this AWS error instead (credential and permission tests). */
   failWith?: { status: number; code: string; message: string };
+  /** At most this many keys per ListObjectsV2 page (S3 may return fewer than MaxKeys). */
+  pageSize = 1000;
+  readonly metrics: { Namespace: string; MetricData: any[] }[] = [];
+  readonly executions: { name?: string; stateMachineArn: string; input: any; executionArn: string }[] = [];
+  /** Events the next execution's history will show. */
+  script: HistoryEvent[] = [];
+  /** How many more events each GetExecutionHistory reveals. */
+  eventsPerPoll = 3;
+  /** Events per GetExecutionHistory page. */
+  historyPageSize = 2;
+  private revealed = 0;
   private server!: Server;
   url = '';
 
@@ -131,6 +162,42 @@ export class AwsDouble {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Environment for a child process (or the SDK's default chain) to use this double. */
+  env(): Record<string, string> {
+    return { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: REGION, AWS_ENDPOINT_URL: this.url };
+  }
+
+  /**
+   * Points this process's environment at the double: variables starting with
+   * one of `clear` go (other credentials, profiles, endpoints), env() comes in.
+   * Returns the function that puts the environment back.
+   */
+  useInProcess(clear: string[] = ['AWS_']): () => void {
+    const saved = { ...process.env };
+    for (const k of Object.keys(process.env)) if (clear.some((prefix) => k.startsWith(prefix))) delete process.env[k];
+    Object.assign(process.env, this.env());
+    return () => {
+      process.env = saved;
+    };
+  }
+
+  /** The object at `bucket/key`. */
+  object(id: string): Buffer | undefined {
+    const [bucket, ...key] = id.split('/');
+    return this.buckets.get(bucket)?.get(key.join('/'))?.body;
+  }
+
+  /** Stores an object at `bucket/key`, making the bucket if needed. */
+  setObject(id: string, body: Buffer): void {
+    const [bucket, ...key] = id.split('/');
+    this.bucket(bucket).set(key.join('/'), { body, headers: {} });
+  }
+
+  /** Every object as `bucket/key`. */
+  objectIds(): string[] {
+    return [...this.buckets].flatMap(([bucket, objects]) => [...objects.keys()].map((key) => `${bucket}/${key}`));
   }
 
   operations(service: RecordedCall['service'], operation?: string): RecordedCall[] {
@@ -199,9 +266,7 @@ export class AwsDouble {
     const url = new URL(req.url ?? '/', 'http://double');
     const target = String(req.headers['x-amz-target'] ?? '');
     try {
-      if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/')) {
-        throw new AwsError(403, 'MissingAuthenticationToken', 'Request is missing a SigV4 signature with the test credentials');
-      }
+      await this.verify(req, url, body, target);
       if (target.startsWith('SageMaker.')) {
         const operation = target.slice('SageMaker.'.length);
         const input = JSON.parse(body.toString('utf8') || '{}');
@@ -211,13 +276,24 @@ export class AwsDouble {
       }
       if (target.startsWith('GraniteServiceVersion20100801.')) {
         const operation = target.split('.')[1];
-        const input = JSON.parse(body.toString('utf8') || '{}');
+        const input = JSON.parse((req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('utf8') || '{}');
         this.calls.push({ service: 'cloudwatch', operation, headers: req.headers, body: input });
         this.failIfAsked();
+        if (operation === 'PutMetricData') {
+          this.metrics.push(input);
+          return this.json(res, 'application/x-amz-json-1.0', {});
+        }
         if (operation !== 'DescribeAlarms') throw new AwsError(400, 'InvalidAction', `${operation} is not implemented by this double`);
         const names: string[] = input.AlarmNames ?? [];
         const MetricAlarms = names.filter((n) => this.alarms.has(n)).map((n) => ({ AlarmName: n, StateValue: this.alarms.get(n) }));
         return this.json(res, 'application/x-amz-json-1.0', { MetricAlarms, CompositeAlarms: [] });
+      }
+      if (target.startsWith('AWSStepFunctions.')) {
+        const operation = target.split('.')[1];
+        const input = JSON.parse(body.toString('utf8') || '{}');
+        this.calls.push({ service: 'states', operation, headers: req.headers, body: input });
+        this.failIfAsked();
+        return this.json(res, 'application/x-amz-json-1.0', this.states(operation, input));
       }
       const invocation = /^\/endpoints\/([^/]+)\/invocations$/.exec(url.pathname);
       if (invocation && req.method === 'POST') {
@@ -231,7 +307,7 @@ export class AwsDouble {
     } catch (err) {
       if (!(err instanceof AwsError)) throw err;
       if (target || url.pathname.startsWith('/endpoints/')) {
-        const type = target.startsWith('GraniteServiceVersion') ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
+        const type = target.startsWith('SageMaker.') ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0';
         res.writeHead(err.status, { 'Content-Type': target ? type : 'application/json', 'x-amzn-ErrorType': err.code, 'x-amzn-RequestId': 'req-1' });
         res.end(JSON.stringify({ __type: err.code, message: err.message }));
         return;
@@ -239,6 +315,46 @@ export class AwsDouble {
       res.writeHead(err.status, { 'Content-Type': 'application/xml', 'x-amz-request-id': 'req-1' });
       res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${err.code}</Code><Message>${xmlEscape(err.message)}</Message><RequestId>req-1</RequestId></Error>`);
     }
+  }
+
+  /** Recomputes the signature with the test credentials, as AWS does; a wrong secret gets AWS's answer. */
+  private async verify(req: IncomingMessage, url: URL, body: Buffer, target: string): Promise<void> {
+    const authorization = String(req.headers.authorization ?? '');
+    const scope = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+),/.exec(authorization);
+    if (!scope) throw new AwsError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
+    const [, accessKeyId, region, service, signedHeaders] = scope;
+    if (accessKeyId !== CREDENTIALS.accessKeyId) throw new AwsError(403, target ? 'UnrecognizedClientException' : 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+    const dateText = String(req.headers['x-amz-date'] ?? '');
+    const date = new Date(dateText.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'));
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]));
+    const credentials = { ...CREDENTIALS, ...(headers['x-amz-security-token'] ? { sessionToken: headers['x-amz-security-token'] } : {}) };
+    const requestUrl = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    const expected = await referenceAuthorization({ method: req.method!, url: requestUrl, headers, body }, signedHeaders.split(';'), credentials, region, service, date);
+    if (region !== REGION || expected !== authorization) {
+      const message = 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.';
+      throw new AwsError(403, target || url.pathname.startsWith('/endpoints/') ? 'InvalidSignatureException' : 'SignatureDoesNotMatch', message);
+    }
+  }
+
+  private states(operation: string, input: any): unknown {
+    if (operation === 'StartExecution') {
+      if (!/:stateMachine:/.test(input.stateMachineArn)) throw new AwsError(400, 'InvalidArn', `Invalid Arn: '${input.stateMachineArn}'`);
+      if (input.stateMachineArn.endsWith(':missing')) throw new AwsError(400, 'StateMachineDoesNotExist', `State Machine Does Not Exist: '${input.stateMachineArn}'`);
+      const name = input.name ?? `exec-${this.executions.length + 1}`;
+      const executionArn = input.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+      this.executions.push({ ...input, input: JSON.parse(input.input), executionArn });
+      this.revealed = 0;
+      return { executionArn, startDate: 1717243200 };
+    }
+    if (operation === 'GetExecutionHistory') {
+      this.revealed = Math.min(this.script.length, this.revealed + this.eventsPerPoll);
+      const all = this.script.slice(0, this.revealed).map((e, i) => ({ id: i + 1, previousEventId: i, timestamp: 1717243200 + i * 7, ...e }));
+      const start = input.nextToken ? Number(input.nextToken) : 0;
+      const page = all.slice(start, start + Math.min(input.maxResults ?? 100, this.historyPageSize));
+      const next = start + page.length < all.length ? String(start + page.length) : undefined;
+      return { events: page, ...(next ? { nextToken: next } : {}) };
+    }
+    throw new AwsError(400, 'UnknownOperationException', `${operation} is not implemented by this double`);
   }
 
   private failIfAsked(): void {
@@ -415,7 +531,7 @@ export class AwsDouble {
     }
     if (operation !== 'ListObjectsV2') throw new AwsError(400, 'NotImplemented', `${operation} is not implemented by this double`);
     const prefix = url.searchParams.get('prefix') ?? '';
-    const maxKeys = Math.min(1000, Number(url.searchParams.get('max-keys') ?? 1000));
+    const maxKeys = Math.min(1000, this.pageSize, Number(url.searchParams.get('max-keys') ?? 1000));
     const token = url.searchParams.get('continuation-token');
     const after = token ? Buffer.from(token, 'base64url').toString('utf8') : '';
     const keys = [...bucket.keys()].filter((k) => k.startsWith(prefix) && k > after).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));

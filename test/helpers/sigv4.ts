@@ -1,7 +1,7 @@
 /**
- * The AWS SDK's own SigV4 signer (@smithy/signature-v4), used by the tests
- * as the reference that scripts/pipeline/aws-sign.ts must agree with, and by
- * the AWS double to check every request it gets.
+ * The AWS SDK's own SigV4 signer (@smithy/signature-v4), with which the AWS
+ * double (test/helpers/aws-double.ts) recomputes every request's signature,
+ * as AWS does, to refuse requests signed with the wrong secret.
  */
 import { createHash, createHmac } from 'node:crypto';
 import { HttpRequest } from '@smithy/core/protocols';
