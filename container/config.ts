@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { findArtifactDir } from '../model/artifact.ts';
+import { DEFAULT_MODEL_REF } from '../model/defaults.ts';
+import { parseModelReference } from '../model/reference.ts';
 import { parseCaptureUri, DEFAULT_CAPTURE_URI } from './capture/open.ts';
 import { SERVING_PORT } from './contract.ts';
 
@@ -22,9 +24,6 @@ export class ServeConfigError extends Error {
 }
 
 export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
-export const DEFAULT_MODEL_REF = 'models:/penguins@champion';
-
-const REGISTRY_REF = /^(models:\/|[A-Za-z0-9][\w.-]*@[\w-]+$)/;
 
 /**
  * The model location, first found wins: the --model flag; MODEL_DIR;
@@ -33,7 +32,8 @@ const REGISTRY_REF = /^(models:\/|[A-Za-z0-9][\w.-]*@[\w-]+$)/;
  */
 export function resolveModelSource(flag: string | undefined, env: NodeJS.ProcessEnv, sagemakerDir = SAGEMAKER_MODEL_DIR): ModelSource {
   if (flag) {
-    if (flag.startsWith('models:/') || (!existsSync(flag) && REGISTRY_REF.test(flag))) return { kind: 'registry', ref: flag, origin: '--model' };
+    // One reading of a model reference everywhere (model/reference.ts): `penguins/3` is a version unless such a folder exists.
+    if (parseModelReference(flag, process.cwd()).kind === 'registry') return { kind: 'registry', ref: flag, origin: '--model' };
     return { kind: 'dir', dir: flag, origin: '--model' };
   }
   if (env.MODEL_DIR) return { kind: 'dir', dir: env.MODEL_DIR, origin: 'MODEL_DIR' };

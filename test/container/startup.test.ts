@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact, type LoadedArtifact } from '../../model/artifact.ts';
-import { DEFAULT_MODEL_REF, readServeConfig, resolveModelSource, ServeConfigError } from '../../container/config.ts';
+import { readServeConfig, resolveModelSource, ServeConfigError } from '../../container/config.ts';
+import { DEFAULT_MODEL_REF } from '../../model/defaults.ts';
 import { ROUTES, SERVING_PORT } from '../../container/contract.ts';
 import { startServer, type RunningServer } from '../../container/server.ts';
 import { imageEntrypoint } from '../../scripts/dockerfile.ts';
@@ -245,6 +246,8 @@ describe('where the model comes from: --model; MODEL_DIR; /opt/ml/model; AZUREML
     expect(DEFAULT_MODEL_REF).toBe('models:/penguins@champion');
     expect(resolveModelSource('models:/penguins/2', {}, absent)).toMatchObject({ kind: 'registry', ref: 'models:/penguins/2' });
     expect(resolveModelSource('penguins@champion', {}, absent)).toMatchObject({ kind: 'registry' });
+    // The same reading as `cdk -c model=` and `rookery deploy`: NAME/VERSION is a registry version unless such a folder exists.
+    expect(resolveModelSource('penguins/2', {}, absent)).toMatchObject({ kind: 'registry', ref: 'penguins/2' });
     expect(() => resolveModelSource(undefined, { AZUREML_MODEL_DIR: root + '/nothing' }, absent)).toThrow(ServeConfigError);
   });
 });
