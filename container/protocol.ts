@@ -2,20 +2,11 @@ import { CsvSyntaxError, parseCsv } from '../model/csv.ts';
 import type { FeatureRow } from '../model/dataset.ts';
 import { validateRows } from '../model/predictor.ts';
 import type { Schema } from '../model/schema.ts';
+import { UserError } from '../model/user-error.ts';
 
-/** A scoring error in MLflow's shape: an HTTP status, an error_code name and a message. */
-export class ScoringError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ScoringError';
-  }
-}
-
-const bad = (message: string) => new ScoringError(400, 'BAD_REQUEST', message);
+// Every problem here is the client's to fix. Which HTTP status it gets depends on the step that failed,
+// so the errors carry none: invocations.ts answers 415 for parseContentType's and 400 for the parsers'.
+const bad = (message: string) => new UserError(message);
 
 export const FORMAT_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 export type InputFormat = (typeof FORMAT_KEYS)[number] | 'csv';
@@ -38,13 +29,13 @@ export function parseContentType(header: string | undefined): MediaType {
   const [type, ...parameters] = header.split(';').map((p) => p.trim());
   const media = type.toLowerCase();
   if (media !== 'application/json' && media !== 'text/csv') {
-    throw new ScoringError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(header)} is not supported; send application/json or text/csv`);
+    throw new UserError(`content type ${JSON.stringify(header)} is not supported`, { fix: 'send application/json or text/csv' });
   }
   for (const p of parameters) {
     if (p === '') continue;
     const [key, value = ''] = p.split('=').map((s) => s.trim().toLowerCase());
     if (key !== 'charset' || value.replace(/"/g, '') !== 'utf-8') {
-      throw new ScoringError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type parameter ${JSON.stringify(p)} is not supported; only charset=utf-8 is`);
+      throw new UserError(`content type parameter ${JSON.stringify(p)} is not supported; only charset=utf-8 is`);
     }
   }
   return media;

@@ -329,7 +329,8 @@ describe('routes', () => {
 
   it('404 for an unknown route, with the routes listed', async () => {
     for (const path of ['/', '/predict', '/invocations/extra', '/PING']) {
-      expectError(await request(server, { path }), 404, 'ENDPOINT_NOT_FOUND', /\/invocations/);
+      const message = expectError(await request(server, { path }), 404, 'ENDPOINT_NOT_FOUND', /\/invocations/);
+      expect(message).toBe(`no route ${path}; the routes are ${Object.values(ROUTES).join(', ')}`);
     }
     expectError(await post({ inputs: [ROW] }, { path: '/nope' }), 404, 'ENDPOINT_NOT_FOUND');
   });

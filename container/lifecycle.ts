@@ -1,0 +1,83 @@
+import type { Server, ServerResponse } from 'node:http';
+import type { LoadedArtifact } from '../model/artifact.ts';
+import type { LazyCaptureSink } from './capture/lazy-sink.ts';
+
+/** Of a stop's deadline, what is left for the capture flush once connections have been forced closed. */
+const CLOSE_MARGIN_MS = 5_000;
+
+/**
+ * One server's life: the model loading after the socket listens, the
+ * responses in flight, and the stop that drains them and flushes capture.
+ * The request handlers read the model from here.
+ */
+export class ServerLifecycle {
+  private loaded: LoadedArtifact | undefined;
+  private failure: string | undefined;
+  /** Responses not yet closed; once stopping, each is sent with `Connection: close` so keep-alive clients let go. */
+  private readonly inFlight = new Set<ServerResponse>();
+  private stopRequested = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly server: Server,
+    private readonly capture: LazyCaptureSink,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** The model, once loaded. */
+  get model(): LoadedArtifact | undefined {
+    return this.loaded;
+  }
+
+  /** Why the model could not be loaded. */
+  get loadError(): string | undefined {
+    return this.failure;
+  }
+
+  /** Loads the model; the promise rejects with why it could not be (and no rejection goes unhandled if nobody waits). */
+  start(loadModel: () => Promise<LoadedArtifact>): Promise<void> {
+    const ready = loadModel().then(
+      (loaded) => {
+        this.loaded = loaded;
+      },
+      (err: unknown) => {
+        this.failure = (err as Error).message;
+        throw err;
+      },
+    );
+    ready.catch(() => {});
+    return ready;
+  }
+
+  /** Follows a response until it closes. Stopping: answer what still arrives on open connections, then close them, so the process can exit. */
+  track(res: ServerResponse): void {
+    this.inFlight.add(res);
+    res.on('close', () => this.inFlight.delete(res));
+    if (this.stopRequested) res.setHeader('Connection', 'close');
+  }
+
+  /** Stops accepting, lets in-flight requests finish (closing their connections at the deadline), flushes capture. Idempotent. */
+  stop(deadlineMs = 25_000): Promise<void> {
+    this.stopping ??= (async () => {
+      const started = Date.now();
+      await this.drain(deadlineMs);
+      await this.capture.close(Math.max(1_000, deadlineMs - (Date.now() - started)));
+    })();
+    return this.stopping;
+  }
+
+  private drain(deadlineMs: number): Promise<void> {
+    this.stopRequested = true;
+    // Busy keep-alive connections would otherwise stay open after their response (until keepAliveTimeout) and take more requests.
+    for (const res of this.inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+    return new Promise<void>((done) => {
+      this.server.close(() => done());
+      this.server.closeIdleConnections();
+      // Connections still busy close once their response is sent (close() marks them so); force the rest at the deadline.
+      setTimeout(() => {
+        if (this.inFlight.size > 0) this.log(`stop: ${this.inFlight.size} requests still running at the deadline; closing their connections`);
+        this.server.closeAllConnections();
+      }, Math.max(0, deadlineMs - CLOSE_MARGIN_MS)).unref();
+    });
+  }
+}

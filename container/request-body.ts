@@ -1,0 +1,39 @@
+import type { IncomingMessage } from 'node:http';
+import { UserError } from '../model/user-error.ts';
+
+/**
+ * How much of an over-limit body is read and dropped before answering 413.
+ * Most clients send the whole body before reading the answer; answering
+ * and closing while they still send resets the connection, and they see
+ * EPIPE or ECONNRESET instead of the 413. Past this, answer at once and close.
+ */
+const DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads the body up to the limit; past it, drops the rest (see DRAIN_BYTES) and
+ * rejects with a UserError (the server's 413), buffering nothing more. A
+ * failing connection rejects with its own error.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    let tooLarge = declared > limit ? new UserError(`the body is ${declared} bytes; the limit is ${limit} bytes: send fewer rows per request`) : undefined;
+    if (tooLarge && declared > limit + DRAIN_BYTES) {
+      reject(tooLarge);
+      return;
+    }
+    let chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (!tooLarge && size > limit) {
+        tooLarge = new UserError(`the body exceeds the limit of ${limit} bytes: send fewer rows per request`);
+        chunks = [];
+      }
+      if (!tooLarge) chunks.push(chunk);
+      else if (size > limit + DRAIN_BYTES) reject(tooLarge);
+    });
+    req.on('end', () => (tooLarge ? reject(tooLarge) : resolve(Buffer.concat(chunks, size).toString('utf8'))));
+    req.on('error', reject);
+  });
+}
