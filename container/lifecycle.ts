@@ -81,3 +81,27 @@ export class ServerLifecycle {
     });
   }
 }
+
+/**
+ * Asks the serving process to stop: on SIGTERM (the platforms' stop) and on
+ * SIGINT (Ctrl-C), each heard once, so a second one ends the process at once
+ * as usual. Under `npx rookery serve &`, `kill %1` stops npx but not this
+ * process (npx does not pass the signal on): when npm (npm_command is set in
+ * what it starts) goes away, stop as on SIGTERM rather than keep the port.
+ * Only then: a server started by a shell, nohup, systemd or a container
+ * runtime outlives its parent as usual.
+ */
+export function stopOnSignals(stop: (reason: string) => void): void {
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  if (process.env.npm_command) {
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) {
+        clearInterval(watch);
+        stop('parent process exited');
+      }
+    }, 500);
+    watch.unref();
+  }
+}

@@ -1,6 +1,7 @@
 import { openCaptureSink } from '../../container/capture/open.ts';
 import { readServeConfig } from '../../container/config.ts';
 import { ROUTES } from '../../container/contract.ts';
+import { stopOnSignals } from '../../container/lifecycle.ts';
 import { startServer } from '../../container/server.ts';
 import { defineCommand, UserError } from '../command.ts';
 import { readConfig } from '../config.ts';
@@ -58,21 +59,7 @@ Stops on SIGTERM or SIGINT after finishing in-flight requests and writing pendin
           resolve(exitCode);
         });
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-      // Under `npx rookery serve &`, `kill %1` stops npx but not this process (npx does not pass the signal on):
-      // when npm (npm_command is set in what it starts) goes away, stop as on SIGTERM rather than keep the port.
-      // Only then: a server started by a shell, nohup, systemd or a container runtime outlives its parent as usual.
-      if (process.env.npm_command) {
-        const parent = process.ppid;
-        const watch = setInterval(() => {
-          if (process.ppid !== parent) {
-            clearInterval(watch);
-            stop('parent process exited');
-          }
-        }, 500);
-        watch.unref();
-      }
+      stopOnSignals(stop);
       running.ready.then(
         () => out(`model loaded; capture ${config.captureByDefault ? 'on' : 'off'} by default, to ${config.captureUri}`),
         (err: Error) => {
