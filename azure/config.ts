@@ -4,67 +4,42 @@
  * Everything is checked here, before synth, and a bad value fails with one
  * line naming the value, where it came from and what would be accepted.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve, sep } from 'node:path';
-import { DEPLOYMENT_NAME_PATTERN, NamingError, checkName, validatePrefix, type AzureNames } from './names.ts';
-
-export type ImageBuild = 'acr' | 'docker';
-
-export interface ModelSource {
-  /** Absolute path of the MLflow-layout model directory (holds MLmodel). */
-  dir: string;
-  /** Registered model name in the workspace. */
-  name: string;
-  /** Registered model version: the local registry's version number. */
-  version: string;
-  /** Files to upload, relative to `dir`, POSIX separators, sorted. */
-  files: string[];
-  /** SHA-256 over the files: a changed artifact under the same version replaces the registration. */
-  sha256: string;
-  /**
-   * Where the model came from, without any path (it becomes the workspace
-   * model's description, and synthesized output must not depend on the machine).
-   */
-  origin: string;
-}
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { DEPLOYMENT_NAME_PATTERN, checkName, validatePrefix, type AzureNames } from '../cloud/azure-names.ts';
+import { DEFAULT_MODEL_NAME } from '../model/defaults.ts';
+import { UserError } from '../model/user-error.ts';
+import type { ImageBuild } from './constructs/serving-image-build.ts';
+import type { ModelRequest } from './model-source.ts';
 
 export interface AzureAppConfig {
-  prefix: string;
+  readonly prefix: string;
   /** Names derived from the prefix (the endpoint's replaced by `endpointOverride` when set). */
-  names: AzureNames;
+  readonly names: AzureNames;
   /** ROOKERY_AZURE_ENDPOINT: an endpoint name not derived from the prefix. */
-  endpointOverride?: string;
-  location: string;
-  instanceType: string;
-  instanceCount: number;
-  deploymentName: string;
-  model: ModelSource;
-  imageBuild: ImageBuild;
+  readonly endpointOverride?: string;
+  readonly location: string;
+  readonly instanceType: string;
+  readonly instanceCount: number;
+  readonly deploymentName: string;
+  /** Which model to deploy; azure/main.ts resolves it (azure/model-source.ts). */
+  readonly model: ModelRequest;
+  readonly imageBuild: ImageBuild;
   /** The docker build context: the repository root. */
-  repoRoot: string;
+  readonly repoRoot: string;
   /** Dockerfile relative to `repoRoot`. */
-  dockerfile: string;
+  readonly dockerfile: string;
 }
 
+/** The Azure app's own defaults; the model's (penguins@champion) are model/defaults.ts's. */
 export const DEFAULTS = {
   location: 'eastus',
   instanceType: 'Standard_DS3_v2',
   instanceCount: 1,
   deploymentName: 'blue',
-  modelName: 'penguins',
-  modelAlias: 'champion',
-  registryDir: '.rookery/registry',
   imageBuild: 'acr' as ImageBuild,
   dockerfile: 'container/Dockerfile',
 };
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 type Lookup = (key: string) => unknown;
 
@@ -73,19 +48,27 @@ interface Setting {
   origin: string;
 }
 
+interface Settings {
+  get(envName: string, contextKey: string): Setting | undefined;
+}
+
 /** Environment variable first, then the cdktf context key. */
-function setting(env: NodeJS.ProcessEnv, context: Lookup, envName: string, contextKey: string): Setting | undefined {
-  const fromEnv = env[envName]?.trim();
-  if (fromEnv) return { value: fromEnv, origin: envName };
-  const fromContext = context(contextKey);
-  if (fromContext !== undefined && fromContext !== null && String(fromContext).trim() !== '') {
-    return { value: String(fromContext).trim(), origin: `context "${contextKey}"` };
-  }
-  return undefined;
+function settings(env: NodeJS.ProcessEnv, context: Lookup): Settings {
+  return {
+    get(envName, contextKey) {
+      const fromEnv = env[envName]?.trim();
+      if (fromEnv) return { value: fromEnv, origin: envName };
+      const fromContext = context(contextKey);
+      if (fromContext !== undefined && fromContext !== null && String(fromContext).trim() !== '') {
+        return { value: String(fromContext).trim(), origin: `context "${contextKey}"` };
+      }
+      return undefined;
+    },
+  };
 }
 
 function fail(s: Setting, why: string): never {
-  throw new ConfigError(`${s.origin}=${JSON.stringify(s.value)} ${why}`);
+  throw new UserError(`${s.origin}=${JSON.stringify(s.value)} ${why}`);
 }
 
 const MODEL_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$/;
@@ -95,148 +78,90 @@ const MODEL_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$/;
  * lookup (`app.node.tryGetContext`); `repoRoot` anchors relative paths.
  */
 export function readAzureConfig(options: { env?: NodeJS.ProcessEnv; context?: Lookup; repoRoot: string }): AzureAppConfig {
-  const env = options.env ?? process.env;
-  const context: Lookup = options.context ?? (() => undefined);
-  const { repoRoot } = options;
+  const read = settings(options.env ?? process.env, options.context ?? (() => undefined));
+  const { prefix, names, endpoint } = readNames(read);
+  const placement = readPlacement(read);
+  const buildSetting = read.get('ROOKERY_AZURE_IMAGE_BUILD', 'imageBuild');
+  const imageBuild = (buildSetting?.value ?? DEFAULTS.imageBuild) as ImageBuild;
+  if (buildSetting && imageBuild !== 'acr' && imageBuild !== 'docker') {
+    fail(buildSetting, 'must be "acr" (build in Azure with az acr build) or "docker" (build locally and push)');
+  }
+  return {
+    prefix,
+    names,
+    ...(endpoint ? { endpointOverride: endpoint } : {}),
+    ...placement,
+    model: readModelRequest(read, options.repoRoot),
+    imageBuild,
+    repoRoot: options.repoRoot,
+    dockerfile: read.get('ROOKERY_AZURE_DOCKERFILE', 'dockerfile')?.value ?? DEFAULTS.dockerfile,
+  };
+}
 
-  const prefix = setting(env, context, 'ROOKERY_AZURE_PREFIX', 'prefix');
+function readNames(read: Settings): { prefix: string; names: AzureNames; endpoint?: string } {
+  const prefix = read.get('ROOKERY_AZURE_PREFIX', 'prefix');
   if (!prefix) {
-    throw new ConfigError(
+    throw new UserError(
       'ROOKERY_AZURE_PREFIX is not set: choose 3–21 lowercase letters or digits starting with a letter, unique to you ' +
         '(storage account, key vault and registry names are global), e.g. ROOKERY_AZURE_PREFIX=rk$(whoami | tr -dc a-z0-9 | head -c 8)',
     );
   }
-  let names: AzureNames;
-  try {
-    names = validatePrefix(prefix.value, prefix.origin);
-  } catch (err) {
-    if (err instanceof NamingError) throw new ConfigError(err.message);
-    throw err;
-  }
+  const names = validatePrefix(prefix.value, prefix.origin);
+  const endpoint = read.get('ROOKERY_AZURE_ENDPOINT', 'endpointName');
+  if (!endpoint) return { prefix: prefix.value, names };
+  checkName('endpoint', endpoint.value, endpoint.origin);
+  return { prefix: prefix.value, names: { ...names, endpoint: endpoint.value }, endpoint: endpoint.value };
+}
 
-  const endpoint = setting(env, context, 'ROOKERY_AZURE_ENDPOINT', 'endpointName');
-  if (endpoint) {
-    try {
-      checkName('endpoint', endpoint.value, endpoint.origin);
-    } catch (err) {
-      throw new ConfigError((err as Error).message);
-    }
-    names = { ...names, endpoint: endpoint.value };
-  }
-
-  const locationSetting = setting(env, context, 'ROOKERY_AZURE_LOCATION', 'location');
+/** Where the endpoint runs and on how many of which VMs. */
+function readPlacement(read: Settings): Pick<AzureAppConfig, 'location' | 'instanceType' | 'instanceCount' | 'deploymentName'> {
+  const locationSetting = read.get('ROOKERY_AZURE_LOCATION', 'location');
   const location = locationSetting ? locationSetting.value.toLowerCase().replace(/\s+/g, '') : DEFAULTS.location;
   if (locationSetting && !/^[a-z][a-z0-9]{2,}$/.test(location)) {
     fail(locationSetting, 'is not an Azure region name; use the short form such as eastus or westeurope (az account list-locations -o table)');
   }
 
-  const typeSetting = setting(env, context, 'ROOKERY_AZURE_INSTANCE_TYPE', 'instanceType');
+  const typeSetting = read.get('ROOKERY_AZURE_INSTANCE_TYPE', 'instanceType');
   const instanceType = typeSetting?.value ?? DEFAULTS.instanceType;
   if (typeSetting && !/^Standard_[A-Za-z0-9_]+$/.test(instanceType)) {
     fail(typeSetting, 'is not a VM size; use a managed online endpoint SKU such as Standard_DS3_v2 or Standard_F4s_v2');
   }
 
-  const countSetting = setting(env, context, 'ROOKERY_AZURE_INSTANCE_COUNT', 'instanceCount');
+  const countSetting = read.get('ROOKERY_AZURE_INSTANCE_COUNT', 'instanceCount');
   const instanceCount = countSetting ? Number(countSetting.value) : DEFAULTS.instanceCount;
   if (countSetting && (!Number.isInteger(instanceCount) || instanceCount < 1 || instanceCount > 20)) {
     fail(countSetting, 'must be a whole number from 1 to 20');
   }
 
-  const deploymentSetting = setting(env, context, 'ROOKERY_AZURE_DEPLOYMENT', 'deploymentName');
+  const deploymentSetting = read.get('ROOKERY_AZURE_DEPLOYMENT', 'deploymentName');
   const deploymentName = deploymentSetting?.value ?? DEFAULTS.deploymentName;
   if (deploymentSetting && !DEPLOYMENT_NAME_PATTERN.test(deploymentName)) {
     fail(deploymentSetting, 'is not a deployment name: use 3–32 letters, digits or hyphens starting with a letter');
   }
-
-  const buildSetting = setting(env, context, 'ROOKERY_AZURE_IMAGE_BUILD', 'imageBuild');
-  const imageBuild = (buildSetting?.value ?? DEFAULTS.imageBuild) as ImageBuild;
-  if (buildSetting && imageBuild !== 'acr' && imageBuild !== 'docker') {
-    fail(buildSetting, 'must be "acr" (build in Azure with az acr build) or "docker" (build locally and push)');
-  }
-
-  const dockerfile = setting(env, context, 'ROOKERY_AZURE_DOCKERFILE', 'dockerfile')?.value ?? DEFAULTS.dockerfile;
-
-  return {
-    prefix: prefix.value,
-    names,
-    ...(endpoint ? { endpointOverride: endpoint.value } : {}),
-    location,
-    instanceType,
-    instanceCount,
-    deploymentName,
-    model: readModelSource(env, context, repoRoot),
-    imageBuild,
-    repoRoot,
-    dockerfile,
-  };
+  return { location, instanceType, instanceCount, deploymentName };
 }
 
-function readModelSource(env: NodeJS.ProcessEnv, context: Lookup, repoRoot: string): ModelSource {
-  const nameSetting = setting(env, context, 'ROOKERY_AZURE_MODEL_NAME', 'modelName');
-  const name = nameSetting?.value ?? DEFAULTS.modelName;
+/**
+ * The model settings, checked: a name Azure ML accepts, a version number, a
+ * folder that holds a model. Resolving the model is azure/main.ts's.
+ */
+function readModelRequest(read: Settings, repoRoot: string): ModelRequest {
+  const nameSetting = read.get('ROOKERY_AZURE_MODEL_NAME', 'modelName');
+  const name = nameSetting?.value ?? DEFAULT_MODEL_NAME;
   if (nameSetting && !MODEL_NAME.test(name)) {
     fail(nameSetting, 'is not an Azure ML model name: use letters, digits, hyphens or underscores, starting with a letter or digit');
   }
-  const versionSetting = setting(env, context, 'ROOKERY_AZURE_MODEL_VERSION', 'modelVersion');
+  const versionSetting = read.get('ROOKERY_AZURE_MODEL_VERSION', 'modelVersion');
   if (versionSetting && !/^[1-9]\d*$/.test(versionSetting.value)) fail(versionSetting, 'must be a positive whole number');
 
-  const dirSetting = setting(env, context, 'ROOKERY_AZURE_MODEL_DIR', 'modelDir');
-  let dir: string;
-  let version: string | undefined = versionSetting?.value;
-  let origin: string;
+  const dirSetting = read.get('ROOKERY_AZURE_MODEL_DIR', 'modelDir');
+  let dir: ModelRequest['dir'];
   if (dirSetting) {
-    dir = isAbsolute(dirSetting.value) ? dirSetting.value : resolve(repoRoot, dirSetting.value);
-    if (!existsSync(join(dir, 'MLmodel'))) {
-      fail(dirSetting, `holds no model: expected an MLflow model directory with an MLmodel file at ${dir}`);
+    const path = isAbsolute(dirSetting.value) ? dirSetting.value : resolve(repoRoot, dirSetting.value);
+    if (!existsSync(join(path, 'MLmodel'))) {
+      fail(dirSetting, `holds no model: expected an MLflow model directory with an MLmodel file at ${path}`);
     }
-    version ??= /[\\/]versions[\\/](\d+)[\\/]?$/.exec(dir)?.[1];
-    if (!version) {
-      throw new ConfigError(
-        `${dirSetting.origin}=${dirSetting.value} is not a registry version folder (…/versions/<n>), so the workspace model version is unknown: set ROOKERY_AZURE_MODEL_VERSION`,
-      );
-    }
-    origin = `${name} version ${version} from the folder ${dirSetting.origin} names`;
-  } else {
-    const registry = resolve(repoRoot, env.ROOKERY_REGISTRY?.trim() || DEFAULTS.registryDir);
-    const aliasesFile = join(registry, name, 'aliases.json');
-    const hint = 'run `npm start` or `rookery train` to train and register one, or set ROOKERY_AZURE_MODEL_DIR';
-    if (!existsSync(aliasesFile)) {
-      throw new ConfigError(`no ${name}@${DEFAULTS.modelAlias} model in ${registry}: ${hint}`);
-    }
-    let aliases: Record<string, unknown>;
-    try {
-      aliases = JSON.parse(readFileSync(aliasesFile, 'utf8')) as Record<string, unknown>;
-    } catch (err) {
-      throw new ConfigError(`${aliasesFile} is not valid JSON (${(err as Error).message}); fix it or ${hint}`);
-    }
-    const champion = aliases[DEFAULTS.modelAlias];
-    if (typeof champion !== 'number' || !Number.isInteger(champion) || champion < 1) {
-      throw new ConfigError(`${aliasesFile} has no "${DEFAULTS.modelAlias}" version: ${hint}`);
-    }
-    dir = join(registry, name, 'versions', String(champion));
-    version ??= String(champion);
-    origin = `${name}@${DEFAULTS.modelAlias} (version ${champion}) from the local registry`;
-    if (!existsSync(join(dir, 'MLmodel'))) {
-      throw new ConfigError(`${name}@${DEFAULTS.modelAlias} (version ${champion}) in ${registry} has no MLmodel file in ${dir}: ${hint}`);
-    }
+    dir = { path, ...dirSetting };
   }
-  return { dir, name, version, ...modelFiles(dir), origin };
-}
-
-/** A model directory's files (relative POSIX paths, sorted) and a SHA-256 over names and contents. */
-export function modelFiles(dir: string): { files: string[]; sha256: string } {
-  const files = listFiles(dir);
-  const hash = createHash('sha256');
-  for (const f of files) hash.update(`${f}\0`).update(readFileSync(join(dir, f))).update('\0');
-  return { files, sha256: hash.digest('hex') };
-}
-
-function listFiles(dir: string, prefix = ''): string[] {
-  return readdirSync(join(dir, prefix))
-    .flatMap((entry) => {
-      const rel = prefix ? `${prefix}/${entry}` : entry;
-      return statSync(join(dir, rel)).isDirectory() ? listFiles(dir, rel) : [rel];
-    })
-    .map((f) => f.split(sep).join('/'))
-    .sort();
+  return { name, ...(versionSetting ? { version: versionSetting.value } : {}), ...(dir ? { dir } : {}) };
 }

@@ -9,26 +9,20 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { UserError } from '../model/user-error.ts';
 
 export interface ImageSource {
   /** The docker build context (the repository root). */
-  contextDir: string;
+  readonly contextDir: string;
   /** The Dockerfile, relative to the context. */
-  dockerfile: string;
+  readonly dockerfile: string;
 }
 
 export interface ImageContent {
   /** 16 hex digits of the SHA-256 over the Dockerfile, .dockerignore and every copied file. */
-  tag: string;
+  readonly tag: string;
   /** Context-relative POSIX paths of the copied files, sorted. */
-  files: string[];
-}
-
-export class ImageContextError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ImageContextError';
-  }
+  readonly files: readonly string[];
 }
 
 /** Sources of the Dockerfile's COPY and ADD instructions that read the build context (not `--from=` stages). */
@@ -106,7 +100,7 @@ function walk(contextDir: string, dir: string, ignored: (path: string) => boolea
 export function imageFiles(source: ImageSource): string[] {
   const dockerfilePath = join(source.contextDir, source.dockerfile);
   if (!existsSync(dockerfilePath)) {
-    throw new ImageContextError(`${dockerfilePath} not found: the serving image is built from it (set ROOKERY_AZURE_DOCKERFILE to use another)`);
+    throw new UserError(`${dockerfilePath} not found: the serving image is built from it (set ROOKERY_AZURE_DOCKERFILE to use another)`);
   }
   const ignorePath = join(source.contextDir, '.dockerignore');
   const ignored = ignoreMatcher(existsSync(ignorePath) ? readFileSync(ignorePath, 'utf8') : '');
@@ -118,7 +112,7 @@ export function imageFiles(source: ImageSource): string[] {
     const base = (firstGlob === -1 ? segments : segments.slice(0, firstGlob)).join('/');
     const basePath = join(source.contextDir, base);
     if (!existsSync(basePath)) {
-      throw new ImageContextError(`${source.dockerfile} copies ${JSON.stringify(src)}, which is not in the build context ${source.contextDir}`);
+      throw new UserError(`${source.dockerfile} copies ${JSON.stringify(src)}, which is not in the build context ${source.contextDir}`);
     }
     let matched: string[];
     if (statSync(basePath).isFile()) matched = firstGlob === -1 ? [base] : [];

@@ -1,21 +1,46 @@
 /**
  * The CDK for Terraform app (`cdktf.json` runs it): `cdktf deploy azure`.
- * Configuration problems end the synth with one line naming the bad value.
+ * The one place that reads anything: the configuration (once), the model
+ * (through the shared resolver) and the image's files; the stack and its
+ * constructs get plain values. A problem the user can fix ends the synth
+ * with one line naming the bad value.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'cdktf';
-import { ConfigError, readAzureConfig } from './config.ts';
-import { ImageContextError } from './image.ts';
-import { AzureStack, STACK_ID, STATE_FILE } from './stack.ts';
+import { UserError } from '../model/user-error.ts';
+import { resolveModel } from '../registry/resolve.ts';
+import { readRegistrySettings } from '../registry/settings.ts';
+import { readAzureConfig } from './config.ts';
+import { imageContent } from './image.ts';
+import { explainResolveError, modelReference, toModelSource } from './model-source.ts';
+import { AzureStack, STACK_ID, STATE_FILE, stackPaths } from './stack.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const app = new App();
 
 try {
   const config = readAzureConfig({ context: (key) => app.node.tryGetContext(key), repoRoot });
-  new AzureStack(app, STACK_ID, config);
+  const request = config.model;
+  const resolved = await resolveModel(modelReference(request), { settings: readRegistrySettings(process.env), cwd: repoRoot, source: request.dir?.origin }).catch(
+    (err: unknown) => {
+      throw explainResolveError(request, err);
+    },
+  );
+  new AzureStack(app, STACK_ID, {
+    prefix: config.prefix,
+    ...(config.endpointOverride ? { endpointName: config.endpointOverride } : {}),
+    location: config.location,
+    instanceType: config.instanceType,
+    instanceCount: config.instanceCount,
+    deploymentName: config.deploymentName,
+    model: toModelSource(request, resolved),
+    image: imageContent({ contextDir: repoRoot, dockerfile: config.dockerfile }),
+    imageBuild: config.imageBuild,
+    dockerfile: config.dockerfile,
+    paths: stackPaths(app.outdir, repoRoot),
+  });
   app.synth();
   // One format per folder: a cdk.tf left beside cdk.tf.json (or the reverse) makes
   // Terraform read every resource twice ("Duplicate ..." errors).
@@ -24,7 +49,7 @@ try {
   // Terraform's local backend writes the state here; make sure the folder exists.
   mkdirSync(dirname(join(repoRoot, STATE_FILE)), { recursive: true });
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof ImageContextError) {
+  if (err instanceof UserError) {
     console.error(`azure: ${err.message}`);
     process.exit(1);
   }

@@ -5,21 +5,14 @@
  * the image's own ENTRYPOINT and CMD (`serve`), sets AZUREML_MODEL_DIR to the
  * mounted model, and sends probes and scoring requests to this port.
  */
+import type { ProbeSettings, RequestSettings } from './arm-bodies.ts';
+
 export const SERVING = {
   port: 8080,
   livenessPath: '/live',
   readinessPath: '/ready',
   scoringPath: '/score',
 } as const;
-
-/** ISO-8601 probe settings as the ARM `ProbeSettings` type takes them. */
-export interface ProbeSettings {
-  initialDelay: string;
-  period: string;
-  timeout: string;
-  successThreshold: number;
-  failureThreshold: number;
-}
 
 /**
  * Probes sized from the program's real start-up, not Azure's defaults
@@ -61,7 +54,7 @@ export const LIVENESS_PROBE: ProbeSettings = {
  * The Node server handles requests concurrently, so each instance takes 4 at
  * once instead of Azure's default of 1 (which turns short bursts into 429s).
  */
-export const REQUEST_SETTINGS = {
+export const REQUEST_SETTINGS: RequestSettings = {
   requestTimeout: 'PT10S',
   maxConcurrentRequestsPerInstance: 4,
-} as const;
+};

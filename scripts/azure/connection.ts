@@ -9,8 +9,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
-import { AML_API_VERSION } from '../../azure/aml-api.ts';
-import { deriveNames, NamingError, validatePrefix } from '../../azure/names.ts';
+import { AML_API_VERSION } from '../../cloud/azure-ml.ts';
+import { deriveNames, validatePrefix } from '../../cloud/azure-names.ts';
 import { UserError } from '../command.ts';
 
 export const ARM_URL = 'https://management.azure.com';
@@ -61,7 +61,8 @@ export async function resolveWorkspace(options: WorkspaceOptions, env: NodeJS.Pr
     try {
       derived = validatePrefix(prefix, 'ROOKERY_AZURE_PREFIX');
     } catch (err) {
-      if (err instanceof NamingError) throw new UserError(err.message, 2);
+      // A bad prefix is bad usage here (exit 2), not a failed deploy.
+      if (err instanceof UserError) throw new UserError(err.message, 2);
       throw err;
     }
   }

@@ -3,7 +3,7 @@
  * the scoring URI (`onlineEndpoints.get`) and a credential for it (the key
  * from `onlineEndpoints.listKeys` for key auth, which the Azure app sets up).
  */
-import { AML_API_VERSION } from '../../azure/aml-api.ts';
+import { AML_API_VERSION } from '../../cloud/azure-ml.ts';
 import { UserError } from '../command.ts';
 import { azureCall, workspacePath, type AmlConnection } from './connection.ts';
 import { send, type HttpResponse } from './http.ts';

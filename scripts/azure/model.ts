@@ -7,15 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AzureBlobDatastore } from '@azure/arm-machinelearning';
-import { datastoreUri, MODEL_DATASTORE, modelBlobPrefix } from '../../azure/aml-api.ts';
-import { modelFiles } from '../../azure/config.ts';
+import { datastoreUri, MODEL_DATASTORE, modelBlobPrefix } from '../../cloud/azure-ml.ts';
+import { MODEL_HASH_TAG, modelContentHash, modelFiles } from '../../model/content-hash.ts';
 import { UserError } from '../command.ts';
 import { azureCall, explainAzureError, workspacePath, type AmlConnection } from './connection.ts';
 import { send } from './http.ts';
-
-export const SHA_TAG = 'rookery.sha256';
 
 export interface LocalModel {
   dir: string;
@@ -58,7 +55,8 @@ export interface UploadOptions {
 export async function uploadModel(conn: AmlConnection, model: LocalModel, options: UploadOptions): Promise<RegisteredModel> {
   const { resourceGroup, workspace, subscriptionId } = conn.ref;
   const label = `${model.name}:${model.version}`;
-  const { files, sha256 } = modelFiles(model.dir);
+  const files = modelFiles(model.dir);
+  const sha256 = modelContentHash(files);
 
   let existing: Awaited<ReturnType<typeof conn.client.modelVersions.get>> | undefined;
   try {
@@ -67,7 +65,7 @@ export async function uploadModel(conn: AmlConnection, model: LocalModel, option
     if (!isNotFound(err)) throw explainAzureError(err, `model ${label} in workspace ${workspace}`);
   }
   if (existing) {
-    if (existing.properties.tags?.[SHA_TAG] === sha256) {
+    if (existing.properties.tags?.[MODEL_HASH_TAG] === sha256) {
       options.out(`model ${label} is already registered with these files`);
       return { name: model.name, version: model.version, id: modelVersionId(conn, model.name, model.version) };
     }
@@ -87,8 +85,8 @@ export async function uploadModel(conn: AmlConnection, model: LocalModel, option
 
   const prefix = modelBlobPrefix(model.name, model.version, sha256);
   options.out(`uploading ${files.length} files of ${label} to ${blob.accountName}/${blob.containerName}/${prefix}/`);
-  for (const file of files) {
-    const content = readFileSync(join(model.dir, file));
+  for (const { path: file, file: source } of files) {
+    const content = readFileSync(source);
     const url = `${base}/${blob.containerName}/${prefix}/${file.split('/').map(encodeURIComponent).join('/')}`;
     const response = await send({
       method: 'PUT',
@@ -118,7 +116,7 @@ export async function uploadModel(conn: AmlConnection, model: LocalModel, option
         modelUri: datastoreUri(subscriptionId, resourceGroup, workspace, prefix),
         modelType: 'custom_model',
         description: `${label} uploaded by rookery deploy azure`,
-        tags: { [SHA_TAG]: sha256 },
+        tags: { [MODEL_HASH_TAG]: sha256 },
       },
     }),
   );

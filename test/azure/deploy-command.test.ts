@@ -56,7 +56,7 @@ describe('runAzureDeploy against the ARM double', () => {
       else process.env.ROOKERY_REGISTRY = previous;
     }
     expect(arm.models.has('penguins:4')).toBe(true);
-    expect(lines[0]).toMatch(/^uploading 3 files of penguins:4 to rkteststorage\/rookery-models\/penguins\/4-[0-9a-f]{12}\/$/);
+    expect(lines[0]).toMatch(/^uploading 2 files of penguins:4 to rkteststorage\/rookery-models\/penguins\/4-[0-9a-f]{12}\/$/);
     expect(lines).toContain("no example request to probe green with; Azure's readiness probe passed");
     expect(arm.endpoints.get('rktest-endpoint')!.traffic).toEqual({ green: 100 });
   });

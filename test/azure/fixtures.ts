@@ -6,7 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { App } from 'cdktf';
 import { afterAll } from 'vitest';
 import { readAzureConfig, type AzureAppConfig } from '../../azure/config.ts';
-import { AzureStack, STACK_ID } from '../../azure/stack.ts';
+import { imageContent } from '../../azure/image.ts';
+import { explainResolveError, modelReference, toModelSource, type ModelSource } from '../../azure/model-source.ts';
+import { AzureStack, STACK_ID, stackPaths, type AzureStackProps } from '../../azure/stack.ts';
+import { resolveModel } from '../../registry/resolve.ts';
+import { readRegistrySettings } from '../../registry/settings.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '');
 
@@ -43,8 +47,20 @@ export function makeRegistry(champion = 3, versions: number[] = [champion]): str
   return root;
 }
 
+/** What azure/main.ts reads before synth: the configuration and the resolved model. */
+export async function loadAzure(env: Record<string, string>, context: Record<string, unknown> = {}): Promise<{ config: AzureAppConfig; model: ModelSource }> {
+  const config = readAzureConfig({ env, context: (k) => context[k], repoRoot: REPO_ROOT });
+  const request = config.model;
+  const options = { settings: readRegistrySettings(env), cwd: REPO_ROOT, ...(request.dir ? { source: request.dir.origin } : {}) };
+  const resolved = await resolveModel(modelReference(request), options).catch((err: unknown) => {
+    throw explainResolveError(request, err);
+  });
+  return { config, model: toModelSource(request, resolved) };
+}
+
 export interface Synthesized {
-  config: AzureAppConfig;
+  /** The stack's props, as azure/main.ts builds them. */
+  config: AzureStackProps;
   stack: AzureStack;
   json: TerraformJson;
   text: string;
@@ -60,18 +76,31 @@ export interface TerraformJson {
   output: Record<string, { value: unknown }>;
 }
 
-/** Synthesizes the `azure` stack in-process into a temporary folder and returns its Terraform JSON. */
-export function synthAzure(env: Record<string, string>, options: { hcl?: boolean } = {}): Synthesized {
+/** Synthesizes the `azure` stack in-process into a temporary folder, as azure/main.ts does, and returns its Terraform JSON. */
+export async function synthAzure(env: Record<string, string>, options: { hcl?: boolean } = {}): Promise<Synthesized> {
   const outdir = makeOutdir();
+  const { config, model } = await loadAzure(env);
   // cdktf's stack synthesizer reads HCL mode from the environment (as `cdktf synth --hcl` sets it), not from App options.
   const previous = process.env.SYNTH_HCL_OUTPUT;
   process.env.SYNTH_HCL_OUTPUT = options.hcl ? 'true' : 'false';
   let stack: AzureStack;
-  let config: AzureAppConfig;
+  let props: AzureStackProps;
   try {
     const app = new App({ outdir, hclOutput: options.hcl ?? false });
-    config = readAzureConfig({ env, repoRoot: REPO_ROOT });
-    stack = new AzureStack(app, STACK_ID, config);
+    props = {
+      prefix: config.prefix,
+      ...(config.endpointOverride ? { endpointName: config.endpointOverride } : {}),
+      location: config.location,
+      instanceType: config.instanceType,
+      instanceCount: config.instanceCount,
+      deploymentName: config.deploymentName,
+      model,
+      image: imageContent({ contextDir: REPO_ROOT, dockerfile: config.dockerfile }),
+      imageBuild: config.imageBuild,
+      dockerfile: config.dockerfile,
+      paths: stackPaths(outdir, REPO_ROOT),
+    };
+    stack = new AzureStack(app, STACK_ID, props);
     app.synth();
   } finally {
     if (previous === undefined) delete process.env.SYNTH_HCL_OUTPUT;
@@ -79,7 +108,7 @@ export function synthAzure(env: Record<string, string>, options: { hcl?: boolean
   }
   const file = join(outdir, 'stacks', STACK_ID, options.hcl ? 'cdk.tf' : 'cdk.tf.json');
   const text = readFileSync(file, 'utf8');
-  return { config, stack, json: options.hcl ? ({} as TerraformJson) : (JSON.parse(text) as TerraformJson), text, outdir };
+  return { config: props, stack, json: options.hcl ? ({} as TerraformJson) : (JSON.parse(text) as TerraformJson), text, outdir };
 }
 
 /** The single resource of a type (fails loudly when there are zero or several). */

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copySources, ImageContextError, imageContent, imageFiles } from '../../azure/image.ts';
+import { copySources, imageContent, imageFiles } from '../../azure/image.ts';
+import { UserError } from '../../model/user-error.ts';
 import { REPO_ROOT } from './fixtures.ts';
 
 function context(files: Record<string, string>): string {
@@ -69,7 +70,7 @@ describe('the serving image’s content hash', () => {
 
   it('fails clearly when the Dockerfile copies something that is not there', () => {
     const dir = context({ 'Dockerfile': 'FROM x\nCOPY missing/ app/\n' });
-    expect(() => imageFiles({ contextDir: dir, dockerfile: 'Dockerfile' })).toThrow(ImageContextError);
+    expect(() => imageFiles({ contextDir: dir, dockerfile: 'Dockerfile' })).toThrow(UserError);
     expect(() => imageFiles({ contextDir: dir, dockerfile: 'nope/Dockerfile' })).toThrow(/not found/);
   });
 

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../scripts/command.ts';
 import { connect, type AmlConnection } from '../../scripts/azure/connection.ts';
 import { existingModel, uploadModel } from '../../scripts/azure/model.ts';
-import { modelFiles } from '../../azure/config.ts';
+import { MODEL_HASH_TAG, modelContentHash, modelFiles } from '../../model/content-hash.ts';
 import { ArmDouble, FakeCredential, RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE } from './arm-double.ts';
 import { makeRegistry } from './fixtures.ts';
 import { rejection } from '../helpers/rejection.ts';
@@ -27,11 +27,12 @@ afterEach(() => arm.close());
 describe('uploadModel', () => {
   it('uploads every file with a storage token and registers the folder as a custom model', async () => {
     const dir = join(makeRegistry(4, [4]), 'penguins', 'versions', '4');
-    const folder = `penguins/4-${modelFiles(dir).sha256.slice(0, 12)}`;
+    const folder = `penguins/4-${modelContentHash(modelFiles(dir)).slice(0, 12)}`;
     const model = await uploadModel(conn, { dir, name: 'penguins', version: '4' }, { out, blobServiceUrl: `${arm.url}/blob` });
     expect(model).toEqual({ name: 'penguins', version: '4', id: `${arm.workspacePrefix}/models/penguins/versions/4` });
 
-    expect([...arm.blobs.keys()].sort()).toEqual([`rookery-models/${folder}/MLmodel`, `rookery-models/${folder}/model.json`, `rookery-models/${folder}/version.json`]);
+    // The registry's version.json is bookkeeping, not model (model/content-hash.ts): it is not uploaded.
+    expect([...arm.blobs.keys()].sort()).toEqual([`rookery-models/${folder}/MLmodel`, `rookery-models/${folder}/model.json`]);
     expect(arm.blobs.get(`rookery-models/${folder}/model.json`)!.equals(readFileSync(join(dir, 'model.json')))).toBe(true);
     const upload = arm.requests.find((r) => r.path === `/blob/rookery-models/${folder}/MLmodel`)!;
     expect(upload.headers['content-md5']).toBe(createHash('md5').update(readFileSync(join(dir, 'MLmodel'))).digest('base64'));
@@ -42,8 +43,8 @@ describe('uploadModel', () => {
       modelType: 'custom_model',
       modelUri: `azureml://subscriptions/${SUBSCRIPTION}/resourcegroups/${RESOURCE_GROUP}/workspaces/${WORKSPACE}/datastores/rookery_models/paths/${folder}/`,
     });
-    expect(registered.properties.tags['rookery.sha256']).toMatch(/^[0-9a-f]{64}$/);
-    expect(lines).toEqual([`uploading 3 files of penguins:4 to rkteststorage/rookery-models/${folder}/`, 'registered model penguins:4']);
+    expect(registered.properties.tags[MODEL_HASH_TAG]).toMatch(/^[0-9a-f]{64}$/);
+    expect(lines).toEqual([`uploading 2 files of penguins:4 to rkteststorage/rookery-models/${folder}/`, 'registered model penguins:4']);
   });
 
   it('reuses a version already registered with the same files and refuses one with different files', async () => {
@@ -64,7 +65,7 @@ describe('uploadModel', () => {
 
   it('says which role is missing when storage refuses the upload', async () => {
     const dir = join(makeRegistry(4, [4]), 'penguins', 'versions', '4');
-    arm.refuse.set(`/blob/rookery-models/penguins/4-${modelFiles(dir).sha256.slice(0, 12)}/MLmodel`, 403);
+    arm.refuse.set(`/blob/rookery-models/penguins/4-${modelContentHash(modelFiles(dir)).slice(0, 12)}/MLmodel`, 403);
     const err = await rejection(uploadModel(conn, { dir, name: 'penguins', version: '4' }, { out, blobServiceUrl: `${arm.url}/blob` }));
     expect(err.message).toMatch(/^storage account rkteststorage refused the upload of MLmodel \(HTTP 403\): your account needs Storage Blob Data Contributor on container rookery-models/);
     expect(arm.models.size).toBe(0);

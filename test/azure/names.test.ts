@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deriveNames, NAME_RULES, NamingError, validatePrefix, type AzureNames } from '../../azure/names.ts';
+import { deriveNames, NAME_RULES, validatePrefix, type AzureNames } from '../../cloud/azure-names.ts';
+import { UserError } from '../../model/user-error.ts';
 
 describe('Azure names from one prefix', () => {
   it('derives every name and each meets Azure’s rule at the shortest and longest prefix', () => {
@@ -37,7 +38,7 @@ describe('Azure names from one prefix', () => {
     } catch (err) {
       error = err;
     }
-    expect(error).toBeInstanceOf(NamingError);
+    expect(error).toBeInstanceOf(UserError);
     const message = (error as Error).message;
     expect(message).toContain(`ROOKERY_AZURE_PREFIX=${JSON.stringify(prefix)}`);
     expect(message).toContain('3–21 lowercase letters or digits, starting with a letter');

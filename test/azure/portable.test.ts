@@ -66,7 +66,8 @@ describe('synth with ROOKERY_AZURE_PREFIX and a trained model', () => {
     expect(resolve(stackDir, workingDir)).toBe(REPO_ROOT);
 
     const blobs = Object.values(json.resource.azurerm_storage_blob) as any[];
-    expect(blobs).toHaveLength(3);
+    // MLmodel and model.json: the registry's version.json is bookkeeping, not model (model/content-hash.ts).
+    expect(blobs).toHaveLength(2);
     for (const blob of blobs) {
       expect(blob.source).toMatch(/^assets\//);
       const file = blob.name.split('/').pop();
@@ -94,7 +95,7 @@ describe('synth with ROOKERY_AZURE_PREFIX and a trained model', () => {
     expect(state).toBeDefined();
     expect(resolve(stackDir, state!)).toBe(join(REPO_ROOT, STATE_FILE));
     const sources = [...text.matchAll(/^\s*source\s*=\s*"(assets\/[^"]+)"/gm)].map((m) => m[1]);
-    expect(sources).toHaveLength(3);
+    expect(sources).toHaveLength(2);
     for (const source of sources) expect(existsSync(join(stackDir, source))).toBe(true);
   });
 });
@@ -107,7 +108,7 @@ describe('synth with ROOKERY_AZURE_PREFIX and no model', () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toEqual([
-      `azure: no penguins@champion model in ${registry}: run \`npm start\` or \`rookery train\` to train and register one, or set ROOKERY_AZURE_MODEL_DIR`,
+      `azure: no penguins@champion in the local registry ${registry}; run \`npm start\` or \`rookery train\` to train and register one, or set ROOKERY_AZURE_MODEL_DIR`,
     ]);
     expect(existsSync(join(stackDir, 'cdk.tf.json'))).toBe(false);
   });

@@ -1,12 +1,14 @@
 /**
  * Every Azure resource name derived from one prefix, and the rules each must
- * meet. Pure TypeScript with no cdktf import: the Azure app uses it to name
- * resources and the `rookery` CLI uses it to find them again.
+ * meet. Shared by the Azure app (azure/), which names resources with it, and
+ * the `rookery` CLI (scripts/azure/), which finds them again; so it lives
+ * in neither and imports nothing but model/.
  *
  * Storage account, key vault and container registry names are global across
  * Azure, and an online endpoint's name is unique per region, so the prefix is
  * the user's to choose; there is deliberately no default.
  */
+import { UserError } from '../model/user-error.ts';
 
 /** 3–21 lowercase letters/digits starting with a letter: the longest prefix for which every derived name below still fits. */
 export const PREFIX_PATTERN = /^[a-z][a-z0-9]{2,20}$/;
@@ -64,20 +66,13 @@ export const NAME_RULES: Record<keyof AzureNames, NameRule> = {
 /** Online deployment names follow the endpoint rule (3–32 characters). */
 export const DEPLOYMENT_NAME_PATTERN = /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;
 
-export class NamingError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NamingError';
-  }
-}
-
 /**
  * Checks a prefix and every name derived from it, throwing one message that
  * names the bad value, where it came from and the rule it breaks.
  */
 export function validatePrefix(prefix: string, origin: string): AzureNames {
   if (!PREFIX_PATTERN.test(prefix)) {
-    throw new NamingError(
+    throw new UserError(
       `${origin}=${JSON.stringify(prefix)} is not a valid name prefix: use ${PREFIX_RULE} ` +
         `(it becomes the storage account ${JSON.stringify(`${prefix}st`)}, key vault ${JSON.stringify(`${prefix}-kv`)} and registry ${JSON.stringify(`${prefix}acr`)}, which must be unique across Azure)`,
     );
@@ -93,6 +88,6 @@ export function validatePrefix(prefix: string, origin: string): AzureNames {
 export function checkName(kind: keyof AzureNames, name: string, origin: string): void {
   const { pattern, rule } = NAME_RULES[kind];
   if (!pattern.test(name)) {
-    throw new NamingError(`${origin}: ${kind} name ${JSON.stringify(name)} breaks Azure's rule: ${rule}`);
+    throw new UserError(`${origin}: ${kind} name ${JSON.stringify(name)} breaks Azure's rule: ${rule}`);
   }
 }

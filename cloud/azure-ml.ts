@@ -1,7 +1,8 @@
 /**
- * What the Azure app and the `rookery` CLI agree on about Azure ML's ARM API:
- * one API version, the asset names and where model files live in storage.
- * Pure TypeScript, no cdktf import.
+ * What the Azure app (azure/) and the `rookery` CLI (scripts/azure/) agree on
+ * about Azure ML's ARM API: one API version, the resource types, the asset
+ * names and where model files live in storage. Shared by both, so it lives in
+ * neither; pure TypeScript, no cdktf or Azure SDK import.
  */
 
 /**
