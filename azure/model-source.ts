@@ -54,11 +54,12 @@ export function explainResolveError(request: ModelRequest, err: unknown): unknow
 
 /** The plain values the constructs take, from the resolver's answer. */
 export function toModelSource(request: ModelRequest, resolved: ResolvedModel): ModelSource {
-  const version = request.version ?? (resolved.version === undefined ? undefined : String(resolved.version));
   const { dir } = request;
+  const version = request.version ?? (resolved.version === undefined ? undefined : String(resolved.version));
+  // Only a folder outside a registry has no version: a registry entry always has one.
   if (!version) {
     throw new UserError(
-      `${dir?.origin}=${dir?.value} is not a registry version folder (…/versions/<n>), so the workspace model version is unknown: set ROOKERY_AZURE_MODEL_VERSION`,
+      `${dir ? `${dir.origin}=${dir.value}` : resolved.origin} is not a registry version folder (…/versions/<n>), so the workspace model version is unknown: set ROOKERY_AZURE_MODEL_VERSION`,
     );
   }
   const files = resolved.files.map((f) => f.path);
