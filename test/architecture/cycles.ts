@@ -24,14 +24,18 @@ export function resolveFile(fromFile: string, specifier: string, known: Set<stri
   return candidates.find((c) => known.has(c));
 }
 
-/** Module imports only: `new URL(...)` worker references load a file in another thread, not a module here. */
+/**
+ * Module imports only: `new URL(...)` worker references and other path
+ * literals name a file (run in another thread, bundled, or loaded through a
+ * helper), not a module this one evaluates.
+ */
 export function buildGraph(files: SourceFile[]): Graph {
   const known = new Set(files.map((f) => f.path));
   const graph: Graph = new Map();
   for (const file of files) {
     const edges = new Map<string, Edge>();
     for (const ref of extractImports(file.text)) {
-      if (ref.kind === 'url') continue;
+      if (ref.kind === 'url' || ref.kind === 'path') continue;
       const to = resolveFile(file.path, ref.specifier, known);
       if (!to) continue;
       const seen = edges.get(to);

@@ -110,6 +110,33 @@ describe('the function finder', () => {
     expect(extents(source)).toEqual(['tricky 1-9', 'after 10-11']);
   });
 
+  it('tells object-type return annotations from bodies, and regexes after a block from division', () => {
+    const source = [
+      'class A {',
+      '  shape(): { a: number } {', // 2
+      '    return { a: 1 };',
+      '  }',
+      '  pick<T extends { k: string }>(t: T): T[\'k\'] | { none: true } {', // 5
+      '    if (t) {',
+      '    }',
+      "    /}/.test('x') && `${'`'}`;",
+      '    return t.k;',
+      '  }', // 10
+      '}',
+      'const make = (): { run(): void } => ({ run() {} });', // 12
+      'const half = (n: number) => n / 2 / (n || 1);',
+      'const url = () => `http://x/${"}"}/*not a comment*/`;',
+    ].join('\n');
+    expect(extents(source)).toEqual([
+      'shape 2-4',
+      'pick 5-10',
+      'make (arrow function) 12-12',
+      'run 12-12',
+      'half (arrow function) 13-13',
+      'url (arrow function) 14-14',
+    ]);
+  });
+
   it('finds functions inside template substitutions', () => {
     const source = ['const html = `<ul>${items.map((item) => {', '  return `<li>${item}</li>`;', '})}</ul>`;'].join('\n');
     expect(extents(source)).toEqual(['(arrow function) 1-3']);

@@ -167,8 +167,8 @@ class FunctionFinder {
       const t = this.tokens[k];
       if (is(t, 'punct', '>')) depth++;
       else if (is(t, 'punct', '<') && --depth === 0) return k;
-      else if (is(t, 'punct', ';') || is(t, 'punct', '{') || is(t, 'punct', '}')) return -1;
       else if (isCloser(t) && this.match[k] >= 0) k = this.match[k];
+      else if (is(t, 'punct', ';') || is(t, 'punct', '{') || is(t, 'punct', '}')) return -1;
     }
     return -1;
   }

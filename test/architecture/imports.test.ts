@@ -6,7 +6,7 @@ import { brokenRule, classify, formatImportViolation, importViolations, LAYOUT }
 import { FOLDERS, readSourceFiles } from './source-files.ts';
 
 describe('the import extractor', () => {
-  it('reads every kind of import, type-only ones marked, and nothing from strings or comments', () => {
+  it('reads every kind of import and code path, type-only ones marked, and nothing from other strings or comments', () => {
     const source = [
       "import { a } from './a.ts';",
       "import type { B } from '../model/b.ts';",
@@ -36,6 +36,7 @@ describe('the import extractor', () => {
       "const r = /import('.\\/regex.ts')/;",
       "const meta = import.meta.url;",
       "obj.import('./method-call.ts');",
+      "const azure = await importTarget('azure', '../azure/target.ts', 'azureTarget');",
     ].join('\n');
     expect(extractImports(source).map((r) => `${r.line} ${r.kind}${r.typeOnly ? ' type' : ''} ${r.specifier}`)).toEqual([
       '1 import ./a.ts',
@@ -54,6 +55,8 @@ describe('the import extractor', () => {
       '18 url ./worker.ts',
       '20 require tsx/cjs/api',
       '21 require better-sqlite3',
+      '28 path ./method-call.ts',
+      '29 path ../azure/target.ts',
     ]);
   });
 
@@ -78,6 +81,8 @@ describe('the layout checker', () => {
     expect(brokenRule('stacks/x.ts', ref('../scripts/config.ts'))).toMatch(/stacks\/ must not import scripts\//);
     expect(brokenRule('model/x.ts', ref('../registry/open.ts'))).toMatch(/model\/ may import only model\//);
     expect(brokenRule('container/x.ts', ref('../test/helpers/cli.ts'))).toMatch(/test\/ is not allowed/);
+    const path = { specifier: '../../stacks/app.ts', line: 3, kind: 'path' as const, typeOnly: false };
+    expect(brokenRule('scripts/targets/open.ts', path)).toMatch(/stacks\/ is not allowed/);
   });
 
   it('reports npm packages outside a folder\'s allowance, and network built-ins in model/', () => {

@@ -2,10 +2,12 @@
 // ... from`, `import('...')` with a literal (also `typeof import('...')` in
 // types), `require`/`createRequire(...).resolve` of a literal, and
 // `new URL('./x.ts', import.meta.url)` references to code (worker files,
-// modules loaded by URL).
+// modules loaded by URL), and any other string literal that is a relative
+// path to a .ts file (a module loaded through a helper, a build entry): those
+// are resolved against the file too, so they cross folders the same way.
 import { tokenize, matchBrackets, is, type Token } from './tokens.ts';
 
-export type ImportKind = 'import' | 'export-from' | 'dynamic' | 'require' | 'url';
+export type ImportKind = 'import' | 'export-from' | 'dynamic' | 'require' | 'url' | 'path';
 
 export interface ImportRef {
   specifier: string;
@@ -88,6 +90,8 @@ function requireCall(tokens: Token[], match: number[], i: number): ImportRef | u
   return arg && { specifier: arg.value, line: arg.line, kind: 'require', typeOnly: false };
 }
 
+const CODE_PATH = /^\.\.?\/[^\s'"`]*\.[mc]?ts$/;
+
 /** `new URL('./x.ts', import.meta.url)`: a reference to a code file (a worker, a module loaded by URL). */
 function urlReference(tokens: Token[], i: number): ImportRef | undefined {
   const expected = ['URL', '(', undefined, ',', 'import', '.', 'meta', '.', 'url', ')'];
@@ -96,7 +100,7 @@ function urlReference(tokens: Token[], i: number): ImportRef | undefined {
     if (!t || (expected[k] === undefined ? t.kind !== 'string' : t.value !== expected[k])) return undefined;
   }
   const spec = tokens[i + 3];
-  if (!/^\.\.?\//.test(spec.value) || !/\.[mc]?ts$/.test(spec.value)) return undefined;
+  if (!CODE_PATH.test(spec.value)) return undefined;
   return { specifier: spec.value, line: spec.line, kind: 'url', typeOnly: false };
 }
 
@@ -123,5 +127,11 @@ export function extractImports(source: string): ImportRef[] {
     }
     if (ref) refs.push(ref);
   });
-  return refs;
+  const seen = new Set(refs.map((r) => `${r.line}:${r.specifier}`));
+  for (const t of tokens) {
+    if (t.kind === 'string' && CODE_PATH.test(t.value) && !seen.has(`${t.line}:${t.value}`)) {
+      refs.push({ specifier: t.value, line: t.line, kind: 'path', typeOnly: false });
+    }
+  }
+  return refs.sort((a, b) => a.line - b.line);
 }
