@@ -1,4 +1,6 @@
-import { isUserFacing, parseCommandArgs, UserError, type Command } from './command.ts';
+import { UserError } from '../model/user-error.ts';
+import { parseCommandArgs, type Command } from './command.ts';
+import { commandHelp } from './help.ts';
 import { VERSION } from './version.ts';
 
 function findCommand(commands: Command[], argv: string[]): { cmd: Command; rest: string[] } | undefined {
@@ -64,11 +66,11 @@ export async function main(
   if (!found) {
     const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `));
     const hint = group.length ? `; try one of: ${group.map((c) => `'rookery ${c.name}'`).join(', ')}` : "; run 'rookery --help'";
-    throw new UserError(`unknown command '${argv.slice(0, group.length ? 2 : 1).join(' ')}'${hint}`, 2);
+    throw new UserError(`unknown command '${argv.slice(0, group.length ? 2 : 1).join(' ')}'${hint}`, { exitCode: 2 });
   }
   const { cmd, rest } = found;
   if (rest.some(isHelp)) {
-    out(`Usage: ${cmd.usage}\n\n${cmd.summary}\n\n${cmd.help.trim()}`);
+    out(commandHelp(cmd));
     return 0;
   }
   const { values, positionals } = parseCommandArgs(cmd, rest);
@@ -80,9 +82,9 @@ export async function runProgram(commands: Command[]): Promise<void> {
   try {
     process.exitCode = await main(process.argv.slice(2), commands);
   } catch (err) {
-    if (isUserFacing(err)) {
+    if (err instanceof UserError) {
       console.error(`rookery: ${err.message}`);
-      process.exitCode = err.exitCode ?? 1;
+      process.exitCode = err.exitCode;
     } else {
       console.error(`rookery: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
       process.exitCode = 70;

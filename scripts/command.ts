@@ -1,17 +1,9 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 
 import { UserError } from '../model/user-error.ts';
+import { parseOptions, type HelpText, type OptionTable, type ParseOptions } from './help.ts';
 
 export { UserError };
-
-/** Errors from the model runtime that describe bad input a user can fix: shown like UserError. */
-const USER_FACING = new Set(['DatasetError', 'SchemaError', 'ArtifactError', 'RegistryError', 'InvalidRowsError', 'ServeConfigError']);
-
-export function isUserFacing(err: unknown): err is Error & { exitCode?: number } {
-  return err instanceof UserError || (err instanceof Error && USER_FACING.has(err.name));
-}
-
-type Options = NonNullable<ParseArgsConfig['options']>;
 
 export interface CommandContext<V> {
   values: V;
@@ -20,27 +12,20 @@ export interface CommandContext<V> {
   out: (line: string) => void;
 }
 
-export interface Command {
-  /** One or two words, e.g. `train` or `models list`. */
-  name: string;
-  summary: string;
-  /** Help text printed by `--help`, after the usage line. */
-  help: string;
-  usage: string;
-  options: Options;
+/** A subcommand: its help text and option table (scripts/help.ts prints both), and what it does. */
+export interface Command extends HelpText {
   allowPositionals?: boolean;
   run(ctx: CommandContext<Record<string, string | boolean | (string | boolean)[] | undefined>>): Promise<number>;
 }
 
+/** The option values parseArgs returns for a table, typed from it. */
+export type OptionValues<O extends OptionTable> = ReturnType<typeof parseArgs<{ options: ParseOptions<O>; allowPositionals: true }>>['values'];
+
 /** Typed helper so each command file gets its option values typed from its option table. */
-export function defineCommand<O extends Options>(spec: {
-  name: string;
-  summary: string;
-  usage: string;
-  help: string;
+export function defineCommand<O extends OptionTable>(spec: Omit<HelpText, 'options'> & {
   options: O;
   allowPositionals?: boolean;
-  run(ctx: CommandContext<ReturnType<typeof parseArgs<{ options: O; allowPositionals: true }>>['values']>): Promise<number>;
+  run(ctx: CommandContext<OptionValues<O>>): Promise<number>;
 }): Command {
   return spec as unknown as Command;
 }
@@ -82,7 +67,7 @@ function takesValue(cmd: Command, arg: string): boolean {
 
 export function parseCommandArgs(cmd: Command, argv: string[]) {
   try {
-    return parseArgs({ args: joinNegativeValues(cmd, argv), options: cmd.options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
+    return parseArgs({ args: joinNegativeValues(cmd, argv), options: parseOptions(cmd.options), allowPositionals: cmd.allowPositionals ?? false, strict: true });
   } catch (err) {
     const first = (err as Error).message.split('\n')[0];
     // `--data --folds 3`: node calls the value ambiguous; say which value is missing and how to pass one starting with a dash.
@@ -90,7 +75,7 @@ export function parseCommandArgs(cmd: Command, argv: string[]) {
     const message = ambiguous
       ? `${ambiguous[1]} needs a value, not ${JSON.stringify(argv[argv.indexOf(ambiguous[1]) + 1] ?? '')}; a value starting with a dash is written ${ambiguous[1]}=-VALUE`
       : first;
-    throw new UserError(`${message} (see 'rookery ${cmd.name} --help')`, 2);
+    throw new UserError(`${message} (see 'rookery ${cmd.name} --help')`, { exitCode: 2 });
   }
 }
 
@@ -103,7 +88,7 @@ export function numberFlag(
 ): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  const fail = (why: string) => new UserError(`--${name} ${JSON.stringify(raw)} ${why}`, 2);
+  const fail = (why: string) => new UserError(`--${name} ${JSON.stringify(raw)} ${why}`, { exitCode: 2 });
   if (raw.trim() === '' || !Number.isFinite(value)) throw fail('is not a number');
   if (check.integer && !Number.isInteger(value)) throw fail('must be a whole number');
   if (check.min !== undefined && value < check.min) throw fail(`must be at least ${check.min}`);

@@ -13,6 +13,9 @@ import { DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 /** What `--model` names: a model already in the workspace, or a local one to upload. */
 export type ModelArg = { kind: 'workspace'; name: string; version: string } | { kind: 'local'; dir: string; name: string; version?: string } | { kind: 'registry'; ref: string };
 
+/** How long `--timeout` lets provisioning take when not given. */
+const TIMEOUT_MINUTES = 45;
+
 const WORKSPACE_MODEL = /^(?:azureml:)?([A-Za-z0-9][\w-]*):(\d+)$/;
 
 /** Reads `--model`: `azureml:NAME:VERSION` or `NAME:VERSION`, a directory, or a local registry reference. */
@@ -55,7 +58,7 @@ export async function runAzureDeploy(
 ): Promise<DeployOutcome> {
   if (!values.endpoint) throw new UserError("--endpoint NAME is required (see 'rookery deploy azure --help')", 2);
   if (!values.model) throw new UserError("--model is required (see 'rookery deploy azure --help')", 2);
-  const timeoutMinutes = numberFlag('timeout', values.timeout, 45, { min: 1 });
+  const timeoutMinutes = numberFlag('timeout', values.timeout, TIMEOUT_MINUTES, { min: 1 });
   const instanceCount = values['instance-count'] === undefined ? undefined : numberFlag('instance-count', values['instance-count'], 1, { integer: true, min: 1, max: 20 });
   if (values['instance-type'] && !/^Standard_[A-Za-z0-9_]+$/.test(values['instance-type'])) {
     throw new UserError(`--instance-type ${JSON.stringify(values['instance-type'])} is not a VM size such as Standard_DS3_v2`, 2);
@@ -117,49 +120,41 @@ export async function runAzureDeploy(
 export const azureDeployCommand = defineCommand({
   name: 'deploy azure',
   summary: 'Roll a new model onto an Azure ML online endpoint (blue/green), moving traffic once it is healthy',
-  usage: 'rookery deploy azure --endpoint NAME --model MODEL [--subscription ID] [--resource-group RG] [--workspace WS] [--instance-type T] [--instance-count N] [--probe FILE] [--timeout MIN] [--keep-failed]',
-  help: `
+  about: `
 Creates the idle deployment slot (blue or green) next to the live one, with the
 same image, probes, size and payload logging and the new model; waits until
 Azure reports it healthy; sends one request pinned to it (azureml-model-deployment
 header); then moves 100% of traffic to it and deletes the old slot. If anything
-fails first, traffic stays where it was and the new slot's last log lines are shown.
-
-Options:
-  --endpoint NAME         the online endpoint (\`cdktf deploy azure\` prints it as endpoint_name)
-  --model MODEL           azureml:NAME:VERSION   a model already registered in the workspace
-                          models:/penguins@champion, models:/penguins/4
-                                                 a version from the local registry (ROOKERY_REGISTRY)
-                          DIR                    an MLflow-layout model directory
-                          Local models are uploaded to the workspace's rookery_models datastore
-                          and registered as NAME:VERSION (reused if already there with the same files).
-  --model-name NAME       registered name for a local model (default: its registry name, else ${DEFAULT_MODEL_NAME})
-  --model-version N       registered version for a local model (default: its registry version)
-  --subscription ID       default: AZURE_SUBSCRIPTION_ID, ARM_SUBSCRIPTION_ID, then \`az account show\`
-  --resource-group RG     default: ROOKERY_AZURE_RESOURCE_GROUP, else <ROOKERY_AZURE_PREFIX>-rg
-  --workspace WS          default: ROOKERY_AZURE_WORKSPACE, else <ROOKERY_AZURE_PREFIX>-mlw
-  --instance-type T       VM size for the new slot (default: the live slot's)
-  --instance-count N      instances for the new slot (default: the live slot's)
-  --probe FILE            request body for the pre-switch check (default: the model's serving_input_example.json)
-  --timeout MIN           give up on provisioning after MIN minutes (default 45)
-  --keep-failed           keep a failed slot for inspection instead of deleting it
-
+fails first, traffic stays where it was and the new slot's last log lines are shown.`,
+  notes: `
 Credentials come from DefaultAzureCredential: run \`az login\` first.
 The stack stays Terraform's: a later \`cdktf deploy azure\` restores its own
 deployment (the registry champion) and gives it the traffic back.`,
   options: {
-    endpoint: { type: 'string' },
-    model: { type: 'string' },
-    'model-name': { type: 'string' },
-    'model-version': { type: 'string' },
-    subscription: { type: 'string' },
-    'resource-group': { type: 'string' },
-    workspace: { type: 'string' },
-    'instance-type': { type: 'string' },
-    'instance-count': { type: 'string' },
-    probe: { type: 'string' },
-    timeout: { type: 'string' },
-    'keep-failed': { type: 'boolean' },
+    endpoint: { type: 'string', value: 'NAME', required: true, description: 'the online endpoint (`cdktf deploy azure` prints it as endpoint_name)' },
+    model: {
+      type: 'string',
+      value: 'MODEL',
+      required: true,
+      description: [
+        'azureml:NAME:VERSION   a model already registered in the workspace',
+        'models:/penguins@champion, models:/penguins/4',
+        '                       a version from the local registry (ROOKERY_REGISTRY)',
+        'DIR                    an MLflow-layout model directory',
+        'Local models are uploaded to the workspace\'s rookery_models datastore',
+        'and registered as NAME:VERSION (reused if already there with the same files).',
+      ].join('\n'),
+    },
+    'model-name': { type: 'string', value: 'NAME', description: `registered name for a local model (default: its registry name, else ${DEFAULT_MODEL_NAME})` },
+    'model-version': { type: 'string', value: 'N', description: 'registered version for a local model (default: its registry version)' },
+    subscription: { type: 'string', value: 'ID', description: 'default: AZURE_SUBSCRIPTION_ID, ARM_SUBSCRIPTION_ID, then `az account show`' },
+    'resource-group': { type: 'string', value: 'RG', description: 'default: ROOKERY_AZURE_RESOURCE_GROUP, else <ROOKERY_AZURE_PREFIX>-rg' },
+    workspace: { type: 'string', value: 'WS', description: 'default: ROOKERY_AZURE_WORKSPACE, else <ROOKERY_AZURE_PREFIX>-mlw' },
+    'instance-type': { type: 'string', value: 'T', description: "VM size for the new slot (default: the live slot's)" },
+    'instance-count': { type: 'string', value: 'N', description: "instances for the new slot (default: the live slot's)" },
+    probe: { type: 'string', value: 'FILE', description: "request body for the pre-switch check (default: the model's serving_input_example.json)" },
+    timeout: { type: 'string', value: 'MIN', description: 'give up on provisioning after MIN minutes', default: TIMEOUT_MINUTES },
+    'keep-failed': { type: 'boolean', description: 'keep a failed slot for inspection instead of deleting it' },
   },
   async run({ values, out }) {
     await runAzureDeploy(values, out);

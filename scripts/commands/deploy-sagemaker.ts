@@ -9,6 +9,8 @@ import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 
 const TRAFFIC_MODES: TrafficMode[] = ['auto', 'all-at-once', 'canary', 'linear'];
 const DEFAULT_MODEL = `models:/${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS}`;
+/** What the flags default to; --help prints the same values. */
+const DEPLOY_DEFAULTS = { traffic: 'auto', bake: 300, terminationWait: 0, poll: 30 } as const;
 
 export interface SageMakerDeployFlags {
   endpoint?: string;
@@ -38,13 +40,13 @@ export async function runSageMakerDeploy(
 ): Promise<SageMakerDeployOutcome> {
   const endpoint = values.endpoint?.trim();
   if (!endpoint) throw new UserError("--endpoint NAME is required (see 'rookery deploy sagemaker --help')", 2);
-  const traffic = (values.traffic ?? 'auto') as TrafficMode;
+  const traffic = (values.traffic ?? DEPLOY_DEFAULTS.traffic) as TrafficMode;
   if (!TRAFFIC_MODES.includes(traffic)) throw new UserError(`--traffic ${JSON.stringify(values.traffic)} is not one of ${TRAFFIC_MODES.join(', ')}`, 2);
   const stepPercent = values.step === undefined ? undefined : numberFlag('step', values.step, 0, { integer: true, min: 1, max: 50 });
-  const bakeSeconds = numberFlag('bake', values.bake, 300, { integer: true, min: 0, max: 3600 });
-  const terminationWaitSeconds = numberFlag('termination-wait', values['termination-wait'], 0, { integer: true, min: 0, max: 3600 });
+  const bakeSeconds = numberFlag('bake', values.bake, DEPLOY_DEFAULTS.bake, { integer: true, min: 0, max: 3600 });
+  const terminationWaitSeconds = numberFlag('termination-wait', values['termination-wait'], DEPLOY_DEFAULTS.terminationWait, { integer: true, min: 0, max: 3600 });
   const timeoutMinutes = values.timeout === undefined ? undefined : numberFlag('timeout', values.timeout, 0, { integer: true, min: 10, max: 480 });
-  const pollSeconds = numberFlag('poll', values.poll, 30, { min: 0.01, max: 300 });
+  const pollSeconds = numberFlag('poll', values.poll, DEPLOY_DEFAULTS.poll, { min: 0.01, max: 300 });
   if (values.artifacts !== undefined && !values.artifacts.startsWith('s3://')) throw new UserError(`--artifacts ${JSON.stringify(values.artifacts)} must be an s3://bucket/prefix location`, 2);
 
   const model = await resolveDeployModel(values.model ?? DEFAULT_MODEL);
@@ -69,9 +71,7 @@ export async function runSageMakerDeploy(
 export const sagemakerDeployCommand = defineCommand({
   name: 'deploy sagemaker',
   summary: 'Roll a new model onto a SageMaker endpoint (blue/green with automatic rollback on its alarms)',
-  usage:
-    'rookery deploy sagemaker --endpoint NAME [--model MODEL] [--region R] [--traffic auto|all-at-once|canary|linear] [--step PCT] [--bake S] [--termination-wait S] [--timeout MIN] [--alarm NAME ...] [--artifacts s3://...] [--poll S]',
-  help: `
+  about: `
 Packs the model as model.tar.gz, uploads it next to the endpoint's Data Capture
 files (models/ in the same bucket), creates a SageMaker model and endpoint
 configuration copied from the ones the endpoint runs (image, role, environment,
@@ -79,40 +79,43 @@ instance type and count, Data Capture), and updates the endpoint with
 SageMaker's deployment guardrails: a blue/green update that shifts traffic in
 steps, bakes after each while watching the rollback alarms, and rolls back by
 itself if one fires. Waits, showing each stage, until the endpoint is in
-service on the new model (exit 0) or back on the old one (exit 1).
-
-Options:
-  --endpoint NAME         the endpoint (\`cdk deploy EndpointStack\` prints it as EndpointName)
-  --model MODEL           models:/penguins@champion (default), models:/penguins/4, or a model directory;
-                          references resolve in MLflow when MLFLOW_TRACKING_URI is set, else in the
-                          local registry (ROOKERY_REGISTRY)
-  --region R              default: AWS_REGION, then your AWS profile's region
-  --traffic MODE          auto (default): canary with 2+ instances, else all-at-once;
-                          canary: one step (--step % of the fleet, default 1 instance), bake, then the rest;
-                          linear: steps of --step % (10-50, default 25), baking after each;
-                          all-at-once: everything at once, then bake
-  --bake S                baking period after each step, 0-3600 s (default 300)
-  --termination-wait S    keep the old fleet this long after the last step (default 0)
-  --timeout MIN           SageMaker's limit for the whole update, 10-480 (default: from the steps)
-  --alarm NAME            rollback alarm (repeatable); default: the alarms of the endpoint's last
-                          deployment, which EndpointStack sets to its 5xx-error and latency alarms
-  --artifacts s3://B/P    where model.tar.gz goes (default: s3://<Data Capture bucket>/models)
-  --poll S                seconds between progress checks (default 30)
-
+service on the new model (exit 0) or back on the old one (exit 1).`,
+  notes: `
 Credentials come from the standard AWS chain (AWS_PROFILE, \`aws sso login\`, environment,
 instance role). A later \`cdk deploy EndpointStack\` puts the stack's own model back.`,
   options: {
-    endpoint: { type: 'string' },
-    model: { type: 'string' },
-    region: { type: 'string' },
-    traffic: { type: 'string' },
-    step: { type: 'string' },
-    bake: { type: 'string' },
-    'termination-wait': { type: 'string' },
-    timeout: { type: 'string' },
-    alarm: { type: 'string', multiple: true },
-    artifacts: { type: 'string' },
-    poll: { type: 'string' },
+    endpoint: { type: 'string', value: 'NAME', required: true, description: 'the endpoint (`cdk deploy EndpointStack` prints it as EndpointName)' },
+    model: {
+      type: 'string',
+      value: 'MODEL',
+      description: 'the model to deploy\nmodels:/NAME@ALIAS, models:/NAME/VERSION or a model directory; references resolve\nin MLflow when MLFLOW_TRACKING_URI is set, else in the local registry (ROOKERY_REGISTRY)',
+      default: DEFAULT_MODEL,
+    },
+    region: { type: 'string', value: 'R', description: "default: AWS_REGION, then your AWS profile's region" },
+    traffic: {
+      type: 'string',
+      value: TRAFFIC_MODES.join('|'),
+      description: [
+        'how traffic moves to the new fleet',
+        'auto: canary with 2+ instances, else all-at-once;',
+        'canary: one step (--step % of the fleet, default 1 instance), bake, then the rest;',
+        'linear: steps of --step % (10-50, default 25), baking after each;',
+        'all-at-once: everything at once, then bake',
+      ].join('\n'),
+      default: DEPLOY_DEFAULTS.traffic,
+    },
+    step: { type: 'string', value: 'PCT', description: 'the share of the fleet per step for canary and linear (see --traffic)' },
+    bake: { type: 'string', value: 'S', description: 'baking period after each step, 0-3600 s', default: DEPLOY_DEFAULTS.bake },
+    'termination-wait': { type: 'string', value: 'S', description: 'keep the old fleet this long after the last step', default: DEPLOY_DEFAULTS.terminationWait },
+    timeout: { type: 'string', value: 'MIN', description: "SageMaker's limit for the whole update, 10-480 (default: from the steps)" },
+    alarm: {
+      type: 'string',
+      multiple: true,
+      value: 'NAME',
+      description: "rollback alarm (repeatable); default: the alarms of the endpoint's last\ndeployment, which EndpointStack sets to its 5xx-error and latency alarms",
+    },
+    artifacts: { type: 'string', value: 's3://B/P', description: 'where model.tar.gz goes (default: s3://<Data Capture bucket>/models)' },
+    poll: { type: 'string', value: 'S', description: 'seconds between progress checks', default: DEPLOY_DEFAULTS.poll },
   },
   async run({ values, out }) {
     const outcome = await runSageMakerDeploy(values, out);

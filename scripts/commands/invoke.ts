@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { defineCommand, UserError } from '../command.ts';
 import { DEFAULT_LOCAL_ENDPOINT } from '../targets/local.ts';
-import { openTarget, TARGET_FLAGS, TARGET_HELP, targetOptions } from '../targets/open.ts';
+import { openTarget, TARGET_FLAGS, targetOptions } from '../targets/open.ts';
 
 /** `--body` is the JSON itself, or @FILE; CSV files are sent as text/csv. */
 export function readBody(raw: string | undefined, contentType: string | undefined): { body: unknown; contentType: string } {
@@ -30,13 +30,7 @@ export function readBody(raw: string | undefined, contentType: string | undefine
 export const invokeCommand = defineCommand({
   name: 'invoke',
   summary: 'Send one request to a running model and print the answer',
-  usage: "rookery invoke [--target local|sagemaker|azure] [--endpoint URL|NAME] --body '{\"dataframe_records\": [...]}' | --body @FILE [--content-type T]",
-  help: `
-Options:${TARGET_HELP}
-  --body JSON | @FILE     the request body (any MLflow scoring format); @file.csv is sent as text/csv
-  --content-type T        default application/json (text/csv for a .csv file)
-  --inference-id ID       SageMaker InferenceId, captured with the request
-
+  notes: `
 Example:
   rookery invoke --body '{"dataframe_records": [{"island": "Biscoe", "culmen_length_mm": 48.6,
     "culmen_depth_mm": 16, "flipper_length_mm": 230, "body_mass_g": 5800, "sex": "MALE"}]}'
@@ -44,13 +38,13 @@ Example:
 Exit status: 0 for a 2xx answer, 1 otherwise.`,
   options: {
     ...TARGET_FLAGS,
-    body: { type: 'string' },
-    'content-type': { type: 'string' },
-    'inference-id': { type: 'string' },
+    body: { type: 'string', value: 'JSON|@FILE', required: true, description: 'the request body (any MLflow scoring format); @file.csv is sent as text/csv' },
+    'content-type': { type: 'string', value: 'T', description: 'default application/json (text/csv for a .csv file)' },
+    'inference-id': { type: 'string', value: 'ID', description: 'SageMaker InferenceId, captured with the request' },
   },
   async run({ values, out }) {
     const { body, contentType } = readBody(values.body, values['content-type']);
-    const target = await openTarget(values.target ?? 'local', values.endpoint ?? (values.target && values.target !== 'local' ? '' : DEFAULT_LOCAL_ENDPOINT), targetOptions(values));
+    const target = await openTarget(values.target ?? TARGET_FLAGS.target.default, values.endpoint ?? (values.target && values.target !== 'local' ? '' : DEFAULT_LOCAL_ENDPOINT), targetOptions(values));
     try {
       let result;
       try {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { defineCommand, numberFlag, UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
+import { defineCommand, numberFlag } from '../command.ts';
 import { MLFLOW_OUTPUTS_FILE, readMlflowOutputs } from '../mlflow/stack-outputs.ts';
 
 /** The port MLflow listens on in MlflowStack (stacks/mlflow-stack.ts). */
@@ -42,28 +43,24 @@ const INSTANCE_ID = /^(i|mi)-[0-9a-f]{8,17}$/;
 export const mlflowTunnelCommand = defineCommand({
   name: 'mlflow tunnel',
   summary: "Forward localhost:5000 to MlflowStack's MLflow server through SSM Session Manager",
-  usage: 'rookery mlflow tunnel [--instance-id i-...] [--outputs-file FILE] [--local-port 5000] [--region REGION] [--profile NAME] [--print]',
-  help: `
+  about: `
 Runs \`aws ssm start-session --document-name AWS-StartPortForwardingSession\` to the MLflow
-server (port 5000) until Ctrl-C, and prints the MLFLOW_TRACKING_* lines to export in another
-shell. Needs the AWS CLI v2 and the Session Manager plugin.
-
-Options:
-  --instance-id ID     the server instance (default: the InstanceId output of MlflowStack)
-  --outputs-file FILE  outputs written by \`npx cdk deploy MlflowStack --outputs-file FILE\`
-                       (default: ${MLFLOW_OUTPUTS_FILE}, then cdk-outputs.json)
-  --local-port N       local port (default 5000; macOS AirPlay may hold 5000: use 5001)
-  --region REGION      AWS region (default: from the outputs file, else your AWS config)
-  --profile NAME       AWS CLI profile
-  --print              print the export lines and the tunnel command instead of running it:
-                       eval "$(npx rookery mlflow tunnel --print)"`,
+server (port ${REMOTE_PORT}) until Ctrl-C, and prints the MLFLOW_TRACKING_* lines to export in another
+shell. Needs the AWS CLI v2 and the Session Manager plugin.`,
   options: {
-    'instance-id': { type: 'string' },
-    'outputs-file': { type: 'string' },
-    'local-port': { type: 'string' },
-    region: { type: 'string' },
-    profile: { type: 'string' },
-    print: { type: 'boolean' },
+    'instance-id': { type: 'string', value: 'ID', description: 'the server instance (default: the InstanceId output of MlflowStack)' },
+    'outputs-file': {
+      type: 'string',
+      value: 'FILE',
+      description: `outputs written by \`npx cdk deploy MlflowStack --outputs-file FILE\`\n(default: ${MLFLOW_OUTPUTS_FILE}, then cdk-outputs.json)`,
+    },
+    'local-port': { type: 'string', value: 'N', description: `local port; macOS AirPlay may hold ${REMOTE_PORT}: use ${REMOTE_PORT + 1}`, default: REMOTE_PORT },
+    region: { type: 'string', value: 'REGION', description: 'AWS region (default: from the outputs file, else your AWS config)' },
+    profile: { type: 'string', value: 'NAME', description: 'AWS CLI profile' },
+    print: {
+      type: 'boolean',
+      description: 'print the export lines and the tunnel command instead of running it:\neval "$(npx rookery mlflow tunnel --print)"',
+    },
   },
   async run({ values, out }) {
     const found = readMlflowOutputs(values['outputs-file']);

@@ -10,18 +10,7 @@ import { parseTrainingResult, type RegistrationResult } from '../pipeline/result
 export const modelsRegisterCommand = defineCommand({
   name: 'models register',
   summary: 'Register the model a `rookery train --no-register` run produced, and move an alias to it',
-  usage: 'rookery models register --from RESULT [--name NAME] [--alias champion | --no-alias] [--registry DIR] [--result FILE|s3://...]',
-  help: `
-Options:
-  --from RESULT     the JSON \`rookery train --result\` wrote (a file or an s3:// URI); its "artifact"
-                    (the train --out folder or s3:// prefix) is what gets registered, linked to its "runId"
-  --name NAME       registered model name (default: the result's "name")
-  --alias NAME      alias moved to the new version (default ${DEFAULT_ALIAS})
-  --no-alias        register without moving any alias
-  --registry DIR    folder registry (default .rookery/registry, or ROOKERY_REGISTRY);
-                    with MLFLOW_TRACKING_URI set, the version is created in MLflow
-  --result FILE     write {name, version, alias, runId, accuracy} as JSON to FILE or an s3:// URI
-
+  notes: `
 A result whose accuracy was below its threshold ("passed": false) is refused: the gate that let
 this step run and the result it read must agree.
 
@@ -29,12 +18,21 @@ Example (what the pipeline's register job runs):
   rookery train --no-register --out model/ --result training.json
   rookery models register --from training.json --alias champion --result registration.json`,
   options: {
-    from: { type: 'string' },
-    name: { type: 'string' },
-    alias: { type: 'string' },
-    'no-alias': { type: 'boolean' },
-    registry: { type: 'string' },
-    result: { type: 'string' },
+    from: {
+      type: 'string',
+      value: 'RESULT',
+      required: true,
+      description: 'the JSON `rookery train --result` wrote (a file or an s3:// URI); its "artifact"\n(the train --out folder or s3:// prefix) is what gets registered, linked to its "runId"',
+    },
+    name: { type: 'string', value: 'NAME', description: 'registered model name (default: the result\'s "name")' },
+    alias: { type: 'string', value: 'NAME', description: 'alias moved to the new version', default: DEFAULT_ALIAS },
+    'no-alias': { type: 'boolean', description: 'register without moving any alias' },
+    registry: {
+      type: 'string',
+      value: 'DIR',
+      description: 'folder registry (default .rookery/registry, or ROOKERY_REGISTRY);\nwith MLFLOW_TRACKING_URI set, the version is created in MLflow',
+    },
+    result: { type: 'string', value: 'FILE', description: 'write {name, version, alias, runId, accuracy} as JSON to FILE or an s3:// URI' },
   },
   async run({ values, out }) {
     if (!values.from) throw new UserError('--from RESULT is required: the JSON file `rookery train --result` wrote (see `rookery models register --help`)', 2);

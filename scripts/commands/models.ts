@@ -2,20 +2,24 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { formatModelRef, parseModelRef } from '../../model/reference.ts';
-import { defineCommand, UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
+import { defineCommand } from '../command.ts';
 import { commandRegistry, readConfig } from '../config.ts';
 import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 import { table } from '../format.ts';
+import type { OptionTable } from '../help.ts';
 
-const registryOption = { registry: { type: 'string' } } as const;
+const registryOption = {
+  registry: {
+    type: 'string',
+    value: 'DIR',
+    description: "folder registry (default .rookery/registry, or ROOKERY_REGISTRY);\nwith MLFLOW_TRACKING_URI set, MLflow's model registry",
+  },
+} as const satisfies OptionTable;
 
 export const modelsListCommand = defineCommand({
   name: 'models list',
   summary: 'List registered models, their versions and aliases',
-  usage: 'rookery models list [--registry DIR]',
-  help: `
-Reads the folder registry (default .rookery/registry, or ROOKERY_REGISTRY), or MLflow's
-model registry when MLFLOW_TRACKING_URI is set.`,
   options: registryOption,
   async run({ values, out }) {
     const registry = commandRegistry(readConfig(), values.registry);
@@ -35,14 +39,14 @@ model registry when MLFLOW_TRACKING_URI is set.`,
 export const modelsShowCommand = defineCommand({
   name: 'models show',
   summary: 'Show one model version: aliases, metrics and signature',
-  usage: `rookery models show [${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS} | models:/NAME/VERSION] [--registry DIR]`,
-  help: `
+  args: `[${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS} | models:/NAME/VERSION]`,
+  about: `
 The reference may be NAME@ALIAS, NAME/VERSION, NAME (the latest version), with or without
 the models:/ prefix. Default: ${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS}.`,
   options: registryOption,
   allowPositionals: true,
   async run({ values, positionals, out }) {
-    if (positionals.length > 1) throw new UserError(`expected one model reference, got ${positionals.length}`, 2);
+    if (positionals.length > 1) throw new UserError(`expected one model reference, got ${positionals.length}`, { exitCode: 2 });
     const ref = parseModelRef(positionals[0] ?? `${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS}`);
     const registry = commandRegistry(readConfig(), values.registry);
     const { info, dir } = await registry.resolve(ref);

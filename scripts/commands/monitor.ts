@@ -1,7 +1,8 @@
 import { DEFAULT_CAPTURE_URI } from '../../container/capture/open.ts';
-import { defineCommand, isUserFacing, numberFlag, UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
+import { defineCommand, numberFlag } from '../command.ts';
 import { readConfig } from '../config.ts';
-import { commandSchema, SCHEMA_FLAGS, schemaFlagsHelp } from '../model-schema.ts';
+import { commandSchema, SCHEMA_FLAGS } from '../model-schema.ts';
 import { formatOutcome, runMonitor, type MonitorRequest } from '../monitor/run.ts';
 
 export const DEFAULT_REPORT_DIR = 'reports';
@@ -12,8 +13,8 @@ export async function monitorExitCode(request: MonitorRequest, failOnChecks: boo
   try {
     outcome = await runMonitor(request);
   } catch (err) {
-    if (isUserFacing(err)) throw new UserError(err.message, 2);
-    if ((err as Error).name === 'SqliteError') throw new UserError(`cannot read ${request.datastore}: ${(err as Error).message}`, 2);
+    if (err instanceof UserError) throw new UserError(err.message, { exitCode: 2, cause: err });
+    if ((err as Error).name === 'SqliteError') throw new UserError(`cannot read ${request.datastore}: ${(err as Error).message}`, { exitCode: 2, cause: err });
     throw err;
   }
   out(formatOutcome(outcome));
@@ -24,8 +25,7 @@ export async function monitorExitCode(request: MonitorRequest, failOnChecks: boo
 export const monitorCommand = defineCommand({
   name: 'monitor',
   summary: 'Check captured traffic against the reference: data quality, drift, prediction drift, model quality; HTML report',
-  usage: `rookery monitor [--datastore ${DEFAULT_CAPTURE_URI} | file:///dir | s3://bucket/prefix] [--ground-truth file:///dir | s3://…] [--reference data/penguins.csv] [--model M | --schema FILE] [--samples N] [--out ${DEFAULT_REPORT_DIR}/] [--no-fail]`,
-  help: `
+  about: `
 Reads the most recent N captured rows (default all), joins their ground truth,
 and compares them with the reference data. Writes into --out:
   report.html    one self-contained page (charts as inline SVG, no script, opens offline)
@@ -37,34 +37,30 @@ the reference mean; categorical values within the known list; number of drifted
 columns (0 allowed); accuracy on labeled rows at least 0.9 (skipped while nothing
 is labeled). Drift per column uses Evidently's default test: Kolmogorov-Smirnov
 (numeric) and chi-square (categorical) for a reference of up to 1000 rows, normed
-Wasserstein and Jensen-Shannon distances above; PSI is shown for every column.
-
-Options:
-  --datastore URI     captures: sqlite:///penguins.db (default; relative to the working directory),
-                      or SageMaker Data Capture JSON Lines under file:///dir or s3://bucket/prefix
-  --ground-truth URI  Model Monitor ground truth for JSON Lines captures (as 'rookery label' writes)
-  --reference FILE    reference CSV (default data/penguins.csv, or ROOKERY_DATA)${schemaFlagsHelp(22)}
-  --samples N         only the N most recent captured rows
-  --out DIR           where report.html and summary.json go (default ${DEFAULT_REPORT_DIR}/)
-  --no-fail           exit 0 even when checks fail
-
+Wasserstein and Jensen-Shannon distances above; PSI is shown for every column.`,
+  notes: `
 Exit status: 0 when every check passes, 1 when any fails, 2 when the monitor could not run
 (no captures yet, unreadable store or reference).`,
   options: {
-    datastore: { type: 'string' },
-    'ground-truth': { type: 'string' },
-    reference: { type: 'string' },
+    datastore: {
+      type: 'string',
+      value: 'URI',
+      description: 'the captures: a SQLite database, relative to the working directory\nor SageMaker Data Capture JSON Lines under file:///dir or s3://bucket/prefix',
+      default: DEFAULT_CAPTURE_URI,
+    },
+    'ground-truth': { type: 'string', value: 'URI', description: "Model Monitor ground truth for JSON Lines captures (as 'rookery label' writes)" },
+    reference: { type: 'string', value: 'FILE', description: 'reference CSV (default data/penguins.csv, or ROOKERY_DATA)' },
     ...SCHEMA_FLAGS,
-    samples: { type: 'string' },
-    out: { type: 'string' },
-    'no-fail': { type: 'boolean' },
+    samples: { type: 'string', value: 'N', description: 'only the N most recent captured rows' },
+    out: { type: 'string', value: 'DIR', description: 'where report.html and summary.json go', default: DEFAULT_REPORT_DIR },
+    'no-fail': { type: 'boolean', description: 'exit 0 even when checks fail' },
   },
   async run({ values, out }) {
     const config = readConfig();
     const samples = values.samples === undefined ? undefined : numberFlag('samples', values.samples, 0, { integer: true, min: 1 });
     const datastore = values.datastore ?? DEFAULT_CAPTURE_URI;
     if (values['ground-truth'] && datastore.trim().startsWith('sqlite:')) {
-      throw new UserError('--ground-truth is for JSON Lines captures; SQLite captures keep their labels in the table (see \'rookery label\')', 2);
+      throw new UserError('--ground-truth is for JSON Lines captures; SQLite captures keep their labels in the table (see \'rookery label\')', { exitCode: 2 });
     }
     return monitorExitCode(
       {
@@ -73,7 +69,7 @@ Exit status: 0 when every check passes, 1 when any fails, 2 when the monitor cou
         referencePath: values.reference ?? config.dataPath,
         schemaPath: config.schemaPath,
         schema: await commandSchema(values, config).catch((err: unknown) => {
-          throw isUserFacing(err) ? new UserError(err.message, 2) : err;
+          throw err instanceof UserError ? new UserError(err.message, { exitCode: 2, cause: err }) : err;
         }),
         ...(samples !== undefined ? { samples } : {}),
         outDir: values.out ?? DEFAULT_REPORT_DIR,

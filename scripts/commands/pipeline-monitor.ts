@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { defineCommand, isUserFacing, numberFlag, UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
+import { defineCommand, numberFlag } from '../command.ts';
 import { readConfig } from '../config.ts';
 import { FileBlobStore } from '../store/blob-store.ts';
 
@@ -27,36 +28,29 @@ async function holdsCaptures(uri: string): Promise<boolean> {
 export const pipelineMonitorCommand = defineCommand({
   name: 'pipeline monitor',
   summary: 'Monitor an endpoint’s captured data and publish the drift and quality figures as CloudWatch metrics',
-  usage: `rookery pipeline monitor --endpoint NAME --datastore s3://bucket/capture [--ground-truth s3://bucket/ground-truth] [--report s3://bucket/monitoring | DIR] [--namespace ${DEFAULT_NAMESPACE}] [--samples N] [--no-publish]`,
-  help: `
+  about: `
 What the scheduled monitoring job runs: \`rookery monitor\` on the endpoint's Data Capture files
 (copied from S3 to a temporary folder first), then CloudWatch metrics under --namespace with the
 dimension EndpointName (and Column for per-column figures):
   DriftedColumns, DriftTestedColumns, FailedChecks, CapturedRows, LabeledRows,
   Accuracy (when ground truth exists), PredictionDrift (0/1),
   DriftScore and ColumnDrifted (0/1) per column.
-PipelineStack's drift alarm watches DriftedColumns > 0 and can start the training pipeline.
-
-Options:
-  --endpoint NAME        the SageMaker endpoint (the metrics' EndpointName dimension)
-  --datastore URI        captures: s3://bucket/prefix or file:///dir (SageMaker Data Capture JSON Lines)
-  --ground-truth URI     labels written by \`rookery label\` (optional: without them quality is skipped)
-  --report URI           where report.html and summary.json go: an s3:// prefix (a folder per run
-                         under <endpoint>/<time>/) or a local folder (default: a temporary folder)
-  --namespace NS         CloudWatch namespace (default ${DEFAULT_NAMESPACE})
-  --samples N            only the N most recent captured rows
-  --no-publish           compute and print the metrics without sending them
-
+PipelineStack's drift alarm watches DriftedColumns > 0 and can start the training pipeline.`,
+  notes: `
 Exit status: 0 when the figures were published (drift is reported through the metrics, not the
 exit status), 0 with nothing published when there are no captures yet, 2 when the monitor could not run.`,
   options: {
-    endpoint: { type: 'string' },
-    datastore: { type: 'string' },
-    'ground-truth': { type: 'string' },
-    report: { type: 'string' },
-    namespace: { type: 'string' },
-    samples: { type: 'string' },
-    'no-publish': { type: 'boolean' },
+    endpoint: { type: 'string', value: 'NAME', required: true, description: "the SageMaker endpoint (the metrics' EndpointName dimension)" },
+    datastore: { type: 'string', value: 'URI', required: true, description: 'captures: s3://bucket/prefix or file:///dir (SageMaker Data Capture JSON Lines)' },
+    'ground-truth': { type: 'string', value: 'URI', description: 'labels written by `rookery label` (optional: without them quality is skipped)' },
+    report: {
+      type: 'string',
+      value: 'URI',
+      description: 'where report.html and summary.json go: an s3:// prefix (a folder per run\nunder <endpoint>/<time>/) or a local folder (default: a temporary folder)',
+    },
+    namespace: { type: 'string', value: 'NS', description: 'CloudWatch namespace', default: DEFAULT_NAMESPACE },
+    samples: { type: 'string', value: 'N', description: 'only the N most recent captured rows' },
+    'no-publish': { type: 'boolean', description: 'compute and print the metrics without sending them' },
   },
   async run({ values, out }) {
     if (!values.endpoint) throw new UserError('--endpoint NAME is required: it names the metrics (see `rookery pipeline monitor --help`)', 2);
@@ -99,7 +93,7 @@ exit status), 0 with nothing published when there are no captures yet, 2 when th
           outDir,
         });
       } catch (err) {
-        if (isUserFacing(err)) throw new UserError(err.message, 2);
+        if (err instanceof UserError) throw new UserError(err.message, { exitCode: 2, cause: err });
         throw err;
       }
       out(formatOutcome(outcome));

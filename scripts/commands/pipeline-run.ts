@@ -1,20 +1,11 @@
 import { defineCommand, numberFlag, UserError } from '../command.ts';
 import { DEFAULT_OUTPUTS_FILE, stateMachineArnFromOutputs } from '../pipeline/stack-outputs.ts';
+import { POLL_SECONDS } from './pipeline-watch.ts';
 
 export const pipelineRunCommand = defineCommand({
   name: 'pipeline run',
   summary: 'Start the training pipeline in AWS Step Functions and print its progress until it ends',
-  usage: 'rookery pipeline run [--accuracy-threshold 0.9] [--state-machine ARN | --outputs-file cdk-outputs.json] [--name NAME] [--no-wait] [--poll-seconds 5]',
-  help: `
-Options:
-  --accuracy-threshold X   register and deploy only if the cross-validated accuracy is at least X
-                           (default: the stack's accuracyThreshold context, 0.7 unless set)
-  --state-machine ARN      the pipeline's state machine (default: PipelineStack.StateMachineArn in the outputs file)
-  --outputs-file FILE      what \`cdk deploy PipelineStack --outputs-file FILE\` wrote (default ${DEFAULT_OUTPUTS_FILE})
-  --name NAME              execution name (default: generated); names the run's folder in the runs bucket
-  --no-wait                print the execution ARN and return
-  --poll-seconds N         how often to read the execution history (default 5)
-
+  notes: `
 Prints each state entered and left with UTC timestamps, failures with their cause and retries.
 Interrupting stops the watching, not the execution: \`rookery pipeline watch EXECUTION_ARN\` resumes it.
 AWS credentials and region come from the usual places (AWS_PROFILE, AWS_REGION, ...).
@@ -22,12 +13,16 @@ AWS credentials and region come from the usual places (AWS_PROFILE, AWS_REGION, 
 Exit status: 0 when the execution succeeds, 1 when it fails, times out or is aborted
 (below the accuracy threshold it fails with ModelBelowThreshold, and nothing is deployed).`,
   options: {
-    'accuracy-threshold': { type: 'string' },
-    'state-machine': { type: 'string' },
-    'outputs-file': { type: 'string' },
-    name: { type: 'string' },
-    'no-wait': { type: 'boolean' },
-    'poll-seconds': { type: 'string' },
+    'accuracy-threshold': {
+      type: 'string',
+      value: 'X',
+      description: "register and deploy only if the cross-validated accuracy is at least X\n(default: the stack's accuracyThreshold context, 0.7 unless set)",
+    },
+    'state-machine': { type: 'string', value: 'ARN', description: "the pipeline's state machine (default: PipelineStack.StateMachineArn in the outputs file)" },
+    'outputs-file': { type: 'string', value: 'FILE', description: 'what `cdk deploy PipelineStack --outputs-file FILE` wrote', default: DEFAULT_OUTPUTS_FILE },
+    name: { type: 'string', value: 'NAME', description: "execution name (default: generated); names the run's folder in the runs bucket" },
+    'no-wait': { type: 'boolean', description: 'print the execution ARN and return' },
+    'poll-seconds': { type: 'string', value: 'N', description: 'how often to read the execution history', default: POLL_SECONDS },
   },
   async run({ values, out }) {
     const input: Record<string, unknown> = { trigger: 'cli' };
@@ -37,7 +32,7 @@ Exit status: 0 when the execution succeeds, 1 when it fails, times out or is abo
     if (values.name !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(values.name)) {
       throw new UserError(`--name ${JSON.stringify(values.name)} must be 1 to 80 letters, digits, '-' or '_'`, 2);
     }
-    const pollIntervalMs = numberFlag('poll-seconds', values['poll-seconds'], 5, { min: 0 }) * 1000;
+    const pollIntervalMs = numberFlag('poll-seconds', values['poll-seconds'], POLL_SECONDS, { min: 0 }) * 1000;
     const stateMachineArn = values['state-machine'] ?? stateMachineArnFromOutputs(values['outputs-file'] ?? DEFAULT_OUTPUTS_FILE);
     if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+$/.test(stateMachineArn)) {
       throw new UserError(`${JSON.stringify(stateMachineArn)} is not a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)`, 2);

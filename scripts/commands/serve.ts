@@ -10,15 +10,7 @@ import { loadModelArtifact } from '../model-load.ts';
 export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'Serve the model over HTTP for SageMaker, Azure ML and MLflow clients, capturing requests',
-  usage: 'rookery serve [--model DIR | models:/penguins@champion | models:/penguins/3] [--port N] [--host ADDR]',
-  help: `
-Options:
-  --model M    a model directory, or a registry reference (models:/NAME@ALIAS, models:/NAME/VERSION);
-               without it: MODEL_DIR, then /opt/ml/model (SageMaker), then AZUREML_MODEL_DIR
-               (searched up to two folders down), then the local registry's penguins@champion
-  --port N     default: SAGEMAKER_BIND_TO_PORT, else 8080 (0 picks a free port)
-  --host ADDR  default: 127.0.0.1 (0.0.0.0 inside the image; HOST overrides)
-
+  notes: `
 Environment:
   DATA_CAPTURE=true          capture every request unless it sends params.data_capture=false
   DATA_COLLECTION_URI        sqlite:///penguins.db (default; relative to the working directory)
@@ -27,9 +19,14 @@ Environment:
 Routes: GET ${ROUTES.ping}, ${ROUTES.health}, ${ROUTES.live}, ${ROUTES.ready}, ${ROUTES.version}; POST ${ROUTES.invocations}, ${ROUTES.score}.
 Stops on SIGTERM or SIGINT after finishing in-flight requests and writing pending captures.`,
   options: {
-    model: { type: 'string' },
-    port: { type: 'string' },
-    host: { type: 'string' },
+    model: {
+      type: 'string',
+      value: 'M',
+      description:
+        'a model directory, or a registry reference (models:/NAME@ALIAS, models:/NAME/VERSION);\nwithout it: MODEL_DIR, then /opt/ml/model (SageMaker), then AZUREML_MODEL_DIR\n(searched up to two folders down), then the local registry\'s penguins@champion',
+    },
+    port: { type: 'string', value: 'N', description: 'default: SAGEMAKER_BIND_TO_PORT, else 8080 (0 picks a free port)' },
+    host: { type: 'string', value: 'ADDR', description: 'default: 127.0.0.1 (0.0.0.0 inside the image; HOST overrides)' },
   },
   async run({ values, out }) {
     // A bad --port is bad usage (exit 2); a bad SAGEMAKER_BIND_TO_PORT is bad state, which readServeConfig reports (exit 1).

@@ -7,14 +7,15 @@ import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
 import { openCaptureSink } from '../../container/capture/open.ts';
 import { ROUTES } from '../../container/contract.ts';
 import { startServer, type RunningServer } from '../../container/server.ts';
-import { defineCommand, numberFlag, UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
+import { defineCommand, numberFlag } from '../command.ts';
 import { commandRegistry, readConfig } from '../config.ts';
 import { DEFAULT_ACCURACY_THRESHOLD, DEFAULT_ALIAS, DEFAULT_MODEL_NAME, DEFAULT_MODEL_REF } from '../../model/defaults.ts';
-import { runLabel } from '../label/run.ts';
+import { LABEL_DEFAULTS, runLabel } from '../label/run.ts';
 import { formatOutcome, runMonitor } from '../monitor/run.ts';
 import { localTarget } from '../targets/local.ts';
 import { INTERRUPTED_EXIT, interruptSignal } from '../traffic/interrupt.ts';
-import { resolveDriftColumn, runTraffic } from '../traffic/run.ts';
+import { resolveDriftColumn, runTraffic, TRAFFIC_DEFAULTS } from '../traffic/run.ts';
 import { trainAndRegister } from '../training.ts';
 import { DEFAULT_REPORT_DIR } from './monitor.ts';
 
@@ -58,8 +59,8 @@ export function rerunCommands(made: { dbPath: string; outDir: string; version: s
     'Each step again, on what this run made (serve in the background, stopped by the last line):',
     cmd(`DATA_COLLECTION_URI=${datastore}`, 'npx', 'rookery', 'serve', '--model', `models:/${DEFAULT_MODEL_NAME}/${made.version}`, '--port', '8080') + ' &',
     '  until curl -sf http://127.0.0.1:8080/ping >/dev/null; do sleep 0.2; done',
-    cmd('npx', 'rookery', 'traffic', '--endpoint', 'http://127.0.0.1:8080/invocations', ...(made.samples !== 200 ? ['--samples', String(made.samples)] : []), ...(made.drift ? ['--drift'] : []), ...(made.seed !== 42 ? ['--seed', String(made.seed)] : [])),
-    cmd('npx', 'rookery', 'label', '--datastore', datastore, '--accuracy', String(LABEL_ACCURACY), ...(made.seed !== 42 ? ['--seed', String(made.seed)] : [])),
+    cmd('npx', 'rookery', 'traffic', '--endpoint', 'http://127.0.0.1:8080/invocations', ...(made.samples !== TRAFFIC_DEFAULTS.samples ? ['--samples', String(made.samples)] : []), ...(made.drift ? ['--drift'] : []), ...(made.seed !== TRAFFIC_DEFAULTS.seed ? ['--seed', String(made.seed)] : [])),
+    cmd('npx', 'rookery', 'label', '--datastore', datastore, '--accuracy', String(LABEL_ACCURACY), ...(made.seed !== LABEL_DEFAULTS.seed ? ['--seed', String(made.seed)] : [])),
     cmd('npx', 'rookery', 'monitor', '--datastore', datastore, '--out', shownPath(made.outDir)),
     '  kill %1',
   ].join('\n');
@@ -68,8 +69,7 @@ export function rerunCommands(made: { dbPath: string; outDir: string; version: s
 export const startCommand = defineCommand({
   name: 'start',
   summary: 'The whole local loop: train if needed, serve with capture, drifted traffic, label, monitor, report',
-  usage: `rookery start [--samples 200] [--out ${DEFAULT_REPORT_DIR}/] [--dir ${DEFAULT_START_DIR}] [--no-drift]`,
-  help: `
+  about: `
 What 'npm start' runs, with no cloud account and nothing else running:
   1. train and register penguins@champion in the local registry, unless it exists
   2. start the server in this process on a free loopback port, capturing to a fresh
@@ -80,28 +80,21 @@ What 'npm start' runs, with no cloud account and nothing else running:
   6. stop the server and print a summary with the report's path
 
 The drift checks are expected to fail: the traffic is drifted on purpose to show what
-the monitor finds. 'start' still exits 0; it exits non-zero only if a step could not run.
-
-Options:
-  --samples N   rows of traffic (default 200)
-  --out DIR     report folder (default ${DEFAULT_REPORT_DIR}/)
-  --dir DIR     working folder for the capture database (default ${DEFAULT_START_DIR})
-  --no-drift    send undrifted traffic (the checks should then pass)
-  --seed N      seed for traffic and labels (default 42)`,
+the monitor finds. 'start' still exits 0; it exits non-zero only if a step could not run.`,
   options: {
-    samples: { type: 'string' },
-    out: { type: 'string' },
-    dir: { type: 'string' },
-    'no-drift': { type: 'boolean' },
-    seed: { type: 'string' },
+    samples: { type: 'string', value: 'N', description: 'rows of traffic', default: TRAFFIC_DEFAULTS.samples },
+    out: { type: 'string', value: 'DIR', description: 'report folder', default: DEFAULT_REPORT_DIR },
+    dir: { type: 'string', value: 'DIR', description: 'working folder for the capture database', default: DEFAULT_START_DIR },
+    'no-drift': { type: 'boolean', description: 'send undrifted traffic (the checks should then pass)' },
+    seed: { type: 'string', value: 'N', description: 'seed for traffic and labels', default: TRAFFIC_DEFAULTS.seed },
   },
   async run({ values, out }) {
     // From process start, so the figure includes loading the CLI, as a user waits for it.
     const elapsed = () => `${process.uptime().toFixed(1)} s`;
     const step = (n: number, text: string) => out(`\n[${n}/5] ${text}`);
     const config = readConfig();
-    const samples = numberFlag('samples', values.samples, 200, { integer: true, min: 1 });
-    const seed = numberFlag('seed', values.seed, 42, { integer: true, min: 0 });
+    const samples = numberFlag('samples', values.samples, TRAFFIC_DEFAULTS.samples, { integer: true, min: 1 });
+    const seed = numberFlag('seed', values.seed, TRAFFIC_DEFAULTS.seed, { integer: true, min: 0 });
     const drift = !values['no-drift'];
     const workDir = resolve(values.dir ?? DEFAULT_START_DIR);
     const outDir = resolve(values.out ?? DEFAULT_REPORT_DIR);

@@ -1,5 +1,6 @@
 import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
-import { defineCommand, numberFlag, UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
+import { defineCommand, numberFlag } from '../command.ts';
 import { commandRegistry, readConfig } from '../config.ts';
 import { DEFAULT_ACCURACY_THRESHOLD, DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 import { trainingOutputs } from '../pipeline/train-outputs.ts';
@@ -7,50 +8,38 @@ import { openTracker } from '../registry.ts';
 import { trainAndRegister } from '../training.ts';
 
 const d = DEFAULT_TRAIN_OPTIONS;
-/** Register only at or above this mean cross-validated accuracy, unless --accuracy-threshold says otherwise. */
 
 export const trainCommand = defineCommand({
   name: 'train',
   summary: 'Train the classifier with k-fold cross-validation and register it if it is accurate enough',
-  usage: `rookery train [--data FILE] [--schema FILE] [--folds ${d.folds}] [--seed ${d.seed}] [--accuracy-threshold ${DEFAULT_ACCURACY_THRESHOLD}] [--registry DIR] [--alias champion | --no-alias | --no-register] [--out DIR|s3://...] [--result FILE|s3://...]`,
-  help: `
-Options:
-  --data FILE                 training CSV (default: data/penguins.csv, or ROOKERY_DATA)
-  --schema FILE               feature schema (default: data/penguins.schema.json, or ROOKERY_SCHEMA)
-  --folds N                   cross-validation folds, at most the number of rows (default ${d.folds})
-  --seed N                    seed for fold shuffling and weight initialization (default ${d.seed})
-  --epochs N                  gradient-descent steps (default ${d.epochs})
-  --learning-rate X           step size (default ${d.learningRate})
-  --l2 X                      L2 penalty (default ${d.l2})
-  --accuracy-threshold X      register only if the mean CV accuracy is at least X (default ${DEFAULT_ACCURACY_THRESHOLD})
-  --name NAME                 registered model name (default ${DEFAULT_MODEL_NAME})
-  --alias NAME                alias moved to the new version (default ${DEFAULT_ALIAS})
-  --no-alias                  register without moving any alias
-  --registry DIR              folder registry (default .rookery/registry, or ROOKERY_REGISTRY);
-                              with MLFLOW_TRACKING_URI set, runs and versions go to MLflow instead
-  --out DIR                   also write the model artifact (MLflow model layout) to DIR, or upload it to an s3:// prefix
-  --no-register               train, save and (with MLflow) log the run, but register nothing and exit 0 whatever the
-                              accuracy; \`rookery models register --from RESULT\` registers it later
-  --result FILE               write the outcome as JSON (accuracy, accuracyStd, threshold, passed, runId, registered,
-                              version, artifact) to FILE or an s3:// URI, also when the accuracy is below the threshold
-
-Exit status: 0 when registered (or trained, with --no-register), 1 when the accuracy is below the threshold or the data is invalid.`,
+  notes: 'Exit status: 0 when registered (or trained, with --no-register), 1 when the accuracy is below the threshold or the data is invalid.',
   options: {
-    data: { type: 'string' },
-    schema: { type: 'string' },
-    folds: { type: 'string' },
-    seed: { type: 'string' },
-    epochs: { type: 'string' },
-    'learning-rate': { type: 'string' },
-    l2: { type: 'string' },
-    'accuracy-threshold': { type: 'string' },
-    name: { type: 'string' },
-    alias: { type: 'string' },
-    'no-alias': { type: 'boolean' },
-    registry: { type: 'string' },
-    out: { type: 'string' },
-    'no-register': { type: 'boolean' },
-    result: { type: 'string' },
+    data: { type: 'string', value: 'FILE', description: 'training CSV (default: data/penguins.csv, or ROOKERY_DATA)' },
+    schema: { type: 'string', value: 'FILE', description: 'feature schema (default: data/penguins.schema.json, or ROOKERY_SCHEMA)' },
+    folds: { type: 'string', value: 'N', description: 'cross-validation folds, at most the number of rows', default: d.folds },
+    seed: { type: 'string', value: 'N', description: 'seed for fold shuffling and weight initialization', default: d.seed },
+    epochs: { type: 'string', value: 'N', description: 'gradient-descent steps', default: d.epochs, inUsage: false },
+    'learning-rate': { type: 'string', value: 'X', description: 'step size', default: d.learningRate, inUsage: false },
+    l2: { type: 'string', value: 'X', description: 'L2 penalty', default: d.l2, inUsage: false },
+    'accuracy-threshold': { type: 'string', value: 'X', description: 'register only if the mean CV accuracy is at least X', default: DEFAULT_ACCURACY_THRESHOLD },
+    name: { type: 'string', value: 'NAME', description: 'registered model name', default: DEFAULT_MODEL_NAME, inUsage: false },
+    alias: { type: 'string', value: 'NAME', description: 'alias moved to the new version', default: DEFAULT_ALIAS },
+    'no-alias': { type: 'boolean', description: 'register without moving any alias' },
+    registry: {
+      type: 'string',
+      value: 'DIR',
+      description: 'folder registry (default .rookery/registry, or ROOKERY_REGISTRY);\nwith MLFLOW_TRACKING_URI set, runs and versions go to MLflow instead',
+    },
+    out: { type: 'string', value: 'DIR', description: 'also write the model artifact (MLflow model layout) to DIR, or upload it to an s3:// prefix' },
+    'no-register': {
+      type: 'boolean',
+      description: 'train, save and (with MLflow) log the run, but register nothing and exit 0 whatever the\naccuracy; `rookery models register --from RESULT` registers it later',
+    },
+    result: {
+      type: 'string',
+      value: 'FILE',
+      description: 'write the outcome as JSON (accuracy, accuracyStd, threshold, passed, runId, registered,\nversion, artifact) to FILE or an s3:// URI, also when the accuracy is below the threshold',
+    },
   },
   async run({ values, out }) {
     const config = readConfig();

@@ -1,12 +1,15 @@
 import { parseCaptureUri } from '../../container/capture/open.ts';
 import { loadDataset } from '../../model/dataset.ts';
 import { loadSchema, type Schema } from '../../model/schema.ts';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { assertFolderLocation } from '../monitor/locations.ts';
 import { openBlobStore } from '../store/open.ts';
 import { labelJsonl, type JsonlLabelCounts } from './jsonl.ts';
 import { labelSqlite, type LabelOptions } from './sqlite.ts';
 import type { LabelCounts } from './truth.ts';
+
+/** What `rookery label` uses when its flags leave a figure out. */
+export const LABEL_DEFAULTS = { accuracy: 0.9, seed: 42 } as const;
 
 export interface LabelRequest extends LabelOptions {
   datastore: string;

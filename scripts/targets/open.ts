@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../command.ts';
-import { localTarget } from './local.ts';
+import { UserError } from '../../model/user-error.ts';
+import type { OptionTable } from '../help.ts';
+import { DEFAULT_LOCAL_ENDPOINT, localTarget } from './local.ts';
 import type { Target } from './target.ts';
 
 export const TARGET_NAMES = ['local', 'sagemaker', 'azure'] as const;
@@ -41,9 +42,9 @@ async function importTarget<T>(name: TargetName, relativePath: string, exportNam
 /** The one way traffic and invoke reach a model: by target name and endpoint (a URL for local, an endpoint name for the clouds). */
 export async function openTarget(name: string, endpoint: string, options: OpenTargetOptions = {}): Promise<Target> {
   if (!(TARGET_NAMES as readonly string[]).includes(name)) {
-    throw new UserError(`--target ${JSON.stringify(name)} is not one of ${TARGET_NAMES.join(', ')}`, 2);
+    throw new UserError(`--target ${JSON.stringify(name)} is not one of ${TARGET_NAMES.join(', ')}`, { exitCode: 2 });
   }
-  if (!endpoint) throw new UserError('--endpoint is required: a URL for --target local, the endpoint name for sagemaker and azure', 2);
+  if (!endpoint) throw new UserError('--endpoint is required: a URL for --target local, the endpoint name for sagemaker and azure', { exitCode: 2 });
   switch (name as TargetName) {
     case 'local':
       return localTarget({ endpoint, ...(options.concurrency ? { maxSockets: options.concurrency } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
@@ -67,23 +68,18 @@ export async function openTarget(name: string, endpoint: string, options: OpenTa
 
 /** The target flags `invoke` and `traffic` share. */
 export const TARGET_FLAGS = {
-  target: { type: 'string' },
-  endpoint: { type: 'string' },
-  region: { type: 'string' },
-  subscription: { type: 'string' },
-  'resource-group': { type: 'string' },
-  workspace: { type: 'string' },
-  deployment: { type: 'string' },
-} as const;
-
-export const TARGET_HELP = `
-  --target local|sagemaker|azure   where the model runs (default local)
-  --endpoint E            local: the scoring URL (default http://127.0.0.1:8080/invocations);
-                          sagemaker, azure: the endpoint name
-  --region R              sagemaker: the endpoint's region (default: AWS_REGION / your AWS profile)
-  --subscription ID, --resource-group RG, --workspace WS, --deployment D
-                          azure: the workspace (defaults as for 'rookery deploy azure') and an optional
-                          deployment to pin every request to`;
+  target: { type: 'string', value: TARGET_NAMES.join('|'), description: 'where the model runs', default: 'local' },
+  endpoint: {
+    type: 'string',
+    value: 'URL|NAME',
+    description: `local: the scoring URL (default ${DEFAULT_LOCAL_ENDPOINT});\nsagemaker, azure: the endpoint name`,
+  },
+  region: { type: 'string', value: 'R', description: "sagemaker: the endpoint's region (default: AWS_REGION / your AWS profile)", inUsage: false },
+  subscription: { type: 'string', value: 'ID', description: "azure: the workspace's subscription (defaults as for 'rookery deploy azure')", inUsage: false },
+  'resource-group': { type: 'string', value: 'RG', description: "azure: the workspace's resource group (defaults as for 'rookery deploy azure')", inUsage: false },
+  workspace: { type: 'string', value: 'WS', description: "azure: the workspace (defaults as for 'rookery deploy azure')", inUsage: false },
+  deployment: { type: 'string', value: 'D', description: 'azure: a deployment to pin every request to', inUsage: false },
+} as const satisfies OptionTable;
 
 export function targetOptions(values: { region?: string; subscription?: string; 'resource-group'?: string; workspace?: string; deployment?: string }): OpenTargetOptions {
   return {

@@ -1,10 +1,13 @@
 import { loadDataset } from '../../model/dataset.ts';
 import { defaultDriftColumn, loadSchema, type Schema } from '../../model/schema.ts';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import type { Target } from '../targets/target.ts';
 import { formatTrafficSummary, progressReporter, type ProgressStream } from './progress.ts';
 import { sampleTraffic } from './sample.ts';
 import { sendTraffic, type TrafficSummary } from './send.ts';
+
+/** What `rookery traffic` sends when its flags leave a figure out (`rookery start` sends the same). */
+export const TRAFFIC_DEFAULTS = { samples: 200, batch: 10, concurrency: 4, seed: 42 } as const;
 
 export interface TrafficRequest {
   dataPath: string;
@@ -26,14 +29,14 @@ export interface TrafficRequest {
 export function resolveDriftColumn(schema: Schema, name?: string): string {
   if (name === undefined) {
     const fallback = defaultDriftColumn(schema);
-    if (!fallback) throw new UserError(`--drift: the ${schema.name} schema has no numeric feature to drift; send traffic without --drift`, 2);
+    if (!fallback) throw new UserError(`--drift: the ${schema.name} schema has no numeric feature to drift; send traffic without --drift`, { exitCode: 2 });
     return fallback;
   }
   const feature = schema.features.find((f) => f.name === name);
   const numeric = schema.features.filter((f) => f.type === 'numeric').map((f) => f.name);
   const choices = numeric.length ? `pass one of: ${numeric.join(', ')}` : 'it has no numeric features';
-  if (!feature) throw new UserError(`--drift-column ${name}: not a feature of the ${schema.name} schema; ${choices}`, 2);
-  if (feature.type !== 'numeric') throw new UserError(`--drift-column ${name}: a categorical feature cannot be shifted; ${choices}`, 2);
+  if (!feature) throw new UserError(`--drift-column ${name}: not a feature of the ${schema.name} schema; ${choices}`, { exitCode: 2 });
+  if (feature.type !== 'numeric') throw new UserError(`--drift-column ${name}: a categorical feature cannot be shifted; ${choices}`, { exitCode: 2 });
   return name;
 }
 
