@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { findArtifactDir } from '../model/artifact.ts';
 import { DEFAULT_MODEL_REF } from '../model/defaults.ts';
 import { parseModelReference } from '../model/reference.ts';
+import { UserError } from '../model/user-error.ts';
 import { parseCaptureUri, DEFAULT_CAPTURE_URI } from './capture/open.ts';
 import { SERVING_PORT } from './contract.ts';
 
@@ -14,13 +15,6 @@ export interface ServeConfig {
   model: ModelSource;
   captureUri: string;
   captureByDefault: boolean;
-}
-
-export class ServeConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ServeConfigError';
-  }
 }
 
 export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
@@ -40,7 +34,7 @@ export function resolveModelSource(flag: string | undefined, env: NodeJS.Process
   if (existsSync(sagemakerDir)) return { kind: 'dir', dir: sagemakerDir, origin: 'SageMaker model directory' };
   if (env.AZUREML_MODEL_DIR) {
     const found = findArtifactDir(env.AZUREML_MODEL_DIR, 2);
-    if (!found) throw new ServeConfigError(`AZUREML_MODEL_DIR=${env.AZUREML_MODEL_DIR} has no MLmodel file in it or up to two folders below: register the artifact directory written by \`rookery train\``);
+    if (!found) throw new UserError(`AZUREML_MODEL_DIR=${env.AZUREML_MODEL_DIR} has no MLmodel file in it or up to two folders below: register the artifact directory written by \`rookery train\``);
     return { kind: 'dir', dir: found, origin: 'AZUREML_MODEL_DIR' };
   }
   return { kind: 'registry', ref: DEFAULT_MODEL_REF, origin: 'default (local registry champion)' };
@@ -49,7 +43,7 @@ export function resolveModelSource(flag: string | undefined, env: NodeJS.Process
 function parsePort(raw: string, name: string): number {
   const port = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || port < 0 || port > 65535) {
-    throw new ServeConfigError(`${name}=${JSON.stringify(raw)} is not a port number; use 0-65535 (0 picks a free port)`);
+    throw new UserError(`${name}=${JSON.stringify(raw)} is not a port number; use 0-65535 (0 picks a free port)`);
   }
   return port;
 }
@@ -59,7 +53,7 @@ function parseBoolean(raw: string | undefined, name: string): boolean {
   const v = raw.trim().toLowerCase();
   if (['true', '1', 'yes'].includes(v)) return true;
   if (['false', '0', 'no'].includes(v)) return false;
-  throw new ServeConfigError(`${name}=${JSON.stringify(raw)} is not a boolean; use true or false`);
+  throw new UserError(`${name}=${JSON.stringify(raw)} is not a boolean; use true or false`);
 }
 
 /** The serving program's one configuration reader: flags first, then the environment, then defaults. */
@@ -74,7 +68,7 @@ export function readServeConfig(flags: { model?: string; port?: string; host?: s
   try {
     parseCaptureUri(captureUri);
   } catch (err) {
-    throw new ServeConfigError(`DATA_COLLECTION_URI: ${(err as Error).message}`);
+    throw new UserError(`DATA_COLLECTION_URI: ${(err as Error).message}`);
   }
   return {
     port,

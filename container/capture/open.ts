@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Schema } from '../../model/schema.ts';
+import { UserError } from '../../model/user-error.ts';
 import { BatchingSink, type BatcherOptions } from './batcher.ts';
 import { JsonlCaptureWriter } from './jsonl.ts';
 import type { CaptureSink } from './sink.ts';
@@ -14,7 +15,7 @@ export type CaptureLocation = { kind: 'sqlite'; path: string } | { kind: 'file';
 export function parseCaptureUri(uri: string): CaptureLocation {
   const m = /^(sqlite|file):\/\/(.*)$/.exec(uri.trim());
   if (!m || !m[2].startsWith('/') || m[2] === '/') {
-    throw new Error(`capture location ${JSON.stringify(uri)} is not supported; use sqlite:///path/to/penguins.db or file:///path/to/dir`);
+    throw new UserError(`capture location ${JSON.stringify(uri)} is not supported`, { fix: 'use sqlite:///path/to/penguins.db or file:///path/to/dir' });
   }
   // sqlite:///penguins.db names a file relative to the working directory, as SQLAlchemy URLs do; sqlite:////abs/path is absolute.
   const raw = m[1] === 'sqlite' ? m[2].slice(1) : fileURLToPath(`file://${m[2]}`);

@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact, type LoadedArtifact } from '../../model/artifact.ts';
-import { readServeConfig, resolveModelSource, ServeConfigError } from '../../container/config.ts';
+import { readServeConfig, resolveModelSource } from '../../container/config.ts';
+import { UserError } from '../../model/user-error.ts';
 import { DEFAULT_MODEL_REF } from '../../model/defaults.ts';
 import { ROUTES, SERVING_PORT } from '../../container/contract.ts';
 import { startServer, type RunningServer } from '../../container/server.ts';
@@ -171,7 +172,7 @@ describe('the port: --port, else SAGEMAKER_BIND_TO_PORT, else 8080', () => {
     for (const v of ['false', '0', 'no', '']) expect(readServeConfig(model, { DATA_CAPTURE: v }).captureByDefault).toBe(false);
     expect(readServeConfig(model, {}).captureByDefault).toBe(false);
     expect(readServeConfig(model, {}).captureUri).toBe('sqlite:///penguins.db');
-    expect(() => readServeConfig(model, { DATA_CAPTURE: 'on' })).toThrow(ServeConfigError);
+    expect(() => readServeConfig(model, { DATA_CAPTURE: 'on' })).toThrow(UserError);
   });
 });
 
@@ -248,7 +249,7 @@ describe('where the model comes from: --model; MODEL_DIR; /opt/ml/model; AZUREML
     expect(resolveModelSource('penguins@champion', {}, absent)).toMatchObject({ kind: 'registry' });
     // The same reading as `cdk -c model=` and `rookery deploy`: NAME/VERSION is a registry version unless such a folder exists.
     expect(resolveModelSource('penguins/2', {}, absent)).toMatchObject({ kind: 'registry', ref: 'penguins/2' });
-    expect(() => resolveModelSource(undefined, { AZUREML_MODEL_DIR: root + '/nothing' }, absent)).toThrow(ServeConfigError);
+    expect(() => resolveModelSource(undefined, { AZUREML_MODEL_DIR: root + '/nothing' }, absent)).toThrow(UserError);
   });
 });
 
