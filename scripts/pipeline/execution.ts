@@ -1,6 +1,7 @@
 // Starting the training pipeline and following one execution's history:
 // each state entered and left, failures and retries, until it ends.
 import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
+import { explainAwsError } from '../aws/credentials.ts';
 import { UserError } from '../command.ts';
 
 export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -32,13 +33,12 @@ export function consoleUrl(executionArn: string): string {
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 }
 
-/** Turns an SDK failure into one line a user can act on. */
+/** Turns an SDK failure into one line a user can act on: credential, permission and region problems as scripts/aws/credentials.ts says them. */
 export function sfnFailure(action: string, err: unknown): UserError {
+  const explained = explainAwsError(err, 'AWS Step Functions');
+  if (explained instanceof UserError) return new UserError(`cannot ${action}: ${explained.message}`, { cause: err });
   const e = err as { name?: string; message?: string };
-  if (e.name === 'CredentialsProviderError') {
-    return new UserError(`cannot ${action}: no AWS credentials (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)`);
-  }
-  return new UserError(`cannot ${action}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`);
+  return new UserError(`cannot ${action}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`, { cause: err });
 }
 
 export async function startExecution(
