@@ -1,32 +1,37 @@
-// The AWS CDK app (cdk.json: `npx tsx stacks/app.ts`). One line per stack; settings come from
-// `-c key=value`, read and checked once in shared/context.ts.
+// The AWS CDK app (cdk.json: `npx tsx stacks/app.ts`) and its only composition root: the one place
+// that reads context (`-c key=value`, checked once in config.ts), the environment and the model's
+// files; the stacks get plain values.
 import { App } from 'aws-cdk-lib';
+import { UserError } from '../model/user-error.ts';
+import { readAppConfig, stackEnv } from './config.ts';
 import { EndpointStack } from './endpoint-stack.ts';
 import { MlflowStack } from './mlflow-stack.ts';
 import { PipelineStack } from './pipeline-stack.ts';
-import { ContextError, readContext, stackEnv } from './shared/context.ts';
-import { addEndpointStack } from './shared/endpoint-app.ts';
+import { addEndpointStack, prepareServedModel } from './shared/endpoint-app.ts';
 import { addNagChecks } from './shared/nag.ts';
-import { PipelineConfigError } from './shared/pipeline-config.ts';
 
 const app = new App();
 try {
-  const context = readContext(app.node);
-  const env = stackEnv(context);
+  const config = readAppConfig(app.node);
+  const env = stackEnv(config.context, process.env);
+  const placement = env ? { env } : {};
   addNagChecks(app);
 
-  const mlflow = new MlflowStack(app, 'MlflowStack', { context, ...(env ? { env } : {}) });
-  const endpoint = await addEndpointStack(app, 'EndpointStack', { context, ...(env ? { env } : {}) });
+  const mlflow = new MlflowStack(app, 'MlflowStack', { context: config.context, ...placement });
+  const endpoint = await addEndpointStack(app, 'EndpointStack', { config: config.endpoint, retainData: config.context.retainData, ...placement }, () =>
+    prepareServedModel(config.endpoint.model, { env: process.env, cwd: process.cwd(), outdir: app.outdir }),
+  );
   // The jobs run in MLflow's VPC and reach the server privately; the password stays in Secrets Manager.
   new PipelineStack(app, 'PipelineStack', {
-    ...(env ? { env } : {}),
+    config: config.pipeline,
+    ...placement,
     mlflow: mlflow.pipelineConnection(),
     ...(endpoint instanceof EndpointStack ? { endpoint: endpoint.target } : {}),
   });
 
   app.synth();
 } catch (err) {
-  if (!(err instanceof ContextError || err instanceof PipelineConfigError)) throw err;
+  if (!(err instanceof UserError)) throw err;
   console.error(`rookery CDK app: ${err.message}`);
   process.exit(1);
 }

@@ -5,23 +5,30 @@ import { LogDriver } from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { JobResources } from './pipeline-config.ts';
+import type { JobResources } from '../config.ts';
 
 export interface BatchJobProps {
-  image: ecs.ContainerImage;
+  readonly image: ecs.ContainerImage;
   /** Pulls the image, writes the logs and reads the secrets; shared by the jobs of a stack. */
-  executionRole: iam.IRole;
+  readonly executionRole: iam.IRole;
   /** Arguments after the image's entry (`node /app/rookery.mjs`); `Ref::name` placeholders are filled from `parameters`. */
-  command: string[];
-  /** Defaults for the `Ref::` placeholders; a SubmitJob call (e.g. from Step Functions) overrides them. */
-  parameters?: Record<string, string>;
-  environment?: Record<string, string>;
-  /** Injected by ECS from Secrets Manager when the container starts; never in the template. */
-  secrets?: Record<string, batch.Secret>;
-  resources: JobResources;
-  logRetentionDays: number;
+  readonly command: string[];
+  /**
+   * Defaults for the `Ref::` placeholders; a SubmitJob call (e.g. from Step Functions) overrides them.
+   * @default none
+   */
+  readonly parameters?: Record<string, string>;
+  /** @default none */
+  readonly environment?: Record<string, string>;
+  /**
+   * Injected by ECS from Secrets Manager when the container starts; never in the template.
+   * @default none
+   */
+  readonly secrets?: Record<string, batch.Secret>;
+  readonly resources: JobResources;
+  readonly logRetentionDays: number;
   /** Fargate tasks in public subnets need a public IP to reach ECR and AWS APIs without a NAT gateway. */
-  assignPublicIp: boolean;
+  readonly assignPublicIp: boolean;
 }
 
 /**

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const APP = fileURLToPath(new URL('../../stacks/app.ts', import.meta.url));
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 /** What would point the app at an account, a profile or MLflow: a test names its own state. */
 const AMBIENT = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION', 'MLFLOW_TRACKING_URI', 'NODE_OPTIONS'];
@@ -15,8 +16,10 @@ export interface CdkAppOptions {
   outdir: string;
   /** The local registry the app reads (ROOKERY_REGISTRY): never the checkout's .rookery/. */
   registry: string;
-  /** Where model.tar.gz is written (ROOKERY_BUILD). @default the app's own default */
-  buildDir?: string;
+  /** More environment, e.g. MLFLOW_TRACKING_URI. @default none */
+  env?: Record<string, string>;
+  /** The app's working directory. @default the repository root, as `cdk synth` runs it there */
+  cwd?: string;
 }
 
 export function runCdkApp(options: CdkAppOptions): Promise<{ code: number | null; stderr: string }> {
@@ -25,12 +28,12 @@ export function runCdkApp(options: CdkAppOptions): Promise<{ code: number | null
     CDK_OUTDIR: options.outdir,
     CDK_CONTEXT_JSON: JSON.stringify(options.context),
     ROOKERY_REGISTRY: options.registry,
-    ...(options.buildDir ? { ROOKERY_BUILD: options.buildDir } : {}),
     AWS_EC2_METADATA_DISABLED: 'true',
   };
   for (const k of AMBIENT) delete env[k];
+  Object.assign(env, options.env);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, 'stacks/app.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, APP], { cwd: options.cwd ?? REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('error', reject);

@@ -6,6 +6,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { readAppConfig } from '../../stacks/config.ts';
 import { PipelineStack, type PipelineStackProps } from '../../stacks/pipeline-stack.ts';
 
 export const ACCOUNT = '123456789012';
@@ -21,9 +22,10 @@ export const STANDALONE_CONTEXT: Record<string, string> = {
   endpointName: ENDPOINT,
 };
 
-export function synthPipeline(context: Record<string, string> = {}, props: PipelineStackProps = {}): { stack: PipelineStack; template: Template } {
+export function synthPipeline(context: Record<string, string> = {}, props: Partial<PipelineStackProps> = {}): { stack: PipelineStack; template: Template } {
   const app = new App({ context: { ...STANDALONE_CONTEXT, ...context } });
   const stack = new PipelineStack(app, 'PipelineStack', {
+    config: readAppConfig(app.node).pipeline,
     env: { account: ACCOUNT, region: REGION },
     // The definition does not depend on the image; skip staging the repository as a Docker asset.
     image: ecs.ContainerImage.fromRegistry('rookery:test'),

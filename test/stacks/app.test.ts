@@ -27,8 +27,7 @@ interface Run {
 /** `npx tsx stacks/app.ts` with the context `cdk synth -c ...` would pass and the given registry. */
 async function runApp(context: Record<string, string>, registry: string): Promise<Run> {
   const outdir = tempDir();
-  // model.tar.gz is written into a temporary folder, not into the checkout's .rookery/build.
-  const { code, stderr } = await runCdkApp({ context, outdir, registry, buildDir: join(tempDir(), 'build') });
+  const { code, stderr } = await runCdkApp({ context, outdir, registry });
   return { code, stderr, outdir };
 }
 

@@ -5,20 +5,22 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { saveArtifact } from '../../model/artifact.ts';
 import { loadDataset } from '../../model/dataset.ts';
 import { LocalRegistry } from '../../model/registry.ts';
 import { loadSchema } from '../../model/schema.ts';
 import { DEFAULT_TRAIN_OPTIONS, trainWithCrossValidation } from '../../model/train.ts';
 import { buildModelArchive } from '../../model/archive.ts';
-import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH, readConfig } from '../../scripts/config.ts';
-import { openRegistry } from '../../scripts/registry.ts';
+import { modelContentHash, modelFiles } from '../../model/content-hash.ts';
+import { UserError } from '../../model/user-error.ts';
+import { openRegistry } from '../../registry/open.ts';
+import { readRegistrySettings } from '../../registry/settings.ts';
+import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
+import { readAppConfig } from '../../stacks/config.ts';
 import { EndpointStack, type EndpointStackProps } from '../../stacks/endpoint-stack.ts';
 import { PipelineStack } from '../../stacks/pipeline-stack.ts';
-import { ContextError } from '../../stacks/shared/context.ts';
-import { addEndpointStack, registryModel } from '../../stacks/shared/endpoint-app.ts';
-import { packageModel, resolveModelSource } from '../../stacks/shared/model-artifact.ts';
+import { addEndpointStack, prepareServedModel } from '../../stacks/shared/endpoint-app.ts';
 import { addNagChecks } from '../../stacks/shared/nag.ts';
 import { DOCKERFILE, IMAGE_SOURCES, REPO_ROOT } from '../../stacks/shared/serving-image.ts';
 import { useTempDirs } from '../helpers/temp.ts';
@@ -31,7 +33,6 @@ const tempDir = useTempDirs('rookery-endpoint-stack-');
 let work: string;
 let registry: string;
 let artifact: string;
-const previousRegistry = process.env.ROOKERY_REGISTRY;
 
 /** Trains a real (small) model with the runtime and registers it as penguins@champion, version 1, in a temporary registry. */
 beforeAll(async () => {
@@ -42,18 +43,24 @@ beforeAll(async () => {
   const result = trainWithCrossValidation(data, { ...DEFAULT_TRAIN_OPTIONS, folds: 2 });
   saveArtifact(artifact, result.params, { evaluation: result.evaluation, options: result.options, rows: data.size }, { example: data });
   await new LocalRegistry(registry).register('penguins', artifact, { alias: 'champion' });
-  process.env.ROOKERY_REGISTRY = registry;
 });
 
-afterAll(() => {
-  if (previousRegistry === undefined) delete process.env.ROOKERY_REGISTRY;
-  else process.env.ROOKERY_REGISTRY = previousRegistry;
-});
+/** What stacks/app.ts hands prepareServedModel, with the test's registry. */
+function modelOptions(outdir: string, env: NodeJS.ProcessEnv = { ROOKERY_REGISTRY: registry }) {
+  return { env, cwd: work, outdir };
+}
 
-function synth(context: Record<string, string> = {}, props: EndpointStackProps = {}) {
-  const app = new App({ outdir: join(tempDir(), 'cdk.out'), context });
+/** EndpointStack as stacks/app.ts composes it: context read once, the model packed into the app's outdir. */
+async function addEndpoint(app: App, props: Partial<EndpointStackProps> = {}): Promise<EndpointStack> {
+  const config = readAppConfig(app.node);
+  const model = await prepareServedModel(config.endpoint.model, modelOptions(app.outdir));
   // Environment-agnostic, as `cdk synth` builds it without credentials.
-  const stack = new EndpointStack(app, 'EndpointStack', { buildDir: join(work, 'build'), ...props });
+  return new EndpointStack(app, 'EndpointStack', { config: config.endpoint, retainData: config.context.retainData, model, ...props });
+}
+
+async function synth(context: Record<string, string> = {}, props: Partial<EndpointStackProps> = {}) {
+  const app = new App({ outdir: join(tempDir(), 'cdk.out'), context });
+  const stack = await addEndpoint(app, props);
   return { app, stack, template: Template.fromStack(stack) };
 }
 
@@ -86,8 +93,8 @@ describe('EndpointStack with its defaults', () => {
   let app: App;
   let stack: EndpointStack;
   let template: Template;
-  beforeAll(() => {
-    ({ app, stack, template } = synth());
+  beforeAll(async () => {
+    ({ app, stack, template } = await synth());
   });
 
   it('serves the local registry champion from the image built from container/Dockerfile', () => {
@@ -114,7 +121,7 @@ describe('EndpointStack with its defaults', () => {
     expect(entries).toEqual(expect.arrayContaining(['MLmodel', 'model.json', 'input_example.json', 'serving_input_example.json', 'metrics.json']));
     expect(entries).not.toContain('version.json');
     expect(staged.equals(buildModelArchive(join(registry, 'penguins', 'versions', '1')).body)).toBe(true);
-    expect(stack.model.archivePath.startsWith(join(work, 'build'))).toBe(true);
+    expect(stack.model.archivePath.startsWith(app.outdir)).toBe(true);
   });
 
   it('stages as the image build context exactly what the Dockerfile copies', () => {
@@ -294,8 +301,8 @@ describe('EndpointStack with its defaults', () => {
 });
 
 describe('EndpointStack context', () => {
-  it('takes instance type, counts, sampling, thresholds and the endpoint name from context', () => {
-    const { template } = synth({
+  it('takes instance type, counts, sampling, thresholds and the endpoint name from context', async () => {
+    const { template } = await synth({
       endpointName: 'penguins-prod',
       endpointInstanceType: 'ml.c5.xlarge',
       endpointInstanceCount: '2',
@@ -320,8 +327,8 @@ describe('EndpointStack context', () => {
     expect(only(template, 'AWS::SageMaker::Model').Properties.ModelName).toMatch(/^penguins-prod-/);
   });
 
-  it('keeps the bucket, key and logs with retainData=true, and turns autoscaling off when min equals max', () => {
-    const { template } = synth({ retainData: 'true', endpointMinInstances: '1', endpointMaxInstances: '1' });
+  it('keeps the bucket, key and logs with retainData=true, and turns autoscaling off when min equals max', async () => {
+    const { template } = await synth({ retainData: 'true', endpointMinInstances: '1', endpointMaxInstances: '1' });
     expect(only(template, 'AWS::S3::Bucket').DeletionPolicy).toBe('Retain');
     expect(only(template, 'AWS::KMS::Key').DeletionPolicy).toBe('Retain');
     expect(only(template, 'AWS::Logs::LogGroup').DeletionPolicy).toBe('Retain');
@@ -330,17 +337,17 @@ describe('EndpointStack context', () => {
     template.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 0);
   });
 
-  it('leaves the storage-volume key out for instance types with NVMe instance storage, and still encrypts the captures', () => {
-    const { template } = synth({ endpointInstanceType: 'ml.g4dn.xlarge' });
+  it('leaves the storage-volume key out for instance types with NVMe instance storage, and still encrypts the captures', async () => {
+    const { template } = await synth({ endpointInstanceType: 'ml.g4dn.xlarge' });
     const config = only(template, 'AWS::SageMaker::EndpointConfig').Properties;
     expect(config.KmsKeyId).toBeUndefined();
     expect(config.DataCaptureConfig.KmsKeyId).toBeDefined();
   });
 
-  it('serves a model directory or a pinned registry version given with -c model', () => {
-    const fromDir = synth({ model: artifact });
-    expect(fromDir.stack.model).toMatchObject({ dir: artifact, origin: 'the model directory artifact (-c model)' });
-    const pinned = synth({ model: 'models:/penguins/1' });
+  it('serves a model directory or a pinned registry version given with -c model', async () => {
+    const fromDir = await synth({ model: artifact });
+    expect(fromDir.stack.model).toMatchObject({ origin: 'the model directory artifact' });
+    const pinned = await synth({ model: 'models:/penguins/1' });
     expect(pinned.stack.model).toMatchObject({ name: 'penguins', version: 1 });
     // Same files, same archive, same asset: nothing is re-uploaded.
     expect(fromDir.stack.model.sha256).toBe(pinned.stack.model.sha256);
@@ -353,80 +360,81 @@ describe('EndpointStack context', () => {
     [{ endpointMinInstances: '3', endpointMaxInstances: '2' }, /-c endpointMaxInstances=2 is not valid: must be at least endpointMinInstances \(3\)/],
     [{ endpointInstanceCount: '4', endpointMinInstances: '1', endpointMaxInstances: '3' }, /-c endpointInstanceCount=4 is not valid: must lie between endpointMinInstances \(1\) and endpointMaxInstances \(3\)/],
     [{ endpointName: 'not_valid!' }, /-c endpointName=not_valid! is not valid/],
-    [{ model: '/no/such/dir' }, /-c model=\/no\/such\/dir is not valid: no such directory/],
-    [{ model: 'models:/penguins@staging' }, /no penguins@staging in the local registry .*: run `npm start` or `rookery train`/],
-  ])('rejects %j with a message naming the key', (context, message) => {
-    expect(() => synth(context)).toThrow(message);
-    expect(() => synth(context)).toThrow(ContextError);
+    [{ model: '/no/such/dir' }, /-c model=\/no\/such\/dir is not valid: .*no such (directory|folder)/],
+    [{ model: 'models:/penguins@staging' }, /no penguins@staging in the local registry .*; run `npm start` or `rookery train`/],
+  ])('rejects %j with a message naming the key', async (context, message) => {
+    await expect(synth(context)).rejects.toThrow(message);
+    await expect(synth(context)).rejects.toThrow(UserError);
   });
 });
 
 describe('choosing the model', () => {
-  it('fails clearly when there is no context model and no local champion', () => {
+  it('fails clearly when there is no context model and no local champion', async () => {
     const empty = tempDir();
-    expect(() => resolveModelSource(undefined, { ROOKERY_REGISTRY: join(empty, 'registry') })).toThrow(
-      `-c model=models:/penguins@champion (the default) is not valid: no penguins@champion in the local registry ${join(empty, 'registry')}: run \`npm start\` or \`rookery train\` to train and register one, or pass -c model=DIR`,
+    await expect(prepareServedModel(undefined, modelOptions(tempDir(), { ROOKERY_REGISTRY: join(empty, 'registry') }))).rejects.toThrow(
+      `-c model=models:/penguins@champion (the default) is not valid: no penguins@champion in the local registry ${join(empty, 'registry')}; run \`npm start\` or \`rookery train\` to train and register one`,
     );
   });
 
-  it('takes the latest version for a bare name, and a directory must hold an MLmodel file', () => {
-    expect(resolveModelSource('models:/penguins', { ROOKERY_REGISTRY: registry })).toMatchObject({ version: 1, dir: join(registry, 'penguins', 'versions', '1') });
+  it('takes the latest version for a bare name, and a directory must hold an MLmodel file', async () => {
+    expect(await prepareServedModel('models:/penguins', modelOptions(tempDir()))).toMatchObject({ name: 'penguins', version: 1 });
     const notModel = tempDir();
     writeFileSync(join(notModel, 'README'), 'x');
-    expect(() => resolveModelSource(notModel, {})).toThrow(/expected a model directory with an MLmodel file/);
+    await expect(prepareServedModel(notModel, modelOptions(tempDir()))).rejects.toThrow(/holds no model: expected an MLmodel file/);
   });
 
   it('lets the rest of the app synthesize when there is no model yet: the stand-in EndpointStack carries the reason as an error', async () => {
     const app = new App({ outdir: join(tempDir(), 'cdk.out'), context: { model: 'models:/penguins@staging' } });
-    const stack = await addEndpointStack(app, 'EndpointStack', { buildDir: join(work, 'build') }, {});
+    const config = readAppConfig(app.node);
+    const stack = await addEndpointStack(app, 'EndpointStack', { config: config.endpoint }, () => prepareServedModel(config.endpoint.model, modelOptions(app.outdir)));
     expect(stack).not.toBeInstanceOf(EndpointStack);
-    Annotations.fromStack(stack).hasError('*', Match.stringLikeRegexp('-c model=models:/penguins@staging is not valid: no penguins@staging in the local registry .*: run `npm start` or `rookery train`'));
+    Annotations.fromStack(stack).hasError('*', Match.stringLikeRegexp('-c model=models:/penguins@staging is not valid: no penguins@staging in the local registry .*; run `npm start` or `rookery train`'));
     expect(Template.fromStack(stack).toJSON().Resources ?? {}).toEqual({});
-    const ok = await addEndpointStack(new App({ outdir: join(tempDir(), 'cdk.out') }), 'EndpointStack', { buildDir: join(work, 'build') }, {});
+    const okApp = new App({ outdir: join(tempDir(), 'cdk.out') });
+    const ok = await addEndpointStack(okApp, 'EndpointStack', { config: readAppConfig(okApp.node).endpoint }, () => prepareServedModel(undefined, modelOptions(okApp.outdir)));
     expect(ok).toBeInstanceOf(EndpointStack);
   });
 
-  it('resolves registry references through MLflow in the app when MLFLOW_TRACKING_URI is set', async () => {
+  it('resolves registry references through MLflow when MLFLOW_TRACKING_URI is set, and reads a directory in place', async () => {
     const mlflow = await MlflowDouble.start();
     try {
       const env = { MLFLOW_TRACKING_URI: mlflow.uri, ROOKERY_CACHE: join(tempDir(), 'cache') };
-      await (await openRegistry(readConfig(env))).register('penguins', artifact, { alias: 'champion' });
-      expect(await registryModel(new App().node, {})).toBeUndefined();
-      expect(await registryModel(new App({ context: { model: artifact } }).node, env)).toBeUndefined();
+      await openRegistry(readRegistrySettings(env)).register('penguins', artifact, { alias: 'champion' });
+      expect(await prepareServedModel(artifact, modelOptions(tempDir(), env))).toMatchObject({ origin: 'the model directory artifact' });
 
       const app = new App({ outdir: join(tempDir(), 'cdk.out') });
-      const stack = await addEndpointStack(app, 'EndpointStack', { buildDir: join(work, 'build') }, env);
+      const config = readAppConfig(app.node);
+      const stack = await addEndpointStack(app, 'EndpointStack', { config: config.endpoint }, () => prepareServedModel(undefined, modelOptions(app.outdir, env)));
       expect(stack).toBeInstanceOf(EndpointStack);
       const served = (stack as EndpointStack).model;
       expect(served).toMatchObject({ name: 'penguins', version: 1 });
-      expect(served.origin).toBe('models:/penguins@champion (version 1) from MLflow');
-      expect(served.sha256).toBe(packageModel(resolveModelSource(artifact, {}), join(work, 'build')).sha256);
+      expect(served.origin).toBe('penguins@champion (version 1) from MLflow');
+      expect(served.sha256).toBe((await prepareServedModel(artifact, modelOptions(tempDir()))).sha256);
 
-      const missing = new App({ context: { model: 'models:/penguins@staging' } });
-      await expect(registryModel(missing.node, env)).rejects.toThrow(/^-c model=models:\/penguins@staging is not valid: /);
+      await expect(prepareServedModel('models:/penguins@staging', modelOptions(tempDir(), env))).rejects.toThrow(/^-c model=models:\/penguins@staging is not valid: /);
     } finally {
       await mlflow.close();
     }
   });
 
-  it('leaves registry references to the app when MLflow is configured', () => {
-    expect(() => resolveModelSource('models:/penguins@champion', { MLFLOW_TRACKING_URI: 'http://mlflow:5000' })).toThrow(/resolved in MLflow by the CDK app/);
-    expect(resolveModelSource(artifact, { MLFLOW_TRACKING_URI: 'http://mlflow:5000' }).dir).toBe(artifact);
+  it('never asks MLflow about a model directory', async () => {
+    // Nothing listens on port 9 (discard) here; a request would fail the call.
+    const served = await prepareServedModel(artifact, modelOptions(tempDir(), { MLFLOW_TRACKING_URI: 'http://127.0.0.1:9' }));
+    expect(served.sha256).toBe(modelContentHash(modelFiles(artifact)));
   });
 
-  it('writes one archive per model content under the build folder', () => {
-    const build = tempDir();
-    const source = resolveModelSource(artifact, {});
-    const first = packageModel(source, build);
-    const again = packageModel(source, build);
+  it('writes one archive per model content into the cloud assembly folder', async () => {
+    const outdir = tempDir();
+    const first = await prepareServedModel(artifact, modelOptions(outdir));
+    const again = await prepareServedModel(artifact, modelOptions(outdir));
     expect(again.archivePath).toBe(first.archivePath);
-    expect(first.archivePath).toBe(join(build, first.sha256.slice(0, 12), 'model.tar.gz'));
-    expect(readdirSync(build)).toHaveLength(1);
+    expect(first.archivePath).toBe(join(outdir, `model-${first.sha256.slice(0, 12)}.tar.gz`));
+    expect(readdirSync(outdir)).toHaveLength(1);
     const changed = join(tempDir(), 'model');
     mkdirSync(changed);
     for (const f of readdirSync(artifact)) writeFileSync(join(changed, f), readFileSync(join(artifact, f)));
     writeFileSync(join(changed, 'metrics.json'), '{}\n');
-    expect(packageModel(resolveModelSource(changed, {}), build).sha256).not.toBe(first.sha256);
+    expect((await prepareServedModel(changed, modelOptions(outdir))).sha256).not.toBe(first.sha256);
   });
 });
 
@@ -435,9 +443,9 @@ describe('cdk-nag AwsSolutions', () => {
     ['defaults', {}],
     ['retained data, no autoscaling', { retainData: 'true', endpointMaxInstances: '1' }],
   ] as const) {
-    it(`has no unacknowledged findings (${name}), and each acknowledgement says why`, () => {
+    it(`has no unacknowledged findings (${name}), and each acknowledgement says why`, async () => {
       const app = new App({ outdir: join(tempDir(), 'cdk.out'), context });
-      const stack = new EndpointStack(app, 'EndpointStack', { buildDir: join(work, 'build') });
+      const stack = await addEndpoint(app);
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
       expect(() => app.synth()).not.toThrow();
       expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
@@ -458,7 +466,7 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('EndpointStack feeding PipelineStack', () => {
-  it('hands the pipeline the endpoint, capture and ground-truth locations and what its deploy job needs', () => {
+  it('hands the pipeline the endpoint, capture and ground-truth locations and what its deploy job needs', async () => {
     const app = new App({
       outdir: join(tempDir(), 'cdk.out'),
       context: {
@@ -466,8 +474,8 @@ describe('EndpointStack feeding PipelineStack', () => {
         mlflowSecretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rookery-mlflow-admin-AbCdEf`,
       },
     });
-    const endpoint = new EndpointStack(app, 'EndpointStack', { buildDir: join(work, 'build') });
-    const pipeline = new PipelineStack(app, 'PipelineStack', { endpoint: endpoint.target, image: ecs.ContainerImage.fromRegistry('rookery:test') });
+    const endpoint = await addEndpoint(app);
+    const pipeline = new PipelineStack(app, 'PipelineStack', { config: readAppConfig(app.node).pipeline, endpoint: endpoint.target, image: ecs.ContainerImage.fromRegistry('rookery:test') });
     expect(endpoint.target).toMatchObject({ endpointName: 'rookery-penguins', captureBucket: endpoint.bucket });
     expect(endpoint.target.captureUri).toBe(endpoint.captureUri);
     expect(endpoint.target.groundTruthUri).toBe(endpoint.groundTruthUri);
@@ -477,8 +485,8 @@ describe('EndpointStack feeding PipelineStack', () => {
   });
 
   for (const monitoring of [false, true]) {
-    it(`passes cdk-nag wired as in stacks/app.ts${monitoring ? ' with monitoring' : ''}, its wildcards only the endpoint bucket's prefixes`, () => {
-      const wire = (checks: 'rookery' | 'plain') => {
+    it(`passes cdk-nag wired as in stacks/app.ts${monitoring ? ' with monitoring' : ''}, its wildcards only the endpoint bucket's prefixes`, async () => {
+      const wire = async (checks: 'rookery' | 'plain') => {
         const app = new App({
           outdir: join(tempDir(), 'cdk.out'),
           context: {
@@ -489,11 +497,11 @@ describe('EndpointStack feeding PipelineStack', () => {
         });
         if (checks === 'rookery') addNagChecks(app);
         else Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-        const endpoint = new EndpointStack(app, 'EndpointStack', { buildDir: join(work, 'build') });
-        const pipeline = new PipelineStack(app, 'PipelineStack', { endpoint: endpoint.target, image: ecs.ContainerImage.fromRegistry('rookery:test') });
+        const endpoint = await addEndpoint(app);
+        const pipeline = new PipelineStack(app, 'PipelineStack', { config: readAppConfig(app.node).pipeline, endpoint: endpoint.target, image: ecs.ContainerImage.fromRegistry('rookery:test') });
         return { app, pipeline };
       };
-      const { app, pipeline } = wire('rookery');
+      const { app, pipeline } = await wire('rookery');
       expect(() => app.synth()).not.toThrow();
       // The wildcards themselves: only these prefixes of EndpointStack's bucket (an import in PipelineStack).
       const wildcards = Object.values(Template.fromStack(pipeline).findResources('AWS::IAM::Policy'))
@@ -504,7 +512,7 @@ describe('EndpointStack feeding PipelineStack', () => {
       const suffixes = wildcards.map((r: string) => /"([^"]*\*)"\]\]\}$/.exec(r)?.[1]).sort();
       expect(suffixes).toEqual(monitoring ? ['/capture*', '/ground-truth*', '/models/*'] : ['/models/*']);
       // Without rookery's checks the same findings are reported: the acknowledgements are what lets synth pass.
-      const plain = wire('plain').app;
+      const plain = (await wire('plain')).app;
       expect(() => plain.synth()).toThrow(/AwsSolutions-IAM5\[Resource::EndpointStack:ExportsOutput[^\]]*\/models\/\*\]/);
     });
   }

@@ -6,8 +6,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MLFLOW_VERSION, MlflowStack, PSYCOPG2_VERSION } from '../../stacks/mlflow-stack.ts';
-import { ContextError, readContext, stackEnv } from '../../stacks/shared/context.ts';
+import { UserError } from '../../model/user-error.ts';
+import { readAppConfig, stackEnv } from '../../stacks/config.ts';
+import { MLFLOW_VERSION, PSYCOPG2_VERSION } from '../../stacks/constructs/mlflow-server.ts';
+import { MlflowStack } from '../../stacks/mlflow-stack.ts';
 import { addNagChecks } from '../../stacks/shared/nag.ts';
 import { runCdkApp } from '../helpers/cdk-app.ts';
 
@@ -23,7 +25,7 @@ interface Synth {
 function synth(context: Record<string, unknown> = {}, env?: { account: string; region: string }): Synth {
   const app = new App({ context });
   addNagChecks(app);
-  const stack = new MlflowStack(app, 'MlflowStack', { context: readContext(app.node), ...(env ? { env } : {}) });
+  const stack = new MlflowStack(app, 'MlflowStack', { context: readAppConfig(app.node).context, ...(env ? { env } : {}) });
   // Synthesis runs the cdk-nag plugin and throws on any unacknowledged finding.
   const template = Template.fromStack(stack);
   return { app, stack, template, json: template.toJSON() };
@@ -83,7 +85,7 @@ describe('MlflowStack with its defaults', () => {
   it('is environment-agnostic: synth needs no account or region', () => {
     expect(Token.isUnresolved(s.stack.account)).toBe(true);
     expect(Token.isUnresolved(s.stack.region)).toBe(true);
-    expect(stackEnv(readContext(s.app.node))).toBeUndefined();
+    expect(stackEnv(readAppConfig(s.app.node).context, {})).toBeUndefined();
   });
 
   it('keeps artifacts in an encrypted, versioned, private bucket that only accepts TLS and is emptied on destroy', () => {
@@ -220,7 +222,7 @@ describe('MlflowStack options', () => {
   });
 
   it('refuses 0.0.0.0/0 (and other whole-internet or malformed ranges) with an error naming the value', () => {
-    expect(() => synth({ mlflowAllowedCidr: '0.0.0.0/0' })).toThrow(ContextError);
+    expect(() => synth({ mlflowAllowedCidr: '0.0.0.0/0' })).toThrow(UserError);
     expect(() => synth({ mlflowAllowedCidr: '0.0.0.0/0' })).toThrow(
       '-c mlflowAllowedCidr=0.0.0.0/0 is not valid: refusing to open MLflow to the whole internet; give your own address as a.b.c.d/32, or leave it unset and use `rookery mlflow tunnel`',
     );
@@ -303,9 +305,9 @@ describe('MlflowStack options', () => {
 
   it('-c vpcId places the server in that VPC’s public subnet (looked up, so it needs an account and region)', () => {
     const ctx = { vpcId: 'vpc-0abc1234def567890' };
-    expect(() => stackEnv(readContext(new App({ context: ctx }).node), {})).toThrow(/-c vpcId=vpc-0abc1234def567890 is not valid: looking up an existing VPC needs AWS credentials/);
+    expect(() => stackEnv(readAppConfig(new App({ context: ctx }).node).context, {})).toThrow(/-c vpcId=vpc-0abc1234def567890 is not valid: looking up an existing VPC needs AWS credentials/);
     const env = { account: '123456789012', region: 'eu-west-1' };
-    expect(stackEnv(readContext(new App({ context: ctx }).node), { CDK_DEFAULT_ACCOUNT: env.account, CDK_DEFAULT_REGION: env.region })).toEqual(env);
+    expect(stackEnv(readAppConfig(new App({ context: ctx }).node).context, { CDK_DEFAULT_ACCOUNT: env.account, CDK_DEFAULT_REGION: env.region })).toEqual(env);
     const key = `vpc-provider:account=${env.account}:filter.vpc-id=${ctx.vpcId}:region=${env.region}:returnAsymmetricSubnets=true`;
     const lookedUp = {
       vpcId: ctx.vpcId,
@@ -356,7 +358,7 @@ describe('cdk-nag AwsSolutions', () => {
   it('acknowledges only these findings, each with a specific reason', () => {
     const all = new Map<string, string>();
     for (const context of Object.values(VARIANTS)) for (const [k, v] of acknowledgements(synth(context).stack)) all.set(k, v);
-    expect([...all.keys()].map((k) => k.replace(/^MlflowStack\//, '')).sort()).toEqual([
+    expect([...all.keys()].map((k) => k.replace(/^MlflowStack\/(MlflowServer\/)?/, '')).sort()).toEqual([
       'AdminPassword AwsSolutions-SMG4',
       'Artifacts AwsSolutions-S1',
       'Custom::S3AutoDeleteObjectsCustomResourceProvider AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
@@ -379,7 +381,7 @@ describe('cdk-nag AwsSolutions', () => {
   it('fails synthesis when a finding is not acknowledged', () => {
     const app = new App();
     addNagChecks(app);
-    const stack = new MlflowStack(app, 'MlflowStack', { context: readContext(app.node) });
+    const stack = new MlflowStack(app, 'MlflowStack', { context: readAppConfig(app.node).context });
     // A bucket without TLS enforcement or logging, outside every acknowledgement.
     new Bucket(stack, 'Stray');
     expect(() => app.synth()).toThrow(/AwsSolutions-S10/);

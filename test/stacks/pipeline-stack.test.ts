@@ -7,11 +7,12 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MLFLOW_PORT, MlflowStack } from '../../stacks/mlflow-stack.ts';
+import { UserError } from '../../model/user-error.ts';
+import { readAppConfig } from '../../stacks/config.ts';
+import { MLFLOW_PORT } from '../../stacks/constructs/mlflow-server.ts';
+import { MlflowStack } from '../../stacks/mlflow-stack.ts';
 import { PipelineStack } from '../../stacks/pipeline-stack.ts';
-import { readContext } from '../../stacks/shared/context.ts';
 import { addNagChecks } from '../../stacks/shared/nag.ts';
-import { PipelineConfigError } from '../../stacks/shared/pipeline-config.ts';
 import { ACCOUNT, ENDPOINT, MLFLOW_SECRET_ARN, REGION, STANDALONE_CONTEXT, synthPipeline } from '../pipeline/definition.ts';
 
 const MONITORING = {
@@ -153,7 +154,7 @@ describe('PipelineStack context', () => {
     expect(() => synthPipeline({ trainingVcpus: '3' })).toThrow(/trainingVcpus=3 is not a Fargate size; use one of 0.25, 0.5, 1, 2, 4, 8, 16/);
     expect(() => synthPipeline({ trainingVcpus: '1', trainingMemoryMiB: '1024' })).toThrow(/trainingMemoryMiB=1024 does not fit 1 vCPU on Fargate; use 2048 to 8192 in steps of 1024/);
     expect(() => synthPipeline({ trainingSchedule: 'every week' })).toThrow(/trainingSchedule="every week" is not an EventBridge schedule/);
-    expect(() => synthPipeline({ batchSpot: 'yes' })).toThrow(PipelineConfigError);
+    expect(() => synthPipeline({ batchSpot: 'yes' })).toThrow(UserError);
   });
 
   it('starts the pipeline on the training schedule', () => {
@@ -253,7 +254,7 @@ describe('PipelineStack wired to the other stacks', () => {
     const secret = new secretsmanager.Secret(mlflowStack, 'AdminPassword', {
       secretObjectValue: { username: SecretValue.unsafePlainText('admin'), password: SecretValue.unsafePlainText(password) },
     });
-    const pipeline = new PipelineStack(app, 'PipelineStack', { env, mlflow: { trackingUri: 'http://10.0.0.5:5000', secret } });
+    const pipeline = new PipelineStack(app, 'PipelineStack', { config: readAppConfig(app.node).pipeline, env, mlflow: { trackingUri: 'http://10.0.0.5:5000', secret } });
     const text = JSON.stringify(Template.fromStack(pipeline).toJSON());
     expect(text).not.toContain(password);
     const train = jobDefinition(Template.fromStack(pipeline), 'train').Properties.ContainerProperties;
@@ -264,8 +265,9 @@ describe('PipelineStack wired to the other stacks', () => {
     const app = new App({ context: { endpointName: ENDPOINT } });
     // Before anything synthesizes: app.synth() after Template.fromStack would return the assembly made without the checks.
     addNagChecks(app);
-    const mlflow = new MlflowStack(app, 'MlflowStack', { context: readContext(app.node) });
+    const mlflow = new MlflowStack(app, 'MlflowStack', { context: readAppConfig(app.node).context });
     const pipeline = new PipelineStack(app, 'PipelineStack', {
+    config: readAppConfig(app.node).pipeline,
       mlflow: mlflow.pipelineConnection(),
     });
     const template = Template.fromStack(pipeline);
@@ -288,7 +290,7 @@ describe('PipelineStack wired to the other stacks', () => {
 
   it('builds the image from container/Dockerfile at the repository root as a CDK asset by default', () => {
     const app = new App({ context: STANDALONE_CONTEXT });
-    const stack = new PipelineStack(app, 'PipelineStack', { env: { account: ACCOUNT, region: REGION } });
+    const stack = new PipelineStack(app, 'PipelineStack', { config: readAppConfig(app.node).pipeline, env: { account: ACCOUNT, region: REGION } });
     const train = jobDefinition(Template.fromStack(stack), 'train').Properties.ContainerProperties;
     expect(JSON.stringify(train.Image)).toContain('cdk-hnb659fds-container-assets');
     const assembly = app.synth();
@@ -315,6 +317,7 @@ describe('PipelineStack monitoring an EndpointStack-like bucket', () => {
     const bucket = new s3.Bucket(endpointStack, 'Data', { encryptionKey: key, enforceSSL: true, removalPolicy: RemovalPolicy.DESTROY });
     Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'A stand-in for EndpointStack’s bucket in this test only.' });
     const pipeline = new PipelineStack(app, 'PipelineStack', {
+    config: readAppConfig(app.node).pipeline,
       endpoint: { endpointName: ENDPOINT, captureBucket: bucket, captureUri: `s3://${bucket.bucketName}/capture`, groundTruthUri: `s3://${bucket.bucketName}/ground-truth` },
     });
     const policy = Object.values(Template.fromStack(pipeline).findResources('AWS::IAM::Policy')).find((p: any) =>
@@ -338,7 +341,7 @@ describe('cdk-nag AwsSolutions', () => {
   ] as const) {
     it(`has no unacknowledged findings (${name}), and every acknowledgement says why`, () => {
       const app = new App({ context: { ...STANDALONE_CONTEXT, ...context } });
-      const stack = new PipelineStack(app, 'PipelineStack', { env: { account: ACCOUNT, region: REGION } });
+      const stack = new PipelineStack(app, 'PipelineStack', { config: readAppConfig(app.node).pipeline, env: { account: ACCOUNT, region: REGION } });
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
       expect(() => app.synth()).not.toThrow();
 

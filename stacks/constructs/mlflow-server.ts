@@ -1,0 +1,292 @@
+import { Duration, RemovalPolicy, Stack, type CfnElement } from 'aws-cdk-lib';
+import {
+  AmazonLinuxCpuType,
+  BlockDeviceVolume,
+  EbsDeviceVolumeType,
+  Instance,
+  InstanceArchitecture,
+  InstanceClass,
+  InstanceSize,
+  InstanceType,
+  MachineImage,
+  Peer,
+  Port,
+  SecurityGroup,
+  SubnetType,
+  UserData,
+  type IVpc,
+} from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Credentials, DatabaseInstance, DatabaseInstanceEngine, PostgresEngineVersion } from 'aws-cdk-lib/aws-rds';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { GroupingConstruct } from '../shared/logical-ids.ts';
+import { acknowledge } from '../shared/nag.ts';
+
+/** The MLflow release the server runs: the last 2.x line (2.22), whose REST API rookery's client speaks. */
+export const MLFLOW_VERSION = '2.22.5';
+/** PostgreSQL driver for `-c mlflowBackend=postgres`. */
+export const PSYCOPG2_VERSION = '2.9.10';
+export const MLFLOW_PORT = 5000;
+export const ADMIN_USERNAME = 'admin';
+
+interface ServerScriptInputs {
+  region: string;
+  bucketName: string;
+  adminSecretArn: string;
+  /** Secrets Manager secret with the RDS connection (username, password, host, port, dbname). */
+  databaseSecretArn?: string;
+}
+
+/**
+ * Boot script: installs MLflow at the pinned version into a virtualenv, writes
+ * a start script that fetches credentials from Secrets Manager each time the
+ * service starts (so no secret is in the template, the user data or the
+ * process list), runs it under systemd, and reports to CloudFormation only
+ * once MLflow answers /health.
+ */
+export function serverScript(inputs: ServerScriptInputs): string[] {
+  const postgres = inputs.databaseSecretArn !== undefined;
+  const packages = [`'mlflow[auth]==${MLFLOW_VERSION}'`, 'boto3', ...(postgres ? [`psycopg2-binary==${PSYCOPG2_VERSION}`] : [])];
+  const backend = postgres
+    ? [
+        `db_secret=$(aws secretsmanager get-secret-value --secret-id '${inputs.databaseSecretArn}' --query SecretString --output text)`,
+        `MLFLOW_BACKEND_STORE_URI=$(printf '%s' "$db_secret" | /opt/mlflow/bin/python -c 'import json, sys, urllib.parse as u; s = json.load(sys.stdin); print("postgresql://%s:%s@%s:%s/%s" % (u.quote(s["username"], safe=""), u.quote(s["password"], safe=""), s["host"], s["port"], s["dbname"]))')`,
+        'export MLFLOW_BACKEND_STORE_URI',
+      ]
+    : ['export MLFLOW_BACKEND_STORE_URI=sqlite:////var/lib/mlflow/mlflow.db'];
+  return [
+    'set -euo pipefail',
+    'dnf install -y python3.11 aws-cfn-bootstrap',
+    'id mlflow >/dev/null 2>&1 || useradd --system --home-dir /var/lib/mlflow --shell /sbin/nologin mlflow',
+    'install -d -o mlflow -g mlflow -m 0700 /var/lib/mlflow',
+    'python3.11 -m venv /opt/mlflow',
+    `/opt/mlflow/bin/pip install --no-cache-dir ${packages.join(' ')}`,
+    `/opt/mlflow/bin/mlflow --version | grep -F '${MLFLOW_VERSION}'`,
+    "cat > /opt/mlflow/start.sh <<'START_SH'",
+    '#!/bin/bash',
+    '# Runs as the mlflow user on every (re)start: credentials are read here, never stored in the template.',
+    'set -euo pipefail',
+    'umask 077',
+    'cd /var/lib/mlflow',
+    `export AWS_DEFAULT_REGION='${inputs.region}'`,
+    `admin_password=$(aws secretsmanager get-secret-value --secret-id '${inputs.adminSecretArn}' --query SecretString --output text)`,
+    'cat > basic_auth.ini <<INI',
+    '[mlflow]',
+    'default_permission = READ',
+    'database_uri = sqlite:////var/lib/mlflow/basic_auth.db',
+    `admin_username = ${ADMIN_USERNAME}`,
+    'admin_password = ${admin_password}',
+    'authorization_function = mlflow.server.auth:authenticate_request_basic_auth',
+    'INI',
+    'export MLFLOW_AUTH_CONFIG_PATH=/var/lib/mlflow/basic_auth.ini',
+    '[ -s flask_secret_key ] || head -c 32 /dev/urandom | base64 > flask_secret_key',
+    'MLFLOW_FLASK_SERVER_SECRET_KEY=$(cat flask_secret_key)',
+    'export MLFLOW_FLASK_SERVER_SECRET_KEY',
+    ...backend,
+    `exec /opt/mlflow/bin/mlflow server --host 0.0.0.0 --port ${MLFLOW_PORT} --workers 2 --serve-artifacts --artifacts-destination 's3://${inputs.bucketName}' --default-artifact-root mlflow-artifacts:/ --app-name basic-auth`,
+    'START_SH',
+    'chmod 0755 /opt/mlflow/start.sh',
+    "cat > /etc/systemd/system/mlflow.service <<'UNIT'",
+    '[Unit]',
+    `Description=MLflow ${MLFLOW_VERSION} tracking server`,
+    'Wants=network-online.target',
+    'After=network-online.target',
+    '',
+    '[Service]',
+    'User=mlflow',
+    'Group=mlflow',
+    'WorkingDirectory=/var/lib/mlflow',
+    'ExecStart=/opt/mlflow/start.sh',
+    'Restart=always',
+    'RestartSec=5',
+    'NoNewPrivileges=true',
+    'PrivateTmp=true',
+    'ProtectSystem=full',
+    'ProtectHome=true',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    'UNIT',
+    'systemctl daemon-reload',
+    'systemctl enable --now mlflow.service',
+    `for _ in $(seq 1 60); do curl -fsS -o /dev/null http://127.0.0.1:${MLFLOW_PORT}/health && exit 0; sleep 5; done`,
+    "echo 'MLflow did not answer /health within 5 minutes; see: journalctl -u mlflow' >&2",
+    'exit 1',
+  ];
+}
+
+export interface MlflowServerProps {
+  /**
+   * The server's security group, with allowAllOutbound false; the server adds its own rules. Created
+   * by the caller because the rules other stacks add for it (the pipeline's jobs) are named after its
+   * construct path.
+   */
+  readonly securityGroup: SecurityGroup;
+  /** Needs public subnets (the instance reaches PyPI and SSM without a NAT gateway), and isolated ones for postgres. */
+  readonly vpc: IVpc;
+  /** MLflow's --artifacts-destination. */
+  readonly artifactBucket: IBucket;
+  /** The basic-auth admin password, read by the server on every start. */
+  readonly adminSecret: ISecret;
+  /** EC2 instance type, e.g. t3.small (its architecture picks the AMI). */
+  readonly instanceType: string;
+  /**
+   * Opens the MLflow port to this IPv4 range.
+   * @default no inbound rule: reach it through `rookery mlflow tunnel`
+   */
+  readonly allowedCidr?: string;
+  /** One-minute CloudWatch metrics (billed). */
+  readonly detailedMonitoring: boolean;
+  /** Runs and registry in SQLite on the instance's volume, or in a new RDS PostgreSQL instance. */
+  readonly backend: 'sqlite' | 'postgres';
+  /** Snapshot the database on `cdk destroy` instead of deleting it. */
+  readonly retainData: boolean;
+}
+
+/**
+ * The MLflow tracking server on one EC2 instance: its security group, its
+ * role (the artifact bucket, its secrets and Session Manager only), the boot
+ * script, and with the postgres backend an RDS instance only it can reach.
+ */
+export class MlflowServer extends GroupingConstruct {
+  readonly instance: Instance;
+  readonly role: Role;
+  /** Set with the postgres backend. */
+  readonly database?: DatabaseInstance;
+
+  constructor(scope: Construct, id: string, props: MlflowServerProps) {
+    super(scope, id);
+    const serverSg = props.securityGroup;
+    serverSg.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS: PyPI, dnf, SSM, S3, Secrets Manager');
+    if (props.allowedCidr) serverSg.addIngressRule(Peer.ipv4(props.allowedCidr), Port.tcp(MLFLOW_PORT), 'MLflow from mlflowAllowedCidr');
+
+    this.role = this.serverRole(props);
+    if (props.backend === 'postgres') this.database = this.newDatabase(props, serverSg);
+    this.database?.secret?.grantRead(this.role);
+
+    const userData = UserData.forLinux();
+    userData.addCommands(
+      ...serverScript({
+        region: Stack.of(this).region,
+        bucketName: props.artifactBucket.bucketName,
+        adminSecretArn: props.adminSecret.secretArn,
+        ...(this.database?.secret ? { databaseSecretArn: this.database.secret.secretArn } : {}),
+      }),
+    );
+
+    const instanceType = new InstanceType(props.instanceType);
+    this.instance = new Instance(this, 'Server', {
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: SubnetType.PUBLIC },
+      // Outbound to SSM and PyPI without a NAT gateway; the security group has no inbound rule.
+      associatePublicIpAddress: true,
+      instanceType,
+      machineImage: MachineImage.latestAmazonLinux2023({
+        cpuType: instanceType.architecture === InstanceArchitecture.ARM_64 ? AmazonLinuxCpuType.ARM_64 : AmazonLinuxCpuType.X86_64,
+      }),
+      securityGroup: serverSg,
+      role: this.role,
+      requireImdsv2: true,
+      detailedMonitoring: props.detailedMonitoring,
+      blockDevices: [{ deviceName: '/dev/xvda', volume: BlockDeviceVolume.ebs(20, { encrypted: true, volumeType: EbsDeviceVolumeType.GP3, deleteOnTermination: true }) }],
+      userData,
+      // A changed boot script only takes effect on a new instance.
+      userDataCausesReplacement: true,
+      resourceSignalTimeout: Duration.minutes(20),
+    });
+    userData.addSignalOnExitCommand(this.instance);
+    if (this.database) this.instance.node.addDependency(this.database);
+    this.acknowledgeFindings(props);
+  }
+
+  private serverRole(props: MlflowServerProps): Role {
+    const role = new Role(this, 'ServerRole', {
+      assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
+      description: 'MLflow server: its artifact bucket, its secrets and Session Manager only',
+    });
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'SessionManagerAgent',
+        actions: ['ssm:UpdateInstanceInformation', 'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
+        resources: ['*'],
+      }),
+    );
+    role.addToPolicy(new PolicyStatement({ sid: 'ArtifactBucket', actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [props.artifactBucket.bucketArn] }));
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'ArtifactObjects',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        resources: [props.artifactBucket.arnForObjects('*')],
+      }),
+    );
+    role.addToPolicy(new PolicyStatement({ sid: 'BootSignal', actions: ['cloudformation:SignalResource'], resources: [Stack.of(this).stackId] }));
+    props.adminSecret.grantRead(role);
+    return role;
+  }
+
+  private newDatabase(props: MlflowServerProps, serverSg: SecurityGroup): DatabaseInstance {
+    const dbSg = new SecurityGroup(this, 'DatabaseSecurityGroup', {
+      vpc: props.vpc,
+      description: 'MLflow backend store: PostgreSQL from the MLflow server only',
+      allowAllOutbound: false,
+    });
+    dbSg.addIngressRule(serverSg, Port.tcp(5432), 'PostgreSQL from the MLflow server');
+    serverSg.addEgressRule(dbSg, Port.tcp(5432), 'PostgreSQL backend store');
+    return new DatabaseInstance(this, 'Database', {
+      engine: DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.VER_17 }),
+      instanceType: InstanceType.of(InstanceClass.T4G, InstanceSize.MICRO),
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [dbSg],
+      credentials: Credentials.fromGeneratedSecret('mlflow'),
+      databaseName: 'mlflow',
+      storageEncrypted: true,
+      allocatedStorage: 20,
+      maxAllocatedStorage: 100,
+      backupRetention: Duration.days(7),
+      multiAz: false,
+      publiclyAccessible: false,
+      // `cdk destroy` must be able to delete it; -c retainData=true keeps a final snapshot instead.
+      deletionProtection: false,
+      removalPolicy: props.retainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+    });
+  }
+
+  /** The server's cdk-nag findings, each with why it stays. */
+  private acknowledgeFindings(props: MlflowServerProps): void {
+    const stack = Stack.of(this);
+    acknowledge(
+      this.role.node.findChild('DefaultPolicy'),
+      'AwsSolutions-IAM5[Resource::*]',
+      "Session Manager's agent actions (ssmmessages:*Channel, ssm:UpdateInstanceInformation) take no resource ARN; this is the statement of AWS's own AWSCloud9SSMInstanceProfile policy",
+    );
+    acknowledge(
+      this.role.node.findChild('DefaultPolicy'),
+      `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(props.artifactBucket.node.defaultChild as CfnElement)}.Arn>/*]`,
+      'Object actions on the artifact bucket only: MLflow chooses the keys (experiment id / run id / artifacts/...) so they cannot be listed in advance',
+    );
+    acknowledge(
+      this.instance,
+      'AwsSolutions-EC29',
+      'A single tracking server that `cdk destroy` must be able to terminate; artifacts live in S3 (kept with -c retainData=true), and termination protection would block the documented teardown',
+    );
+    if (!props.detailedMonitoring) {
+      acknowledge(this.instance, 'AwsSolutions-EC28', 'Five-minute basic monitoring is enough for a low-traffic tracking server; -c mlflowDetailedMonitoring=true turns detailed (billed) monitoring on');
+    }
+    const database = this.database;
+    if (!database) return;
+    acknowledge(database, 'AwsSolutions-RDS3', 'One small PostgreSQL instance for run metadata of a development tracking server; Multi-AZ would double its cost, and daily backups are kept for 7 days');
+    acknowledge(database, 'AwsSolutions-RDS11', 'Reachable only from the MLflow server security group inside isolated subnets; a non-standard port would add no protection');
+    acknowledge(
+      database,
+      'AwsSolutions-RDS10',
+      'Deletion protection would make `cdk destroy` fail and leave a billed database behind; with -c retainData=true the data is kept as a final snapshot instead',
+    );
+    const secret = database.node.tryFindChild('Secret');
+    if (secret) {
+      acknowledge(secret, 'AwsSolutions-SMG4', "The MLflow server reads this secret on every start, but the running server keeps its connection pool; rotation would need a restart hook, and the isolated subnets have no route to Secrets Manager for a rotation Lambda");
+    }
+  }
+}
