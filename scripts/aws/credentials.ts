@@ -22,12 +22,6 @@ function errorName(err: unknown): string {
   return e?.Code ?? e?.name ?? e?.code ?? '';
 }
 
-/** True for errors that mean "these credentials are no good", whatever the service. */
-export function isCredentialError(err: unknown): boolean {
-  const name = errorName(err);
-  return MISSING.has(name) || EXPIRED.has(name) || REJECTED.has(name) || EXPIRED_MESSAGE.test((err as Error)?.message ?? '');
-}
-
 /**
  * A one-line UserError for credential, permission and region problems;
  * `what` names what was being done ("SageMaker endpoint rookery-penguins").

@@ -233,8 +233,9 @@ describe('rookery deploy sagemaker against the SageMaker, S3 and CloudWatch doub
   it('reads --model as a registry reference or a model directory', async () => {
     expect(await resolveDeployModel('models:/penguins@champion')).toEqual({ dir: version1, name: 'penguins', version: 1 });
     expect(await resolveDeployModel(version1)).toEqual({ dir: version1, name: 'penguins', version: 1 });
-    await expect(resolveDeployModel('models:/penguins@staging')).rejects.toThrow(/not found/);
-    await expect(resolveDeployModel('not a model!')).rejects.toMatchObject({ exitCode: 2 });
+    await expect(resolveDeployModel('models:/penguins@staging')).rejects.toThrow(/^no penguins@staging in the local registry .*; run `npm start` or `rookery train` to train and register one$/);
+    // The same answer as `rookery serve --model` for a folder that is not there (registry/resolve.ts).
+    await expect(resolveDeployModel('not a model!')).rejects.toThrow(/not a model! \(from --model\) holds no model: there is no such folder, and it is not a registry reference/);
   });
 });
 
