@@ -249,7 +249,23 @@ function getText(url: string): Promise<string> {
   });
 }
 
-async function main(): Promise<void> {
+interface BenchOptions {
+  durationMs: number;
+  warmupMs: number;
+  rounds: number;
+  connections: number;
+  rate: number;
+  starts: number;
+  bundle?: string;
+  nodeOptions: string[];
+  /** --node-options was given (not the Dockerfile ENTRYPOINT's). */
+  ownNodeOptions: boolean;
+  /** As given, for the header line. */
+  warmup: string;
+  duration: string;
+}
+
+function readOptions(): BenchOptions {
   const { values } = parseArgs({
     options: {
       duration: { type: 'string', default: '3' },
@@ -262,89 +278,224 @@ async function main(): Promise<void> {
       'node-options': { type: 'string' },
     },
   });
-  const durationMs = Number(values.duration) * 1000;
-  const warmupMs = Number(values.warmup) * 1000;
-  const rounds = Number(values.rounds);
-  const connections = Number(values.connections);
-  const rate = Number(values.rate);
-  const starts = Number(values.starts);
-  const nodeOptions = values['node-options'] !== undefined ? values['node-options'].split(/\s+/).filter(Boolean) : imageEntrypoint().nodeOptions;
+  const ownNodeOptions = values['node-options'] !== undefined;
+  return {
+    durationMs: Number(values.duration) * 1000,
+    warmupMs: Number(values.warmup) * 1000,
+    rounds: Number(values.rounds),
+    connections: Number(values.connections),
+    rate: Number(values.rate),
+    starts: Number(values.starts),
+    ...(values.bundle ? { bundle: values.bundle } : {}),
+    nodeOptions: ownNodeOptions ? values['node-options']!.split(/\s+/).filter(Boolean) : imageEntrypoint().nodeOptions,
+    ownNodeOptions,
+    warmup: values.warmup,
+    duration: values.duration,
+  };
+}
+
+/** What the servers run on: the bundle in the image layout, the bare server, a trained model, the environment. */
+interface Setup {
+  bundle: string;
+  bare: string;
+  modelDir: string;
+  env: NodeJS.ProcessEnv;
+  dbPath: string;
+  oneRow: string;
+  hundredRows: string;
+}
+
+async function setUp(work: string, options: BenchOptions): Promise<Setup> {
+  // The image layout: rookery.mjs with only its runtime dependencies beside it.
+  const app = join(work, 'app');
+  mkdirSync(join(app, 'node_modules'), { recursive: true });
+  const bundle = join(app, 'rookery.mjs');
+  copyFileSync(options.bundle ?? (await buildImageBundle()), bundle);
+  for (const dep of imageDependencies().filter((d) => !d.installOnly)) symlinkSync(dep.dir, join(app, 'node_modules', dep.name), 'dir');
+  const bare = join(work, 'bare-server.mjs');
+  await build({ entryPoints: [fileURLToPath(new URL('./bare-server.ts', import.meta.url))], outfile: bare, bundle: true, platform: 'node', target: 'node20', format: 'esm', logLevel: 'warning' });
+  const modelDir = join(work, 'model');
+  const trained = await trainAndRegister(
+    { dataPath: DEFAULT_DATA_PATH, schemaPath: DEFAULT_SCHEMA_PATH, options: DEFAULT_TRAIN_OPTIONS, accuracyThreshold: 0.7, modelName: 'penguins', alias: 'champion', outDir: modelDir },
+    new LocalRegistry(join(work, 'registry')),
+    () => {},
+  );
+  if (trained.rejected) throw new Error(trained.rejected);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['MODEL_DIR', 'AZUREML_MODEL_DIR', 'SAGEMAKER_BIND_TO_PORT', 'DATA_CAPTURE', 'DATA_COLLECTION_URI', 'HOST', 'ROOKERY_IMAGE', 'NODE_OPTIONS']) delete env[k];
+  return { bundle, bare, modelDir, env, dbPath: join(work, 'capture', 'bench.db'), ...bodies() };
+}
+
+const BARE = 'bare node:http, fixed JSON';
+const OFF = 'rookery serve, capture off';
+const ON = 'rookery serve, capture on (SQLite)';
+
+type Case = { server: string; rows: number; paced: boolean };
+const key = (c: Case) => `${c.server}|${c.rows}|${c.paced}`;
+
+/** Every load run by case, the ratios to the bare server within each round by `server|rows`, and peak memory after the first 1-row load. */
+interface Measured {
+  runs: Map<string, LoadResult[]>;
+  ratios: Map<string, number[]>;
+  oneRowPeak: Map<string, number>;
+}
+
+const append = <V>(map: Map<string, V[]>, k: string, v: V) => map.set(k, [...(map.get(k) ?? []), v]);
+const failed = (r: LoadResult) => (r.errors + r.non200 ? `  ${r.errors + r.non200} FAILED` : '');
+
+/** The rounds: each server in turn with 1-row and 100-row saturating load, then (with a rate) paced 1-row load. */
+async function measureLoad(servers: Map<string, Started>, setup: Setup, options: BenchOptions): Promise<Measured> {
+  const m: Measured = { runs: new Map(), ratios: new Map(), oneRowPeak: new Map() };
+  const { connections, warmupMs, durationMs, rate } = options;
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const rows of [1, 100]) {
+      const inRound = new Map<string, LoadResult>();
+      for (const [name, p] of servers) {
+        const r = await runLoad({ url: `${p.url}/invocations`, body: rows === 1 ? setup.oneRow : setup.hundredRows, contentType: 'application/json', connections, warmupMs, durationMs, rate: 0 });
+        inRound.set(name, r);
+        append(m.runs, key({ server: name, rows, paced: false }), r);
+        console.log(`  round ${round}  ${name.padEnd(36)} ${String(rows).padStart(3)} row${rows > 1 ? 's' : ' '}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${failed(r)}`);
+      }
+      for (const name of [OFF, ON]) append(m.ratios, `${name}|${rows}`, inRound.get(name)!.rps / inRound.get(BARE)!.rps);
+      // Peak memory with 1-row requests only, before any 100-row load.
+      if (round === 1 && rows === 1) for (const [name, p] of servers) m.oneRowPeak.set(name, memory(p.pid).hwm);
+    }
+    if (rate > 0) {
+      for (const [name, p] of servers) {
+        const r = await runLoad({ url: `${p.url}/invocations`, body: setup.oneRow, contentType: 'application/json', connections, warmupMs, durationMs, rate });
+        append(m.runs, key({ server: name, rows: 1, paced: true }), r);
+        console.log(`  round ${round}  ${name.padEnd(36)}   1 row   at ${rate} req/s: ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${failed(r)}`);
+      }
+    }
+  }
+  return m;
+}
+
+/** Start-up: spawn → first 200 from /ping, for the real server and the bare one. */
+async function measureStarts(setup: Setup, work: string, options: BenchOptions): Promise<{ ping: number[]; listening: number[]; barePing: number[] }> {
+  const times: { ping: number; listening: number }[] = [];
+  for (let i = 0; i < options.starts; i++) times.push(await timeStart(setup.bundle, setup.modelDir, work, setup.env, options.nodeOptions));
+  const barePing: number[] = [];
+  for (let i = 0; i < options.starts; i++) {
+    const t0 = performance.now();
+    const p = await startProcess(setup.bare, ['--port', '0'], setup.env, work);
+    await waitForPing(p.url);
+    barePing.push(performance.now() - t0);
+    await stop(p);
+  }
+  return { ping: times.map((t) => t.ping), listening: times.map((t) => t.listening), barePing };
+}
+
+interface Results extends Measured {
+  names: string[];
+  idle: Map<string, number>;
+  peak: Map<string, number>;
+  capture: { accepted: number; written: number; failures: number; dropped: number };
+  stored: number;
+  starts: { ping: number[]; listening: number[]; barePing: number[] };
+  load: number[][];
+}
+
+function aggregate(m: Measured, c: Case) {
+  const rs = m.runs.get(key(c)) ?? [];
+  return { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), failed: rs.reduce((t, r) => t + r.errors + r.non200, 0) };
+}
+
+function printTables(r: Results, options: BenchOptions): void {
+  const row = (name: string, rows: number, a: ReturnType<typeof aggregate>) => `${name.padEnd(36)} ${String(rows).padStart(4)} ${a.rps.toFixed(0).padStart(8)} ${a.p50.toFixed(2).padStart(8)} ${a.p99.toFixed(2).padStart(8)}`;
+  console.log('');
+  console.log('saturating load (each connection sends its next request when the answer arrives):');
+  console.log(`${'server'.padEnd(36)} ${'rows'.padStart(4)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'vs bare'.padStart(8)}`);
+  for (const rows of [1, 100]) {
+    for (const name of r.names) {
+      const ratio = name === BARE ? 1 : median(r.ratios.get(`${name}|${rows}`)!);
+      console.log(`${row(name, rows, aggregate(r, { server: name, rows, paced: false }))} ${`${(100 * ratio).toFixed(0)}%`.padStart(8)}`);
+    }
+  }
+  if (options.rate > 0) {
+    console.log('');
+    console.log(`paced load, 1 row, ${options.rate} req/s spread over the ${options.connections} connections (above MLflow's best 820 req/s):`);
+    for (const name of r.names) console.log(row(name, 1, aggregate(r, { server: name, rows: 1, paced: true })));
+  }
+  console.log('');
+  const { ping, listening, barePing } = r.starts;
+  console.log(`start, spawn → first 200 from /ping: median ${median(ping).toFixed(0)} ms (min ${Math.min(...ping).toFixed(0)}, max ${Math.max(...ping).toFixed(0)}, ${options.starts} starts); spawn → "listening" printed: median ${median(listening).toFixed(0)} ms; bare node:http spawn → first 200: median ${median(barePing).toFixed(0)} ms`);
+  for (const [name, hwm] of r.peak) {
+    console.log(`memory, ${name}: resident after start ${(r.idle.get(name)! / MiB).toFixed(1)} MiB, peak (VmHWM) after 1-row load ${(r.oneRowPeak.get(name)! / MiB).toFixed(1)} MiB, after all ${(hwm / MiB).toFixed(1)} MiB`);
+  }
+  const { capture } = r;
+  console.log(`capture: ${capture.accepted.toLocaleString('en')} requests accepted, ${capture.written.toLocaleString('en')} written at /health time, ${capture.failures} failed writes, ${capture.dropped} dropped; ${r.stored.toLocaleString('en')} rows in SQLite after SIGTERM`);
+  console.log(`load average at start ${r.load[0].map((l) => l.toFixed(2)).join(' ')}, at end ${r.load[1].map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min; ${cpus().length} cores)`);
+  console.log('');
+}
+
+/** The targets, PASS or FAIL each; sets the exit code when one fails. */
+function printChecks(r: Results, options: BenchOptions): void {
+  const on1 = aggregate(r, { server: ON, rows: 1, paced: false });
+  const off1 = aggregate(r, { server: OFF, rows: 1, paced: false });
+  const ratioOn = median(r.ratios.get(`${ON}|1`)!);
+  const pingMedian = median(r.starts.ping);
+  const oneRowPeak = Math.max(r.oneRowPeak.get(ON)!, r.oneRowPeak.get(OFF)!);
+  const maxPeak = Math.max(r.peak.get(ON)!, r.peak.get(OFF)!);
+  const all = [...r.runs.values()].flat();
+  const checks: [string, boolean, string][] = [
+    ['1-row throughput, capture on, ≥ 60% of bare', ratioOn >= 0.6, `${(100 * ratioOn).toFixed(0)}% (${on1.rps.toFixed(0)} req/s)`],
+    ['p99 < 5 ms, 16 connections saturating, 1 row, capture on', on1.p99 < 5, `${on1.p99.toFixed(2)} ms`],
+    ['p99 < 5 ms, 16 connections saturating, 1 row, capture off', off1.p99 < 5, `${off1.p99.toFixed(2)} ms`],
+  ];
+  if (options.rate > 0) {
+    const paced = aggregate(r, { server: ON, rows: 1, paced: true });
+    checks.push([`p99 < 5 ms, 16 connections at ${options.rate} req/s, 1 row, capture on`, paced.p99 < 5, `${paced.p99.toFixed(2)} ms`]);
+  }
+  checks.push(
+    ['start → first 200 from /ping < 250 ms (median)', pingMedian < 250, `${pingMedian.toFixed(0)} ms`],
+    ['peak resident memory < 100 MiB, 1-row load', oneRowPeak < 100 * MiB, `${(oneRowPeak / MiB).toFixed(1)} MiB`],
+    ['peak resident memory < 100 MiB, after 100-row load too', maxPeak < 100 * MiB, `${(maxPeak / MiB).toFixed(1)} MiB`],
+    ['no failed requests', all.every((x) => x.errors + x.non200 === 0), `${all.reduce((t, x) => t + x.errors + x.non200, 0)} failed`],
+    ['every captured request written, none dropped', r.capture.dropped === 0 && r.stored > 0, `${r.capture.dropped} dropped`],
+  );
+  for (const [name, ok, figure] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(60)} ${figure}`);
+  const on100 = aggregate(r, { server: ON, rows: 100, paced: false });
+  console.log(`info  ${'100 rows, capture on, saturating (no target)'.padEnd(60)} ${on100.rps.toFixed(0)} req/s (${(on100.rps * 100).toFixed(0)} rows/s), p99 ${on100.p99.toFixed(2)} ms`);
+  console.log('');
+  console.log("For scale: MLflow's Python scoring server on this kind of machine gave 450-820 requests/s, p50 16-36 ms, 1.7-2.1 s to start and about 313 MiB.");
+  if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+}
+
+function printHeader(setup: Setup, options: BenchOptions, load0: number[]): void {
+  console.log(`bench:serve: ${cpus().length} cores (${cpus()[0]?.model.trim()}), node ${process.version}, bundle ${(statSync(setup.bundle).size / 1024).toFixed(0)} KiB${options.bundle ? ` (${options.bundle})` : ''}`);
+  console.log(`server command: node ${[...options.nodeOptions, 'rookery.mjs', 'serve'].join(' ')}${options.ownNodeOptions ? ' (--node-options, not the Dockerfile ENTRYPOINT)' : ' (the Dockerfile ENTRYPOINT)'}`);
+  console.log(`${options.connections} keep-alive connections from one load-generator process; ${options.rounds} rounds of ${options.warmup} s warm-up + ${options.duration} s per case, servers interleaved; figures are medians over rounds`);
+  console.log(`bodies: 1 row ${setup.oneRow.length} B, 100 rows ${setup.hundredRows.length} B (dataframe_split); load average at start ${load0.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log('');
+}
+
+/** Starts the three servers side by side and waits for each to answer /ping; returns them with their idle resident memory. */
+async function startServers(setup: Setup, work: string, options: BenchOptions, processes: Started[]): Promise<{ servers: Map<string, Started>; idle: Map<string, number> }> {
+  const servers = new Map<string, Started>();
+  const serveArgs = ['serve', '--port', '0', '--model', setup.modelDir];
+  servers.set(BARE, await startProcess(setup.bare, ['--port', '0'], setup.env, work));
+  servers.set(OFF, await startProcess(setup.bundle, serveArgs, setup.env, work, options.nodeOptions));
+  servers.set(ON, await startProcess(setup.bundle, serveArgs, { ...setup.env, DATA_CAPTURE: 'true', DATA_COLLECTION_URI: `sqlite:///${setup.dbPath}` }, work, options.nodeOptions));
+  processes.push(...servers.values());
+  const idle = new Map<string, number>();
+  for (const [name, p] of servers) {
+    await waitForPing(p.url);
+    idle.set(name, memory(p.pid).rss);
+  }
+  return { servers, idle };
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
   const work = mkdtempSync(join(tmpdir(), 'rookery-bench-serve-'));
   const processes: Started[] = [];
   try {
-    // The image layout: rookery.mjs with only its runtime dependencies beside it.
-    const app = join(work, 'app');
-    mkdirSync(join(app, 'node_modules'), { recursive: true });
-    const bundle = join(app, 'rookery.mjs');
-    copyFileSync(values.bundle ?? (await buildImageBundle()), bundle);
-    for (const dep of imageDependencies().filter((d) => !d.installOnly)) symlinkSync(dep.dir, join(app, 'node_modules', dep.name), 'dir');
-    const bare = join(work, 'bare-server.mjs');
-    await build({ entryPoints: [fileURLToPath(new URL('./bare-server.ts', import.meta.url))], outfile: bare, bundle: true, platform: 'node', target: 'node20', format: 'esm', logLevel: 'warning' });
-    const modelDir = join(work, 'model');
-    const trained = await trainAndRegister(
-      { dataPath: DEFAULT_DATA_PATH, schemaPath: DEFAULT_SCHEMA_PATH, options: DEFAULT_TRAIN_OPTIONS, accuracyThreshold: 0.7, modelName: 'penguins', alias: 'champion', outDir: modelDir },
-      new LocalRegistry(join(work, 'registry')),
-      () => {},
-    );
-    if (trained.rejected) throw new Error(trained.rejected);
-    const { oneRow, hundredRows } = bodies();
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of ['MODEL_DIR', 'AZUREML_MODEL_DIR', 'SAGEMAKER_BIND_TO_PORT', 'DATA_CAPTURE', 'DATA_COLLECTION_URI', 'HOST', 'ROOKERY_IMAGE', 'NODE_OPTIONS']) delete env[k];
-    const dbPath = join(work, 'capture', 'bench.db');
-
+    const setup = await setUp(work, options);
     const load0 = loadavg();
-    console.log(`bench:serve: ${cpus().length} cores (${cpus()[0]?.model.trim()}), node ${process.version}, bundle ${(statSync(bundle).size / 1024).toFixed(0)} KiB${values.bundle ? ` (${values.bundle})` : ''}`);
-    console.log(`server command: node ${[...nodeOptions, 'rookery.mjs', 'serve'].join(' ')}${values['node-options'] !== undefined ? ' (--node-options, not the Dockerfile ENTRYPOINT)' : ' (the Dockerfile ENTRYPOINT)'}`);
-    console.log(`${connections} keep-alive connections from one load-generator process; ${rounds} rounds of ${values.warmup} s warm-up + ${values.duration} s per case, servers interleaved; figures are medians over rounds`);
-    console.log(`bodies: 1 row ${oneRow.length} B, 100 rows ${hundredRows.length} B (dataframe_split); load average at start ${load0.map((l) => l.toFixed(2)).join(' ')}`);
-    console.log('');
-
-    const BARE = 'bare node:http, fixed JSON';
-    const OFF = 'rookery serve, capture off';
-    const ON = 'rookery serve, capture on (SQLite)';
-    const servers = new Map<string, Started>();
-    servers.set(BARE, await startProcess(bare, ['--port', '0'], env, work));
-    servers.set(OFF, await startProcess(bundle, ['serve', '--port', '0', '--model', modelDir], env, work, nodeOptions));
-    servers.set(ON, await startProcess(bundle, ['serve', '--port', '0', '--model', modelDir], { ...env, DATA_CAPTURE: 'true', DATA_COLLECTION_URI: `sqlite:///${dbPath}` }, work, nodeOptions));
-    processes.push(...servers.values());
-    const idle = new Map<string, number>();
-    for (const [name, p] of servers) {
-      await waitForPing(p.url);
-      idle.set(name, memory(p.pid).rss);
-    }
-
-    type Case = { server: string; rows: number; paced: boolean };
-    const key = (c: Case) => `${c.server}|${c.rows}|${c.paced}`;
-    const runs = new Map<string, LoadResult[]>();
-    const oneRowPeak = new Map<string, number>();
-    const ratios = new Map<string, number[]>();
-    for (let round = 1; round <= rounds; round++) {
-      for (const rows of [1, 100]) {
-        const inRound = new Map<string, LoadResult>();
-        for (const [name, p] of servers) {
-          const r = await runLoad({ url: `${p.url}/invocations`, body: rows === 1 ? oneRow : hundredRows, contentType: 'application/json', connections, warmupMs, durationMs, rate: 0 });
-          inRound.set(name, r);
-          const k = key({ server: name, rows, paced: false });
-          runs.set(k, [...(runs.get(k) ?? []), r]);
-          console.log(`  round ${round}  ${name.padEnd(36)} ${String(rows).padStart(3)} row${rows > 1 ? 's' : ' '}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${r.errors + r.non200 ? `  ${r.errors + r.non200} FAILED` : ''}`);
-        }
-        for (const name of [OFF, ON]) {
-          const k = `${name}|${rows}`;
-          ratios.set(k, [...(ratios.get(k) ?? []), inRound.get(name)!.rps / inRound.get(BARE)!.rps]);
-        }
-        // Peak memory with 1-row requests only, before any 100-row load.
-        if (round === 1 && rows === 1) for (const [name, p] of servers) oneRowPeak.set(name, memory(p.pid).hwm);
-      }
-      if (rate > 0) {
-        for (const [name, p] of servers) {
-          const r = await runLoad({ url: `${p.url}/invocations`, body: oneRow, contentType: 'application/json', connections, warmupMs, durationMs, rate });
-          const k = key({ server: name, rows: 1, paced: true });
-          runs.set(k, [...(runs.get(k) ?? []), r]);
-          console.log(`  round ${round}  ${name.padEnd(36)}   1 row   at ${rate} req/s: ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${r.errors + r.non200 ? `  ${r.errors + r.non200} FAILED` : ''}`);
-        }
-      }
-    }
-
+    printHeader(setup, options, load0);
+    const { servers, idle } = await startServers(setup, work, options, processes);
+    const measured = await measureLoad(servers, setup, options);
     const peak = new Map<string, number>();
     for (const [name, p] of servers) peak.set(name, memory(p.pid).hwm);
     const capture = JSON.parse(await getText(`${servers.get(ON)!.url}/health`)).capture;
@@ -353,82 +504,13 @@ async function main(): Promise<void> {
       processes.splice(processes.indexOf(p), 1);
     }
     const Database = (await import('better-sqlite3')).default;
-    const db = new Database(dbPath, { readonly: true });
+    const db = new Database(setup.dbPath, { readonly: true });
     const stored = (db.prepare('SELECT COUNT(*) AS n FROM data').get() as { n: number }).n;
     db.close();
-
-    // Start-up: spawn → first 200 from /ping.
-    const startTimes: { ping: number; listening: number }[] = [];
-    for (let i = 0; i < starts; i++) startTimes.push(await timeStart(bundle, modelDir, work, env, nodeOptions));
-    const barePing: number[] = [];
-    for (let i = 0; i < starts; i++) {
-      const t0 = performance.now();
-      const p = await startProcess(bare, ['--port', '0'], env, work);
-      await waitForPing(p.url);
-      barePing.push(performance.now() - t0);
-      await stop(p);
-    }
-    const load1 = loadavg();
-
-    const agg = (c: Case) => {
-      const rs = runs.get(key(c)) ?? [];
-      return { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), failed: rs.reduce((t, r) => t + r.errors + r.non200, 0) };
-    };
-    console.log('');
-    console.log('saturating load (each connection sends its next request when the answer arrives):');
-    console.log(`${'server'.padEnd(36)} ${'rows'.padStart(4)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'vs bare'.padStart(8)}`);
-    for (const rows of [1, 100]) {
-      for (const name of servers.keys()) {
-        const a = agg({ server: name, rows, paced: false });
-        const ratio = name === BARE ? 1 : median(ratios.get(`${name}|${rows}`)!);
-        console.log(`${name.padEnd(36)} ${String(rows).padStart(4)} ${a.rps.toFixed(0).padStart(8)} ${a.p50.toFixed(2).padStart(8)} ${a.p99.toFixed(2).padStart(8)} ${`${(100 * ratio).toFixed(0)}%`.padStart(8)}`);
-      }
-    }
-    if (rate > 0) {
-      console.log('');
-      console.log(`paced load, 1 row, ${rate} req/s spread over the ${connections} connections (above MLflow's best 820 req/s):`);
-      for (const name of servers.keys()) {
-        const a = agg({ server: name, rows: 1, paced: true });
-        console.log(`${name.padEnd(36)} ${'1'.padStart(4)} ${a.rps.toFixed(0).padStart(8)} ${a.p50.toFixed(2).padStart(8)} ${a.p99.toFixed(2).padStart(8)}`);
-      }
-    }
-    console.log('');
-    const pingMedian = median(startTimes.map((t) => t.ping));
-    const listenMedian = median(startTimes.map((t) => t.listening));
-    console.log(`start, spawn → first 200 from /ping: median ${pingMedian.toFixed(0)} ms (min ${Math.min(...startTimes.map((t) => t.ping)).toFixed(0)}, max ${Math.max(...startTimes.map((t) => t.ping)).toFixed(0)}, ${starts} starts); spawn → "listening" printed: median ${listenMedian.toFixed(0)} ms; bare node:http spawn → first 200: median ${median(barePing).toFixed(0)} ms`);
-    for (const [name, hwm] of peak) {
-      console.log(`memory, ${name}: resident after start ${(idle.get(name)! / MiB).toFixed(1)} MiB, peak (VmHWM) after 1-row load ${(oneRowPeak.get(name)! / MiB).toFixed(1)} MiB, after all ${(hwm / MiB).toFixed(1)} MiB`);
-    }
-    console.log(`capture: ${capture.accepted.toLocaleString('en')} requests accepted, ${capture.written.toLocaleString('en')} written at /health time, ${capture.failures} failed writes, ${capture.dropped} dropped; ${stored.toLocaleString('en')} rows in SQLite after SIGTERM`);
-    console.log(`load average at start ${load0.map((l) => l.toFixed(2)).join(' ')}, at end ${load1.map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min; ${cpus().length} cores)`);
-    console.log('');
-
-    const on1 = agg({ server: ON, rows: 1, paced: false });
-    const off1 = agg({ server: OFF, rows: 1, paced: false });
-    const ratioOn = median(ratios.get(`${ON}|1`)!);
-    const maxPeak = Math.max(peak.get(ON)!, peak.get(OFF)!);
-    const checks: [string, boolean, string][] = [
-      ['1-row throughput, capture on, ≥ 60% of bare', ratioOn >= 0.6, `${(100 * ratioOn).toFixed(0)}% (${on1.rps.toFixed(0)} req/s)`],
-      ['p99 < 5 ms, 16 connections saturating, 1 row, capture on', on1.p99 < 5, `${on1.p99.toFixed(2)} ms`],
-      ['p99 < 5 ms, 16 connections saturating, 1 row, capture off', off1.p99 < 5, `${off1.p99.toFixed(2)} ms`],
-    ];
-    if (rate > 0) {
-      const paced = agg({ server: ON, rows: 1, paced: true });
-      checks.push([`p99 < 5 ms, 16 connections at ${rate} req/s, 1 row, capture on`, paced.p99 < 5, `${paced.p99.toFixed(2)} ms`]);
-    }
-    checks.push(
-      ['start → first 200 from /ping < 250 ms (median)', pingMedian < 250, `${pingMedian.toFixed(0)} ms`],
-      ['peak resident memory < 100 MiB, 1-row load', Math.max(oneRowPeak.get(ON)!, oneRowPeak.get(OFF)!) < 100 * MiB, `${(Math.max(oneRowPeak.get(ON)!, oneRowPeak.get(OFF)!) / MiB).toFixed(1)} MiB`],
-      ['peak resident memory < 100 MiB, after 100-row load too', maxPeak < 100 * MiB, `${(maxPeak / MiB).toFixed(1)} MiB`],
-      ['no failed requests', [...runs.values()].flat().every((r) => r.errors + r.non200 === 0), `${[...runs.values()].flat().reduce((t, r) => t + r.errors + r.non200, 0)} failed`],
-      ['every captured request written, none dropped', capture.dropped === 0 && stored > 0, `${capture.dropped} dropped`],
-    );
-    for (const [name, ok, figure] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(60)} ${figure}`);
-    const on100 = agg({ server: ON, rows: 100, paced: false });
-    console.log(`info  ${'100 rows, capture on, saturating (no target)'.padEnd(60)} ${on100.rps.toFixed(0)} req/s (${(on100.rps * 100).toFixed(0)} rows/s), p99 ${on100.p99.toFixed(2)} ms`);
-    console.log('');
-    console.log("For scale: MLflow's Python scoring server on this kind of machine gave 450-820 requests/s, p50 16-36 ms, 1.7-2.1 s to start and about 313 MiB.");
-    if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+    const starts = await measureStarts(setup, work, options);
+    const results: Results = { ...measured, names: [...servers.keys()], idle, peak, capture, stored, starts, load: [load0, loadavg()] };
+    printTables(results, options);
+    printChecks(results, options);
   } finally {
     for (const p of processes) p.child.kill('SIGKILL');
     rmSync(work, { recursive: true, force: true });
