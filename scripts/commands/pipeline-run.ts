@@ -41,7 +41,9 @@ Exit status: 0 when the execution succeeds, 1 when it fails, times out or is abo
     const sfn = await import('@aws-sdk/client-sfn');
     const { consoleUrl, startExecution, watchExecution } = await import('../pipeline/execution.ts');
     // The state machine's region, whatever AWS_REGION says.
-    const client = new sfn.SFNClient({ region: stateMachineArn.split(':')[3] });
+    const { clientConfig } = await import('../aws/clients.ts');
+    // The state machine's own region, with the same retry policy as every other client.
+    const client = new sfn.SFNClient(clientConfig(stateMachineArn.split(':')[3]));
     const executionArn = await startExecution(client, sfn, { stateMachineArn, input, ...(values.name ? { name: values.name } : {}) });
     out(`started ${executionArn}`);
     out(`console: ${consoleUrl(executionArn)}`);

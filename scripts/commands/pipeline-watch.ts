@@ -23,7 +23,9 @@ export const pipelineWatchCommand = defineCommand({
     const pollIntervalMs = numberFlag('poll-seconds', values['poll-seconds'], POLL_SECONDS, { min: 0 }) * 1000;
     const sfn = await import('@aws-sdk/client-sfn');
     const { watchExecution } = await import('../pipeline/execution.ts');
-    const client = new sfn.SFNClient({ region: executionArn.split(':')[3] });
+    const { clientConfig } = await import('../aws/clients.ts');
+    // The state machine's own region, with the same retry policy as every other client.
+    const client = new sfn.SFNClient(clientConfig(executionArn.split(':')[3]));
     const end = await watchExecution(client, sfn, executionArn, { pollIntervalMs, out });
     return end.status === 'SUCCEEDED' ? 0 : 1;
   },
