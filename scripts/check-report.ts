@@ -7,7 +7,7 @@
 //
 // Exit status: 0 when the report passes, 1 when it does not, 2 when it could not be checked.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -108,14 +108,9 @@ const INSPECT = `(() => {
   });
 })()`;
 
-/** Renders the report in headless Chromium and returns what it found; throws only when the browser cannot be run. */
-export async function checkReport(reportPath: string, options: { screenshot?: string; timeoutMs?: number; chromium?: string } = {}): Promise<ReportCheck> {
-  const chromium = options.chromium ?? CHROMIUM;
-  if (!existsSync(chromium)) throw new Error(`${chromium} not found: install Chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
-  const file = resolve(reportPath);
-  if (!existsSync(file)) throw new Error(`${file} does not exist: run 'rookery monitor' first`);
-  const profile = mkdtempSync(join(tmpdir(), 'rookery-chromium-'));
-  const browser = spawn(
+/** Chromium, headless, driven over --remote-debugging-pipe (fds 3 and 4), with its own throwaway profile. */
+function launchChromium(chromium: string, profile: string): ChildProcess {
+  return spawn(
     chromium,
     [
       '--headless',
@@ -134,75 +129,114 @@ export async function checkReport(reportPath: string, options: { screenshot?: st
     // Its own process group, so the renderer and helper processes it starts can be ended with it.
     { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'], detached: true },
   );
-  const timeoutMs = options.timeoutMs ?? 30_000;
+}
+
+/** Collects the page's errors, warnings and requests to anything but its own file, as they happen. */
+function watchPage(cdp: Cdp, sessionId: string, pageUrl: string): { errors: string[]; externalRequests: string[] } {
+  const errors: string[] = [];
+  const externalRequests: string[] = [];
+  cdp.on((m) => {
+    if (m.sessionId !== sessionId || !m.params) return;
+    const p = m.params as Record<string, any>;
+    if (m.method === 'Runtime.exceptionThrown') errors.push(`exception: ${p.exceptionDetails?.exception?.description ?? p.exceptionDetails?.text}`);
+    if (m.method === 'Runtime.consoleAPICalled' && (p.type === 'error' || p.type === 'warning' || p.type === 'assert')) {
+      errors.push(`console.${p.type}: ${(p.args ?? []).map((a: any) => a.value ?? a.description).join(' ')}`);
+    }
+    if (m.method === 'Log.entryAdded' && (p.entry?.level === 'error' || p.entry?.level === 'warning')) errors.push(`${p.entry.source} ${p.entry.level}: ${p.entry.text}`);
+    if (m.method === 'Network.requestWillBeSent') {
+      const url = String(p.request?.url ?? '');
+      if (url !== pageUrl && !url.startsWith('data:') && !url.startsWith('about:')) externalRequests.push(url);
+    }
+  });
+  return { errors, externalRequests };
+}
+
+interface PageFacts {
+  title: string;
+  charts: number;
+  drawnCharts: number;
+  checkRows: number;
+  scripts: number;
+  height: number;
+}
+
+/** Loads the page in a new tab, reads INSPECT's facts and, when asked, writes a full-page screenshot. */
+async function loadAndInspect(cdp: Cdp, pageUrl: string, options: { screenshot?: string; timeoutMs: number }, failedToStart: Promise<never>) {
+  const { targetId } = (await Promise.race([cdp.send('Target.createTarget', { url: 'about:blank' }), failedToStart])) as { targetId: string };
+  const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
+  const seen = watchPage(cdp, sessionId, pageUrl);
+  for (const domain of ['Page', 'Runtime', 'Log', 'Network']) await cdp.send(`${domain}.enable`, {}, sessionId);
+  await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1200, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
+  const loaded = cdp.waitFor('Page.loadEventFired', sessionId, options.timeoutMs);
+  await cdp.send('Page.navigate', { url: pageUrl }, sessionId);
+  await loaded;
+  const evaluated = (await cdp.send('Runtime.evaluate', { expression: INSPECT, returnByValue: true }, sessionId)) as { result: { value: string } };
+  const page = JSON.parse(evaluated.result.value) as PageFacts;
+  let screenshot: string | undefined;
+  if (options.screenshot) {
+    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1200, height: page.height, deviceScaleFactor: 1, mobile: false }, sessionId);
+    const shot = (await cdp.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true }, sessionId)) as { data: string };
+    screenshot = resolve(options.screenshot);
+    writeFileSync(screenshot, Buffer.from(shot.data, 'base64'));
+  }
+  await cdp.send('Browser.close').catch(() => {});
+  return { page, ...seen, ...(screenshot ? { screenshot } : {}) };
+}
+
+/** What would make the report look wrong to a reader. */
+function pageProblems(page: PageFacts, externalRequests: string[], errors: string[]): string[] {
+  const problems: string[] = [];
+  if (page.charts === 0) problems.push('no charts (svg.chart) in the rendered page');
+  if (page.drawnCharts < page.charts) problems.push(`${page.charts - page.drawnCharts} of ${page.charts} charts drew nothing`);
+  if (page.checkRows === 0) problems.push('no checks table rows');
+  if (page.scripts > 0) problems.push(`${page.scripts} script elements (the report must need none)`);
+  if (externalRequests.length) problems.push(`requests outside the file: ${externalRequests.slice(0, 5).join(', ')}`);
+  if (errors.length) problems.push(`page errors: ${errors.slice(0, 5).join('; ')}`);
+  return problems;
+}
+
+/** Browser.close normally ends it; give it a moment, then end the whole group (helpers outlive the browser briefly and keep writing the profile). */
+async function endBrowser(browser: ChildProcess, exited: Promise<void>, profile: string): Promise<void> {
+  let grace: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (grace = setTimeout(() => r(false), 3_000)))]);
+  clearTimeout(grace);
+  const group = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-browser.pid!, signal);
+    } catch {
+      // The group is already gone.
+    }
+  };
+  if (!closed) group('SIGTERM');
+  const killer = setTimeout(() => group('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(killer);
+  group('SIGKILL');
+  try {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  } catch {
+    // A leftover folder in the temp directory is not worth failing the check over.
+  }
+}
+
+/** Renders the report in headless Chromium and returns what it found; throws only when the browser cannot be run. */
+export async function checkReport(reportPath: string, options: { screenshot?: string; timeoutMs?: number; chromium?: string } = {}): Promise<ReportCheck> {
+  const chromium = options.chromium ?? CHROMIUM;
+  if (!existsSync(chromium)) throw new Error(`${chromium} not found: install Chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  const file = resolve(reportPath);
+  if (!existsSync(file)) throw new Error(`${file} does not exist: run 'rookery monitor' first`);
+  const profile = mkdtempSync(join(tmpdir(), 'rookery-chromium-'));
+  const browser = launchChromium(chromium, profile);
   const exited = new Promise<void>((r) => browser.once('exit', () => r()));
   try {
     const cdp = new Cdp(browser.stdio[3] as Writable, browser.stdio[4] as Readable);
     const failedToStart = new Promise<never>((_, reject) => browser.once('error', reject));
-    const { targetId } = (await Promise.race([cdp.send('Target.createTarget', { url: 'about:blank' }), failedToStart])) as { targetId: string };
-    const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
-    const errors: string[] = [];
-    const externalRequests: string[] = [];
-    const pageUrl = pathToFileURL(file).href;
-    cdp.on((m) => {
-      if (m.sessionId !== sessionId || !m.params) return;
-      const p = m.params as Record<string, any>;
-      if (m.method === 'Runtime.exceptionThrown') errors.push(`exception: ${p.exceptionDetails?.exception?.description ?? p.exceptionDetails?.text}`);
-      if (m.method === 'Runtime.consoleAPICalled' && (p.type === 'error' || p.type === 'warning' || p.type === 'assert')) {
-        errors.push(`console.${p.type}: ${(p.args ?? []).map((a: any) => a.value ?? a.description).join(' ')}`);
-      }
-      if (m.method === 'Log.entryAdded' && (p.entry?.level === 'error' || p.entry?.level === 'warning')) errors.push(`${p.entry.source} ${p.entry.level}: ${p.entry.text}`);
-      if (m.method === 'Network.requestWillBeSent') {
-        const url = String(p.request?.url ?? '');
-        if (url !== pageUrl && !url.startsWith('data:') && !url.startsWith('about:')) externalRequests.push(url);
-      }
-    });
-    for (const domain of ['Page', 'Runtime', 'Log', 'Network']) await cdp.send(`${domain}.enable`, {}, sessionId);
-    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1200, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
-    const loaded = cdp.waitFor('Page.loadEventFired', sessionId, timeoutMs);
-    await cdp.send('Page.navigate', { url: pageUrl }, sessionId);
-    await loaded;
-    const evaluated = (await cdp.send('Runtime.evaluate', { expression: INSPECT, returnByValue: true }, sessionId)) as { result: { value: string } };
-    const page = JSON.parse(evaluated.result.value) as { title: string; charts: number; drawnCharts: number; checkRows: number; scripts: number; height: number };
-    let screenshot: string | undefined;
-    if (options.screenshot) {
-      await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1200, height: page.height, deviceScaleFactor: 1, mobile: false }, sessionId);
-      const shot = (await cdp.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true }, sessionId)) as { data: string };
-      screenshot = resolve(options.screenshot);
-      writeFileSync(screenshot, Buffer.from(shot.data, 'base64'));
-    }
-    await cdp.send('Browser.close').catch(() => {});
-
-    const problems: string[] = [];
-    if (page.charts === 0) problems.push('no charts (svg.chart) in the rendered page');
-    if (page.drawnCharts < page.charts) problems.push(`${page.charts - page.drawnCharts} of ${page.charts} charts drew nothing`);
-    if (page.checkRows === 0) problems.push('no checks table rows');
-    if (page.scripts > 0) problems.push(`${page.scripts} script elements (the report must need none)`);
-    if (externalRequests.length) problems.push(`requests outside the file: ${externalRequests.slice(0, 5).join(', ')}`);
-    if (errors.length) problems.push(`page errors: ${errors.slice(0, 5).join('; ')}`);
+    const inspectOptions = { timeoutMs: options.timeoutMs ?? 30_000, ...(options.screenshot ? { screenshot: options.screenshot } : {}) };
+    const { page, errors, externalRequests, screenshot } = await loadAndInspect(cdp, pathToFileURL(file).href, inspectOptions, failedToStart);
+    const problems = pageProblems(page, externalRequests, errors);
     return { ok: problems.length === 0, problems, title: page.title, charts: page.charts, drawnCharts: page.drawnCharts, checkRows: page.checkRows, externalRequests, errors, ...(screenshot ? { screenshot } : {}) };
   } finally {
-    // Browser.close normally ends it; give it a moment, then end the whole group (helpers outlive the browser briefly and keep writing the profile).
-    let grace: NodeJS.Timeout | undefined;
-    const closed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (grace = setTimeout(() => r(false), 3_000)))]);
-    clearTimeout(grace);
-    const group = (signal: NodeJS.Signals) => {
-      try {
-        process.kill(-browser.pid!, signal);
-      } catch {
-        // The group is already gone.
-      }
-    };
-    if (!closed) group('SIGTERM');
-    const killer = setTimeout(() => group('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(killer);
-    group('SIGKILL');
-    try {
-      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-    } catch {
-      // A leftover folder in the temp directory is not worth failing the check over.
-    }
+    await endBrowser(browser, exited, profile);
   }
 }
 

@@ -6,7 +6,7 @@ import { loadDataset } from '../model/dataset.ts';
 import type { ModelRegistry, ModelVersionInfo } from '../model/registry.ts';
 import { loadSchema } from '../model/schema.ts';
 import { trainWithCrossValidation, type TrainOptions, type TrainResult } from '../model/train.ts';
-import { UserError } from './command.ts';
+import { UserError } from '../model/user-error.ts';
 import { formatEvaluation } from './format.ts';
 
 export interface TrainingRequest {

@@ -68,10 +68,10 @@ shell. Needs the AWS CLI v2 and the Session Manager plugin.`,
     if (!instanceId) {
       throw new UserError(
         `no --instance-id and no MlflowStack outputs in ${MLFLOW_OUTPUTS_FILE} or cdk-outputs.json: deploy with \`npx cdk deploy MlflowStack --outputs-file ${MLFLOW_OUTPUTS_FILE}\`, or pass --instance-id i-...`,
-        2,
+        { exitCode: 2 },
       );
     }
-    if (!INSTANCE_ID.test(instanceId)) throw new UserError(`--instance-id ${JSON.stringify(instanceId)} is not an EC2 instance id like i-0123456789abcdef0`, 2);
+    if (!INSTANCE_ID.test(instanceId)) throw new UserError(`--instance-id ${JSON.stringify(instanceId)} is not an EC2 instance id like i-0123456789abcdef0`, { exitCode: 2 });
     const region = values.region ?? found?.outputs.region;
     const localPort = numberFlag('local-port', values['local-port'], REMOTE_PORT, { integer: true, min: 1, max: 65535 });
     const plan = tunnelPlan({

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
-import { loadArtifact } from '../../model/artifact.ts';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { loadArtifact, type LoadedArtifact } from '../../model/artifact.ts';
 import { parseModelRef } from '../../model/reference.ts';
 import { LocalRegistry } from '../../model/registry.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
@@ -9,13 +9,14 @@ import { ROUTES } from '../../container/contract.ts';
 import { startServer, type RunningServer } from '../../container/server.ts';
 import { UserError } from '../../model/user-error.ts';
 import { defineCommand, numberFlag } from '../command.ts';
-import { commandRegistry, readConfig } from '../config.ts';
+import { commandRegistry, readConfig, type RookeryConfig } from '../config.ts';
 import { DEFAULT_ACCURACY_THRESHOLD, DEFAULT_ALIAS, DEFAULT_MODEL_NAME, DEFAULT_MODEL_REF } from '../../model/defaults.ts';
 import { LABEL_DEFAULTS, runLabel } from '../label/run.ts';
-import { formatOutcome, runMonitor } from '../monitor/run.ts';
+import { formatOutcome, runMonitor, type MonitorOutcome } from '../monitor/run.ts';
 import { localTarget } from '../targets/local.ts';
 import { INTERRUPTED_EXIT, interruptSignal } from '../traffic/interrupt.ts';
-import { resolveDriftColumn, runTraffic, TRAFFIC_DEFAULTS } from '../traffic/run.ts';
+import { resolveDriftColumn, runTraffic, TRAFFIC_DEFAULTS, type TrafficRequest } from '../traffic/run.ts';
+import type { TrafficSummary } from '../traffic/send.ts';
 import { trainAndRegister } from '../training.ts';
 import { DEFAULT_REPORT_DIR } from './monitor.ts';
 
@@ -66,6 +67,85 @@ export function rerunCommands(made: { dbPath: string; outDir: string; version: s
   ].join('\n');
 }
 
+/** Step 1: the local registry's champion, trained and registered first when a fresh checkout has none. */
+async function championModel(config: RookeryConfig, out: (line: string) => void): Promise<{ model: LoadedArtifact; version: string | number }> {
+  const registry = commandRegistry(config);
+  const ref = parseModelRef(DEFAULT_MODEL_REF);
+  let resolved;
+  try {
+    resolved = await registry.resolve(ref);
+    out(`using ${DEFAULT_MODEL_NAME} version ${resolved.info.version} (alias ${DEFAULT_ALIAS}) from ${registry.location}`);
+  } catch (err) {
+    // Only a local registry without the champion is a fresh start; MLflow's errors (unreachable, unauthorized) stand.
+    if (!(err instanceof UserError && registry instanceof LocalRegistry)) throw err;
+    out(`no ${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS} in ${registry.location} yet: training one`);
+    const outcome = await trainAndRegister(
+      { dataPath: config.dataPath, schemaPath: config.schemaPath, options: DEFAULT_TRAIN_OPTIONS, accuracyThreshold: DEFAULT_ACCURACY_THRESHOLD, modelName: DEFAULT_MODEL_NAME, alias: DEFAULT_ALIAS },
+      registry,
+      () => {},
+    );
+    if (outcome.rejected) throw new UserError(outcome.rejected);
+    out(`trained (cross-validated accuracy ${outcome.result.evaluation.accuracyMean.toFixed(3)}) and registered version ${outcome.registered!.version}`);
+    resolved = await registry.resolve(ref);
+  }
+  return { model: loadArtifact(resolved.dir), version: resolved.info.version };
+}
+
+/** Step 2: the server in this process on a free loopback port, capturing to a fresh database; its log is kept for a failure message. */
+async function startCaptureServer(model: LoadedArtifact, dbPath: string) {
+  mkdirSync(dirname(dbPath), { recursive: true });
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${dbPath}${suffix}`, { force: true });
+  const datastore = `sqlite:///${dbPath}`;
+  const log: string[] = [];
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    loadModel: async () => model,
+    openCapture: (m) => openCaptureSink(datastore, m.params.schema, { log: (line) => log.push(line) }),
+    captureByDefault: false,
+    log: (line) => log.push(line),
+  });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.stop(5_000);
+  };
+  return { server, log, stop };
+}
+
+/** Step 3: the traffic, without a progress line (start prints its own steps); Ctrl-C ends it early. */
+async function sendTraffic(endpoint: string, request: Omit<TrafficRequest, 'batch' | 'concurrency' | 'signal'>, out: (line: string) => void): Promise<TrafficSummary> {
+  const target = localTarget({ endpoint, maxSockets: TRAFFIC_DEFAULTS.concurrency });
+  const interrupt = interruptSignal();
+  try {
+    return await runTraffic(target, { ...request, batch: TRAFFIC_DEFAULTS.batch, concurrency: TRAFFIC_DEFAULTS.concurrency, signal: interrupt.signal }, out, { write: () => true, isTTY: false });
+  } finally {
+    interrupt.dispose();
+    await target.close();
+  }
+}
+
+/** The closing lines: what ran, where the report is, and what the checks' outcome means for this traffic. */
+function summaryLines(o: { monitored: MonitorOutcome; rowsSent: number; version: string | number; drift: boolean; driftColumn: string; elapsed: string }): string[] {
+  const s = o.monitored.summary;
+  const driftCheck = s.checks.find((c) => c.id === 'drifted-columns');
+  const verdict = o.drift
+    ? s.status === 'fail'
+      ? `${s.counts.failed} of ${s.counts.checks} checks failed (${s.checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}). That is expected: the traffic was drifted on purpose (${o.driftColumn}) and its labels simulated at ${LABEL_ACCURACY * 100}% agreement, to show what the monitor catches. Exit status 0.`
+      : `no check failed although the traffic was drifted (${driftCheck?.value}); open the report to see why.`
+    : s.status === 'fail'
+      ? `${s.counts.failed} checks failed on undrifted traffic; open the report to see which.`
+      : 'all checks passed on undrifted traffic.';
+  return [
+    '',
+    `done in ${o.elapsed}: ${o.rowsSent} rows of ${o.drift ? 'drifted ' : ''}traffic served by ${DEFAULT_MODEL_NAME} version ${o.version}, captured, labeled and monitored; server stopped.`,
+    `report: ${o.monitored.htmlPath}`,
+    verdict,
+    '',
+  ];
+}
+
 export const startCommand = defineCommand({
   name: 'start',
   summary: 'The whole local loop: train if needed, serve with capture, drifted traffic, label, monitor, report',
@@ -96,71 +176,28 @@ the monitor finds. 'start' still exits 0; it exits non-zero only if a step could
     const samples = numberFlag('samples', values.samples, TRAFFIC_DEFAULTS.samples, { integer: true, min: 1 });
     const seed = numberFlag('seed', values.seed, TRAFFIC_DEFAULTS.seed, { integer: true, min: 0 });
     const drift = !values['no-drift'];
-    const workDir = resolve(values.dir ?? DEFAULT_START_DIR);
     const outDir = resolve(values.out ?? DEFAULT_REPORT_DIR);
-    const dbPath = join(workDir, 'penguins.db');
+    const dbPath = join(resolve(values.dir ?? DEFAULT_START_DIR), 'penguins.db');
     const datastore = `sqlite:///${dbPath}`;
+    const shownDb = relative(process.cwd(), dbPath) || dbPath;
 
     step(1, 'model');
-    const registry = commandRegistry(config);
-    const ref = parseModelRef(DEFAULT_MODEL_REF);
-    let resolved;
-    try {
-      resolved = await registry.resolve(ref);
-      out(`using ${DEFAULT_MODEL_NAME} version ${resolved.info.version} (alias ${DEFAULT_ALIAS}) from ${registry.location}`);
-    } catch (err) {
-      // Only a local registry without the champion is a fresh start; MLflow's errors (unreachable, unauthorized) stand.
-      if (!(err instanceof UserError && registry instanceof LocalRegistry)) throw err;
-      out(`no ${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS} in ${registry.location} yet: training one`);
-      const outcome = await trainAndRegister(
-        { dataPath: config.dataPath, schemaPath: config.schemaPath, options: DEFAULT_TRAIN_OPTIONS, accuracyThreshold: DEFAULT_ACCURACY_THRESHOLD, modelName: DEFAULT_MODEL_NAME, alias: DEFAULT_ALIAS },
-        registry,
-        () => {},
-      );
-      if (outcome.rejected) throw new UserError(outcome.rejected);
-      out(`trained (cross-validated accuracy ${outcome.result.evaluation.accuracyMean.toFixed(3)}) and registered version ${outcome.registered!.version}`);
-      resolved = await registry.resolve(ref);
-    }
-    const model = loadArtifact(resolved.dir);
+    const { model, version } = await championModel(config, out);
     const schema = model.params.schema;
     const driftColumn = resolveDriftColumn(schema);
 
     step(2, 'serve');
-    mkdirSync(workDir, { recursive: true });
-    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${dbPath}${suffix}`, { force: true });
-    const serverLog: string[] = [];
-    const server = await startServer({
-      port: 0,
-      host: '127.0.0.1',
-      loadModel: async () => model,
-      openCapture: (m) => openCaptureSink(datastore, m.params.schema, { log: (line) => serverLog.push(line) }),
-      captureByDefault: false,
-      log: (line) => serverLog.push(line),
-    });
-    let stopped = false;
-    const stop = async () => {
-      if (stopped) return;
-      stopped = true;
-      await server.stop(5_000);
-    };
+    const { server, log: serverLog, stop } = await startCaptureServer(model, dbPath);
     try {
       await server.ready;
       const endpoint = `http://127.0.0.1:${server.port}${ROUTES.invocations}`;
-      out(`serving on ${endpoint}, capturing to ${relative(process.cwd(), dbPath) || dbPath}`);
+      out(`serving on ${endpoint}, capturing to ${shownDb}`);
 
       step(3, `traffic${drift ? ' with drift' : ''}`);
-      const target = localTarget({ endpoint, maxSockets: 4 });
-      let traffic;
-      const interrupt = interruptSignal();
-      try {
-        traffic = await runTraffic(target, { dataPath: config.dataPath, schemaPath: config.schemaPath, schema, driftColumn, samples, batch: 10, concurrency: 4, drift, seed, signal: interrupt.signal }, out, { write: () => true, isTTY: false });
-      } finally {
-        interrupt.dispose();
-        await target.close();
-      }
+      const traffic = await sendTraffic(endpoint, { dataPath: config.dataPath, schemaPath: config.schemaPath, schema, driftColumn, samples, drift, seed }, out);
       if (traffic.interrupted) {
         await stop();
-        console.error(`rookery start: interrupted (Ctrl-C) after ${traffic.rows.sent} of ${traffic.interrupted.rowsTotal} rows; server stopped, captures so far in ${relative(process.cwd(), dbPath) || dbPath}`);
+        console.error(`rookery start: interrupted (Ctrl-C) after ${traffic.rows.sent} of ${traffic.interrupted.rowsTotal} rows; server stopped, captures so far in ${shownDb}`);
         return INTERRUPTED_EXIT;
       }
       if (traffic.requests.failed) throw new UserError(`${traffic.requests.failed} traffic requests failed (${traffic.errors[0]?.message}); server log:\n${serverLog.join('\n')}`);
@@ -174,22 +211,8 @@ the monitor finds. 'start' still exits 0; it exits non-zero only if a step could
       out(formatOutcome(monitored));
       await stop();
 
-      const s = monitored.summary;
-      const driftCheck = s.checks.find((c) => c.id === 'drifted-columns');
-      out('');
-      out(`done in ${elapsed()}: ${traffic.rows.sent} rows of ${drift ? 'drifted ' : ''}traffic served by ${DEFAULT_MODEL_NAME} version ${resolved.info.version}, captured, labeled and monitored; server stopped.`);
-      out(`report: ${monitored.htmlPath}`);
-      if (drift) {
-        out(
-          s.status === 'fail'
-            ? `${s.counts.failed} of ${s.counts.checks} checks failed (${s.checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}). That is expected: the traffic was drifted on purpose (${driftColumn}) and its labels simulated at ${LABEL_ACCURACY * 100}% agreement, to show what the monitor catches. Exit status 0.`
-            : `no check failed although the traffic was drifted (${driftCheck?.value}); open the report to see why.`,
-        );
-      } else {
-        out(s.status === 'fail' ? `${s.counts.failed} checks failed on undrifted traffic; open the report to see which.` : 'all checks passed on undrifted traffic.');
-      }
-      out('');
-      out(rerunCommands({ dbPath, outDir, version: resolved.info.version, drift, samples, seed }));
+      for (const line of summaryLines({ monitored, rowsSent: traffic.rows.sent, version, drift, driftColumn, elapsed: elapsed() })) out(line);
+      out(rerunCommands({ dbPath, outDir, version, drift, samples, seed }));
       return 0;
     } finally {
       await stop();

@@ -33,14 +33,14 @@ export async function runLabel(request: LabelRequest, out: (line: string) => voi
       if (location.kind !== 'sqlite') throw new Error(`${uri} is not a sqlite:/// location`);
       path = location.path;
     } catch (err) {
-      throw new UserError(`--datastore: ${(err as Error).message}`, 2);
+      throw new UserError(`--datastore: ${(err as Error).message}`, { exitCode: 2 });
     }
     const counts = labelSqlite(path, data, options);
     out(describe(counts, `${path}`, schema.target.name));
     return counts;
   }
   if (!request.groundTruth) {
-    throw new UserError(`--ground-truth is required for ${uri}: labels for JSON Lines captures are written as Model Monitor ground truth files there (e.g. --ground-truth file:///tmp/ground-truth)`, 2);
+    throw new UserError(`--ground-truth is required for ${uri}: labels for JSON Lines captures are written as Model Monitor ground truth files there (e.g. --ground-truth file:///tmp/ground-truth)`, { exitCode: 2 });
   }
   assertFolderLocation(uri, '--datastore');
   assertFolderLocation(request.groundTruth, '--ground-truth');

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { CAPTURE_TABLE } from '../../container/capture/sqlite.ts';
 import type { Dataset } from '../../model/dataset.ts';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { rowKey, simulatedLabel, truthIndex, type LabelCounts } from './truth.ts';
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;

@@ -1,4 +1,5 @@
 import type { Schema } from '../../model/schema.ts';
+import { UserError } from '../../model/user-error.ts';
 
 /**
  * Captured rows held column by column (in no particular order): numeric features as
@@ -192,13 +193,10 @@ export function mostRecent(columns: CaptureColumns, samples: number | undefined)
   };
 }
 
-/** Opens the reader for a capture location URI; cloud stores load their SDK only when used. */
-export async function openCaptureReader(uri: string): Promise<CaptureReader> {
-  const trimmed = uri.trim();
-  if (trimmed.startsWith('sqlite://')) {
-    const { SqliteCaptureReader } = await import('./sqlite-reader.ts');
-    return new SqliteCaptureReader(trimmed);
-  }
-  const { JsonlCaptureReader } = await import('./jsonl-reader.ts');
-  return new JsonlCaptureReader(trimmed);
+/** Nothing to report on: the monitor exits 2 with this one line. */
+export function noCapturesError(source: string): UserError {
+  return new UserError(
+    `no captured rows in ${source}: send traffic first ('rookery traffic'), or pass the database 'npm start' captures to: --datastore sqlite:///.rookery/start/penguins.db`,
+    { exitCode: 2 },
+  );
 }

@@ -20,19 +20,10 @@ export interface CheckResult {
 
 const verdict = (ok: boolean): CheckStatus => (ok ? 'pass' : 'fail');
 
-/**
- * The checks the course runs with Evidently's presets, each with Evidently's
- * default condition derived from the reference:
- * columns and types equal the reference's; empty rows = the reference's rate
- * (±10%); empty columns ≤ the reference's; share of missing values ≤ the
- * reference's (+10%); each numeric mean within ±10% of the reference mean;
- * categorical values within the known list; drifted columns ≤ 0; accuracy on
- * labeled rows ≥ 0.9 (skipped while nothing is labeled).
- */
-export function runChecks(schema: Schema, a: Analysis, rows: { reference: number; current: number }, thresholds: Thresholds = THRESHOLDS): CheckResult[] {
+/** The column set and each column's type, as the reference has them. */
+function columnChecks(schema: Schema, a: Analysis): CheckResult[] {
   const checks: CheckResult[] = [];
   const names = schema.features.map((f) => f.name);
-
   const absent = a.columns.filter((c) => !c.present).map((c) => c.column);
   checks.push({
     id: 'columns',
@@ -52,7 +43,12 @@ export function runChecks(schema: Schema, a: Analysis, rows: { reference: number
     condition: 'each column holds the type of the reference (numeric or categorical)',
     ...(mistyped.length ? { detail: mistyped.map((c) => `${c.column}: ${c.typeMismatches} values that are not ${c.kind}`).join('; ') } : {}),
   });
+  return checks;
+}
 
+/** Empty rows, empty columns and the share of missing values, against the reference's rates. */
+function emptinessChecks(a: Analysis, rows: { reference: number; current: number }, thresholds: Thresholds): CheckResult[] {
+  const checks: CheckResult[] = [];
   const expectedEmpty = rows.reference ? (a.emptyRows.reference * rows.current) / rows.reference : 0;
   checks.push({
     id: 'empty-rows',
@@ -78,7 +74,12 @@ export function runChecks(schema: Schema, a: Analysis, rows: { reference: number
     value: `${pct(a.missingCells.currentShare)} (${a.missingCells.current} cells)`,
     condition: `≤ ${pct(a.missingCells.referenceShare)} + ${pct(thresholds.relative)} of it (the reference's share)`,
   });
+  return checks;
+}
 
+/** Each numeric mean near the reference's, each categorical value in the known list. */
+function valueChecks(a: Analysis, thresholds: Thresholds): CheckResult[] {
+  const checks: CheckResult[] = [];
   for (const c of a.columns) {
     if (c.kind !== 'numeric') continue;
     const ref = c.reference.mean;
@@ -107,7 +108,12 @@ export function runChecks(schema: Schema, a: Analysis, rows: { reference: number
       ...(count ? { detail: unknown.slice(0, 10).map(([v, n]) => `${JSON.stringify(v)} × ${n}`).join(', ') } : {}),
     });
   }
+  return checks;
+}
 
+/** How many columns drifted, and accuracy on the labeled rows (skipped while none are). */
+function driftAndQualityChecks(a: Analysis, thresholds: Thresholds): CheckResult[] {
+  const checks: CheckResult[] = [];
   const drifted = a.drift.columns.filter((d) => d.drifted).map((d) => d.column);
   const untested = a.drift.columns.filter((d) => d.error).map((d) => d.column);
   checks.push({
@@ -131,4 +137,17 @@ export function runChecks(schema: Schema, a: Analysis, rows: { reference: number
     });
   }
   return checks;
+}
+
+/**
+ * The checks the course runs with Evidently's presets, each with Evidently's
+ * default condition derived from the reference:
+ * columns and types equal the reference's; empty rows = the reference's rate
+ * (±10%); empty columns ≤ the reference's; share of missing values ≤ the
+ * reference's (+10%); each numeric mean within ±10% of the reference mean;
+ * categorical values within the known list; drifted columns ≤ 0; accuracy on
+ * labeled rows ≥ 0.9 (skipped while nothing is labeled).
+ */
+export function runChecks(schema: Schema, a: Analysis, rows: { reference: number; current: number }, thresholds: Thresholds = THRESHOLDS): CheckResult[] {
+  return [...columnChecks(schema, a), ...emptinessChecks(a, rows, thresholds), ...valueChecks(a, thresholds), ...driftAndQualityChecks(a, thresholds)];
 }

@@ -1,8 +1,7 @@
 import type { Schema } from '../../model/schema.ts';
 import { openBlobStore } from '../store/open.ts';
-import { ColumnBuilder, mostRecent, type CaptureColumns, type CaptureReader, type ReadOptions, type SkippedRecords } from './capture-reader.ts';
+import { ColumnBuilder, mostRecent, noCapturesError, type CaptureColumns, type CaptureReader, type ReadOptions, type SkippedRecords } from './capture-reader.ts';
 import { assertFolderLocation } from './locations.ts';
-import { EmptyStoreError } from './sqlite-reader.ts';
 import { joinKey, jsonlLines, parseCaptureLine, readGroundTruth } from './sagemaker-records.ts';
 
 const MAX_EXAMPLES = 5;
@@ -56,9 +55,9 @@ export class JsonlCaptureReader implements CaptureReader {
     if (builder.size === 0) {
       if (skippedList.length) {
         const reasons = skippedList.map((s) => `${s.count} ${s.reason}`).join('; ');
-        throw new EmptyStoreError(`${this.uri} (no readable records: ${reasons})`);
+        throw noCapturesError(`${this.uri} (no readable records: ${reasons})`);
       }
-      throw new EmptyStoreError(this.uri);
+      throw noCapturesError(this.uri);
     }
     let unmatched = mismatchedLabels;
     for (const id of truth.keys()) if (!matched.has(id)) unmatched++;

@@ -1,7 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException)?.code;
 

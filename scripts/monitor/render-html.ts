@@ -6,7 +6,7 @@ import type { StattestName } from '../../model/stats/index.ts';
 import type { ColumnProfile, DriftColumn, ModelQuality, PredictionDrift } from './analyze.ts';
 import type { CheckResult } from './checks.ts';
 import { num, pct } from './numbers.ts';
-import type { MonitorSummary } from './run.ts';
+import type { MonitorSummary } from './summary.ts';
 import { categoriesSvg, confusionSvg, escapeHtml as h, histogramSvg } from './svg.ts';
 
 export const TEST_NAMES: Record<StattestName, string> = {

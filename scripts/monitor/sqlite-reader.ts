@@ -2,19 +2,11 @@ import { existsSync } from 'node:fs';
 import { parseCaptureUri } from '../../container/capture/open.ts';
 import { CAPTURE_TABLE } from '../../container/capture/sqlite.ts';
 import type { Schema } from '../../model/schema.ts';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { openSqlite, sqliteUserError, tableColumns } from '../label/sqlite.ts';
-import { ColumnBuilder, type CaptureColumns, type CaptureReader, type ReadOptions } from './capture-reader.ts';
+import { ColumnBuilder, noCapturesError, type CaptureColumns, type CaptureReader, type ReadOptions } from './capture-reader.ts';
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
-/** Thrown when there is nothing to report on: the monitor exits 2 with this one line. */
-export class EmptyStoreError extends UserError {
-  constructor(source: string) {
-    super(`no captured rows in ${source}: send traffic first ('rookery traffic'), or pass the database 'npm start' captures to: --datastore sqlite:///.rookery/start/penguins.db`, 2);
-    this.name = 'EmptyStoreError';
-  }
-}
 
 /**
  * The SQLite capture table (`rookery serve` with sqlite:///…). One statement
@@ -27,21 +19,21 @@ export class SqliteCaptureReader implements CaptureReader {
 
   constructor(readonly uri: string) {
     const location = parseCaptureUri(uri);
-    if (location.kind !== 'sqlite') throw new UserError(`${uri} is not a sqlite:/// location`, 2);
+    if (location.kind !== 'sqlite') throw new UserError(`${uri} is not a sqlite:/// location`, { exitCode: 2 });
     this.path = location.path;
   }
 
   async read(schema: Schema, options: ReadOptions): Promise<CaptureColumns> {
-    if (!existsSync(this.path)) throw new EmptyStoreError(this.uri);
+    if (!existsSync(this.path)) throw noCapturesError(this.uri);
     const db = openSqlite(this.path, { readonly: true });
     try {
       const columns = tableColumns(db);
-      if (columns.size === 0) throw new EmptyStoreError(this.uri);
+      if (columns.size === 0) throw noCapturesError(this.uri);
       const features = schema.features.map((f) => f.name);
       const has = (c: string) => columns.has(c);
       const select = [...features, 'prediction', 'confidence', schema.target.name, 'date'].map((c) => (has(c) ? quote(c) : 'NULL'));
       const total = db.prepare(`SELECT COUNT(*) FROM ${quote(CAPTURE_TABLE)}`).pluck().get() as number;
-      if (total === 0) throw new EmptyStoreError(this.uri);
+      if (total === 0) throw noCapturesError(this.uri);
       const limit = options.samples !== undefined && options.samples < total ? options.samples : undefined;
       const order = limit !== undefined ? ` ORDER BY ${has('date') ? 'date DESC, ' : ''}rowid DESC LIMIT ${limit}` : '';
       const statement = db.prepare(`SELECT ${select.join(', ')} FROM ${quote(CAPTURE_TABLE)}${order}`).raw(true);

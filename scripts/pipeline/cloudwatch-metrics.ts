@@ -1,7 +1,7 @@
 // CloudWatch PutMetricData for the monitoring job, through the SDK client
 // scripts/aws/clients.ts builds.
 import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { MonitorSummary } from '../monitor/run.ts';
+import type { MonitorSummary } from '../monitor/summary.ts';
 import { awsCall } from '../aws/credentials.ts';
 
 export interface MetricDatum {

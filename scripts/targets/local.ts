@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import type { InvokeOptions, InvokeResult, Target } from './target.ts';
 
 export const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:8080/invocations';
@@ -23,7 +23,7 @@ export function parseLocalEndpoint(endpoint: string): URL {
     throw new UserError(`--endpoint ${JSON.stringify(endpoint)} is not a URL; for the local server use ${DEFAULT_LOCAL_ENDPOINT}`, 2);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UserError(`--endpoint ${JSON.stringify(endpoint)} must be an http:// or https:// URL, e.g. ${DEFAULT_LOCAL_ENDPOINT}`, 2);
+    throw new UserError(`--endpoint ${JSON.stringify(endpoint)} must be an http:// or https:// URL, e.g. ${DEFAULT_LOCAL_ENDPOINT}`, { exitCode: 2 });
   }
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/invocations';
   return url;

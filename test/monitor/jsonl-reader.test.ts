@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { JsonlCaptureWriter } from '../../container/capture/jsonl.ts';
 import { writeRecords } from '../../container/capture/sink.ts';
 import { JsonlCaptureReader } from '../../scripts/monitor/jsonl-reader.ts';
-import { EmptyStoreError } from '../../scripts/monitor/sqlite-reader.ts';
+import { UserError } from '../../model/user-error.ts';
 import { completeRows, record, schema, scratch } from './fixtures.ts';
 
 const pool = completeRows();
@@ -114,12 +114,13 @@ describe('JSON Lines capture reader', () => {
   });
 
   it('an empty or unreadable store is a clear message (exit status 2)', async () => {
-    await expect(new JsonlCaptureReader(uri(scratch())).read(schema, {})).rejects.toThrow(EmptyStoreError);
+    const empty = uri(scratch());
+    await expect(new JsonlCaptureReader(empty).read(schema, {})).rejects.toMatchObject({ name: 'UserError', exitCode: 2, message: expect.stringMatching(/^no captured rows in file:\/\/.*: send traffic first/) });
     const dir = scratch();
     writeFileSync(join(dir, 'broken.jsonl'), `${line('x', undefined, answer('Adelie'))}\n`);
-    const err = await new JsonlCaptureReader(uri(dir)).read(schema, {}).catch((e: EmptyStoreError) => e);
-    expect(err).toBeInstanceOf(EmptyStoreError);
-    expect((err as EmptyStoreError).exitCode).toBe(2);
+    const err = await new JsonlCaptureReader(uri(dir)).read(schema, {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).exitCode).toBe(2);
     expect((err as Error).message).toMatch(/^no captured rows in file:\/\/.* \(no readable records: 1 no captureData\.endpointInput\): send traffic first/);
   });
 });

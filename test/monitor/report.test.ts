@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { monitorExitCode } from '../../scripts/commands/monitor.ts';
 import { num } from '../../scripts/monitor/numbers.ts';
-import { runMonitor, type MonitorSummary } from '../../scripts/monitor/run.ts';
+import { runMonitor } from '../../scripts/monitor/run.ts';
+import type { MonitorSummary } from '../../scripts/monitor/summary.ts';
 import { sampleTraffic } from '../../scripts/traffic/sample.ts';
 import { data, DATA_PATH, record, SCHEMA_PATH, scratch, writeSqlite } from './fixtures.ts';
 

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../scripts/cli.ts';
-import { UserError } from '../../scripts/command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { commands } from '../../scripts/commands/index.ts';
 import { SqliteCaptureReader } from '../../scripts/monitor/sqlite-reader.ts';
 import { completeRows, record, schema, scratch, writeSqlite } from './fixtures.ts';

@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSchema } from '../../model/schema.ts';
 import { freePort } from '../../scripts/free-port.ts';
-import type { MonitorSummary } from '../../scripts/monitor/run.ts';
+import type { MonitorSummary } from '../../scripts/monitor/summary.ts';
 import { resolveDriftColumn } from '../../scripts/traffic/run.ts';
 import { readCaptureTable } from '../helpers/capture-table.ts';
 import { ROOKERY_ENTRY, runCli, type CliResult } from '../helpers/cli.ts';
