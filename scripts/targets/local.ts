@@ -20,7 +20,7 @@ export function parseLocalEndpoint(endpoint: string): URL {
   try {
     url = new URL(endpoint);
   } catch {
-    throw new UserError(`--endpoint ${JSON.stringify(endpoint)} is not a URL; for the local server use ${DEFAULT_LOCAL_ENDPOINT}`, 2);
+    throw new UserError(`--endpoint ${JSON.stringify(endpoint)} is not a URL; for the local server use ${DEFAULT_LOCAL_ENDPOINT}`, { exitCode: 2 });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UserError(`--endpoint ${JSON.stringify(endpoint)} must be an http:// or https:// URL, e.g. ${DEFAULT_LOCAL_ENDPOINT}`, { exitCode: 2 });
