@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, Fn, RemovalPolicy, type StackProps } from 'aws-cdk-lib';
-import { FlowLogDestination, FlowLogTrafficType, SecurityGroup, SubnetType, Vpc, type Instance, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { FlowLogDestination, FlowLogTrafficType, InstanceClass, InstanceSize, InstanceType, Peer, Port, SecurityGroup, SubnetType, Vpc, type Instance, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { Credentials, DatabaseInstance, DatabaseInstanceEngine, PostgresEngineVersion } from 'aws-cdk-lib/aws-rds';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -66,26 +67,21 @@ export class MlflowStack extends RookeryStack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    const securityGroup = new SecurityGroup(this, 'ServerSecurityGroup', {
-      vpc: this.vpc,
-      description: 'MLflow server: no inbound rule unless mlflowAllowedCidr is set; HTTPS out for packages, SSM, S3 and Secrets Manager',
-      allowAllOutbound: false,
-    });
+    const securityGroup = this.serverSecurityGroup(ctx);
+    const database = postgres ? this.newDatabase(ctx, securityGroup) : undefined;
     this.server = new MlflowServer(this, 'MlflowServer', {
       securityGroup,
       vpc: this.vpc,
       artifactBucket: this.bucket,
       adminSecret: this.adminSecret,
       instanceType: ctx.mlflowInstanceType,
-      ...(ctx.mlflowAllowedCidr ? { allowedCidr: ctx.mlflowAllowedCidr } : {}),
       detailedMonitoring: ctx.mlflowDetailedMonitoring,
-      backend: ctx.mlflowBackend,
-      retainData: ctx.retainData,
+      ...(database ? { database } : {}),
     });
     this.instance = this.server.instance;
 
     this.outputs(ctx);
-    this.acknowledgeFindings();
+    this.acknowledgeFindings(database);
   }
 
   private newVpc(postgres: boolean): Vpc {
@@ -100,6 +96,45 @@ export class MlflowStack extends RookeryStack {
     const flowLogs = new LogGroup(this, 'VpcFlowLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     vpc.addFlowLog('FlowLog', { destination: FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: FlowLogTrafficType.REJECT });
     return vpc;
+  }
+
+  private serverSecurityGroup(ctx: RookeryContext): SecurityGroup {
+    const serverSg = new SecurityGroup(this, 'ServerSecurityGroup', {
+      vpc: this.vpc,
+      description: 'MLflow server: no inbound rule unless mlflowAllowedCidr is set; HTTPS out for packages, SSM, S3 and Secrets Manager',
+      allowAllOutbound: false,
+    });
+    serverSg.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS: PyPI, dnf, SSM, S3, Secrets Manager');
+    if (ctx.mlflowAllowedCidr) serverSg.addIngressRule(Peer.ipv4(ctx.mlflowAllowedCidr), Port.tcp(MLFLOW_PORT), 'MLflow from mlflowAllowedCidr');
+    return serverSg;
+  }
+
+  private newDatabase(ctx: RookeryContext, serverSg: SecurityGroup): DatabaseInstance {
+    const dbSg = new SecurityGroup(this, 'DatabaseSecurityGroup', {
+      vpc: this.vpc,
+      description: 'MLflow backend store: PostgreSQL from the MLflow server only',
+      allowAllOutbound: false,
+    });
+    dbSg.addIngressRule(serverSg, Port.tcp(5432), 'PostgreSQL from the MLflow server');
+    serverSg.addEgressRule(dbSg, Port.tcp(5432), 'PostgreSQL backend store');
+    return new DatabaseInstance(this, 'Database', {
+      engine: DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.VER_17 }),
+      instanceType: InstanceType.of(InstanceClass.T4G, InstanceSize.MICRO),
+      vpc: this.vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [dbSg],
+      credentials: Credentials.fromGeneratedSecret('mlflow'),
+      databaseName: 'mlflow',
+      storageEncrypted: true,
+      allocatedStorage: 20,
+      maxAllocatedStorage: 100,
+      backupRetention: Duration.days(7),
+      multiAz: false,
+      publiclyAccessible: false,
+      // `cdk destroy` must be able to delete it; -c retainData=true keeps a final snapshot instead.
+      deletionProtection: false,
+      removalPolicy: ctx.retainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+    });
   }
 
   private outputs(ctx: RookeryContext): void {
@@ -131,8 +166,8 @@ export class MlflowStack extends RookeryStack {
     });
   }
 
-  /** The findings of the stack's own bucket and secret (the server's are MlflowServer's), each with why it stays. */
-  private acknowledgeFindings(): void {
+  /** The findings of the stack's own bucket, secret and database (the server's are MlflowServer's), each with why it stays. */
+  private acknowledgeFindings(database: DatabaseInstance | undefined): void {
     acknowledge(
       this.bucket,
       'AwsSolutions-S1',
@@ -143,6 +178,19 @@ export class MlflowStack extends RookeryStack {
       'AwsSolutions-SMG4',
       "MLflow keeps the admin password in its own auth database once the server first starts; rotating only the secret would lock the admin out. Rotate by calling MLflow's users/update-password API, then updating the secret",
     );
+    if (database) {
+      acknowledge(database, 'AwsSolutions-RDS3', 'One small PostgreSQL instance for run metadata of a development tracking server; Multi-AZ would double its cost, and daily backups are kept for 7 days');
+      acknowledge(database, 'AwsSolutions-RDS11', 'Reachable only from the MLflow server security group inside isolated subnets; a non-standard port would add no protection');
+      acknowledge(
+        database,
+        'AwsSolutions-RDS10',
+        'Deletion protection would make `cdk destroy` fail and leave a billed database behind; with -c retainData=true the data is kept as a final snapshot instead',
+      );
+      const secret = database.node.tryFindChild('Secret');
+      if (secret) {
+        acknowledge(secret, 'AwsSolutions-SMG4', "The MLflow server reads this secret on every start, but the running server keeps its connection pool; rotation would need a restart hook, and the isolated subnets have no route to Secrets Manager for a rotation Lambda");
+      }
+    }
     acknowledgeAutoDeleteProvider(this);
   }
 }

@@ -22,35 +22,68 @@ import { SERVING_IMAGE_ASSET } from './shared/serving-image.ts';
 
 export { STATES } from './constructs/training-state-machine.ts';
 
+/** How the pipeline's jobs reach MLflow. */
 export interface MlflowConnection {
-  trackingUri: string;
+  readonly trackingUri: string;
   /** Secrets Manager secret holding the MLflow password (MlflowStack's admin secret is the bare password). */
-  secret: secretsmanager.ISecret;
-  /** The JSON field of `secret` that holds the password, when the secret is JSON; the whole secret otherwise. */
-  secretField?: string;
-  /** Plain-text user name; the password never is. */
-  username?: string;
-  /** Run the jobs in MLflow's VPC, so they reach the server by its private address. */
-  vpc?: ec2.IVpc;
-  /** The MLflow server: the jobs' security group is let in on `port`. */
-  server?: ec2.IConnectable;
-  port?: number;
+  readonly secret: secretsmanager.ISecret;
+  /**
+   * The JSON field of `secret` that holds the password, when the secret is JSON.
+   * @default the whole secret is the password
+   */
+  readonly secretField?: string;
+  /**
+   * Plain-text user name; the password never is.
+   * @default the pipeline config's mlflowUsername
+   */
+  readonly username?: string;
+  /**
+   * Run the jobs in MLflow's VPC, so they reach the server by its private address.
+   * @default a new VPC with public subnets only
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * The MLflow server: the jobs' security group is let in on `port`.
+   * @default the jobs may connect anywhere (an MLflow elsewhere may be on any port)
+   */
+  readonly server?: ec2.IConnectable;
+  /** @default 5000 */
+  readonly port?: number;
 }
 
+/** The endpoint the pipeline deploys to and monitors. */
 export interface EndpointTarget {
-  endpointName: string;
-  /** `s3://bucket/prefix` of the endpoint's Data Capture files. */
-  captureUri?: string;
-  /** `s3://bucket/prefix` of the ground truth written by `rookery label`. */
-  groundTruthUri?: string;
-  /** The bucket holding captures and ground truth; read access (and its KMS key's decrypt) goes to the monitoring job. */
-  captureBucket?: s3.IBucket;
-  /** Extra permissions `rookery deploy sagemaker` needs beyond the endpoint itself (e.g. passing the SageMaker role). */
-  deployPolicy?: iam.PolicyStatement[];
-  /** Each wildcard resource of `deployPolicy` (the value the statement names) and why it is there; acknowledged on the deploy job's role. */
-  deployPolicyWildcards?: { resource: string; reason: string }[];
-  /** Environment `rookery deploy sagemaker` reads (e.g. the image URI and execution role), never secrets. */
-  deployEnvironment?: Record<string, string>;
+  readonly endpointName: string;
+  /**
+   * `s3://bucket/prefix` of the endpoint's Data Capture files.
+   * @default none: monitoring cannot be enabled
+   */
+  readonly captureUri?: string;
+  /**
+   * `s3://bucket/prefix` of the ground truth written by `rookery label`.
+   * @default none: monitoring cannot be enabled
+   */
+  readonly groundTruthUri?: string;
+  /**
+   * The bucket holding captures and ground truth; read access (and its KMS key's decrypt) goes to the monitoring job.
+   * @default the buckets named in the URIs, read by ARN
+   */
+  readonly captureBucket?: s3.IBucket;
+  /**
+   * Extra permissions `rookery deploy sagemaker` needs beyond the endpoint itself (e.g. passing the SageMaker role).
+   * @default none
+   */
+  readonly deployPolicy?: iam.PolicyStatement[];
+  /**
+   * Each wildcard resource of `deployPolicy` (the value the statement names) and why it is there; acknowledged on the deploy job's role.
+   * @default none
+   */
+  readonly deployPolicyWildcards?: { readonly resource: string; readonly reason: string }[];
+  /**
+   * Environment `rookery deploy sagemaker` reads (e.g. the image URI and execution role), never secrets.
+   * @default none
+   */
+  readonly deployEnvironment?: Record<string, string>;
 }
 
 export interface PipelineStackProps extends StackProps {

@@ -1,23 +1,19 @@
-import { Duration, RemovalPolicy, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Duration, Stack, type CfnElement } from 'aws-cdk-lib';
 import {
   AmazonLinuxCpuType,
   BlockDeviceVolume,
   EbsDeviceVolumeType,
   Instance,
   InstanceArchitecture,
-  InstanceClass,
-  InstanceSize,
   InstanceType,
   MachineImage,
-  Peer,
-  Port,
-  SecurityGroup,
+  type ISecurityGroup,
   SubnetType,
   UserData,
   type IVpc,
 } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Credentials, DatabaseInstance, DatabaseInstanceEngine, PostgresEngineVersion } from 'aws-cdk-lib/aws-rds';
+import type { DatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -119,12 +115,12 @@ export function serverScript(inputs: ServerScriptInputs): string[] {
 
 export interface MlflowServerProps {
   /**
-   * The server's security group, with allowAllOutbound false; the server adds its own rules. Created
-   * by the caller because the rules other stacks add for it (the pipeline's jobs) are named after its
-   * construct path.
+   * The server's security group, with its rules. The caller owns it, and the
+   * database: rules and the database's secret are named after the construct
+   * path of the group and the database, and keep their ids created in the stack.
    */
-  readonly securityGroup: SecurityGroup;
-  /** Needs public subnets (the instance reaches PyPI and SSM without a NAT gateway), and isolated ones for postgres. */
+  readonly securityGroup: ISecurityGroup;
+  /** Needs public subnets: the instance reaches PyPI and SSM without a NAT gateway. */
   readonly vpc: IVpc;
   /** MLflow's --artifacts-destination. */
   readonly artifactBucket: IBucket;
@@ -132,39 +128,30 @@ export interface MlflowServerProps {
   readonly adminSecret: ISecret;
   /** EC2 instance type, e.g. t3.small (its architecture picks the AMI). */
   readonly instanceType: string;
-  /**
-   * Opens the MLflow port to this IPv4 range.
-   * @default no inbound rule: reach it through `rookery mlflow tunnel`
-   */
-  readonly allowedCidr?: string;
   /** One-minute CloudWatch metrics (billed). */
   readonly detailedMonitoring: boolean;
-  /** Runs and registry in SQLite on the instance's volume, or in a new RDS PostgreSQL instance. */
-  readonly backend: 'sqlite' | 'postgres';
-  /** Snapshot the database on `cdk destroy` instead of deleting it. */
-  readonly retainData: boolean;
+  /**
+   * A PostgreSQL backend store with a generated secret, which the server reads on every start.
+   * @default runs and registry in SQLite on the instance's volume
+   */
+  readonly database?: DatabaseInstance;
 }
 
 /**
- * The MLflow tracking server on one EC2 instance: its security group, its
- * role (the artifact bucket, its secrets and Session Manager only), the boot
- * script, and with the postgres backend an RDS instance only it can reach.
+ * The MLflow tracking server on one EC2 instance: its role (the artifact
+ * bucket, its secrets and Session Manager only) and the boot script that
+ * installs MLflow and reports to CloudFormation once it answers.
  */
 export class MlflowServer extends GroupingConstruct {
   readonly instance: Instance;
   readonly role: Role;
-  /** Set with the postgres backend. */
-  readonly database?: DatabaseInstance;
 
   constructor(scope: Construct, id: string, props: MlflowServerProps) {
     super(scope, id);
     const serverSg = props.securityGroup;
-    serverSg.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS: PyPI, dnf, SSM, S3, Secrets Manager');
-    if (props.allowedCidr) serverSg.addIngressRule(Peer.ipv4(props.allowedCidr), Port.tcp(MLFLOW_PORT), 'MLflow from mlflowAllowedCidr');
-
     this.role = this.serverRole(props);
-    if (props.backend === 'postgres') this.database = this.newDatabase(props, serverSg);
-    this.database?.secret?.grantRead(this.role);
+    const database = props.database;
+    database?.secret?.grantRead(this.role);
 
     const userData = UserData.forLinux();
     userData.addCommands(
@@ -172,12 +159,14 @@ export class MlflowServer extends GroupingConstruct {
         region: Stack.of(this).region,
         bucketName: props.artifactBucket.bucketName,
         adminSecretArn: props.adminSecret.secretArn,
-        ...(this.database?.secret ? { databaseSecretArn: this.database.secret.secretArn } : {}),
+        ...(database?.secret ? { databaseSecretArn: database.secret.secretArn } : {}),
       }),
     );
 
     const instanceType = new InstanceType(props.instanceType);
     this.instance = new Instance(this, 'Server', {
+      // The Name tag the console shows: `<stack>/Server`, as before the server became a construct.
+      instanceName: `${Stack.of(this).node.path}/Server`,
       vpc: props.vpc,
       vpcSubnets: { subnetType: SubnetType.PUBLIC },
       // Outbound to SSM and PyPI without a NAT gateway; the security group has no inbound rule.
@@ -197,7 +186,7 @@ export class MlflowServer extends GroupingConstruct {
       resourceSignalTimeout: Duration.minutes(20),
     });
     userData.addSignalOnExitCommand(this.instance);
-    if (this.database) this.instance.node.addDependency(this.database);
+    if (database) this.instance.node.addDependency(database);
     this.acknowledgeFindings(props);
   }
 
@@ -226,34 +215,6 @@ export class MlflowServer extends GroupingConstruct {
     return role;
   }
 
-  private newDatabase(props: MlflowServerProps, serverSg: SecurityGroup): DatabaseInstance {
-    const dbSg = new SecurityGroup(this, 'DatabaseSecurityGroup', {
-      vpc: props.vpc,
-      description: 'MLflow backend store: PostgreSQL from the MLflow server only',
-      allowAllOutbound: false,
-    });
-    dbSg.addIngressRule(serverSg, Port.tcp(5432), 'PostgreSQL from the MLflow server');
-    serverSg.addEgressRule(dbSg, Port.tcp(5432), 'PostgreSQL backend store');
-    return new DatabaseInstance(this, 'Database', {
-      engine: DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.VER_17 }),
-      instanceType: InstanceType.of(InstanceClass.T4G, InstanceSize.MICRO),
-      vpc: props.vpc,
-      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [dbSg],
-      credentials: Credentials.fromGeneratedSecret('mlflow'),
-      databaseName: 'mlflow',
-      storageEncrypted: true,
-      allocatedStorage: 20,
-      maxAllocatedStorage: 100,
-      backupRetention: Duration.days(7),
-      multiAz: false,
-      publiclyAccessible: false,
-      // `cdk destroy` must be able to delete it; -c retainData=true keeps a final snapshot instead.
-      deletionProtection: false,
-      removalPolicy: props.retainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
-    });
-  }
-
   /** The server's cdk-nag findings, each with why it stays. */
   private acknowledgeFindings(props: MlflowServerProps): void {
     const stack = Stack.of(this);
@@ -275,18 +236,6 @@ export class MlflowServer extends GroupingConstruct {
     if (!props.detailedMonitoring) {
       acknowledge(this.instance, 'AwsSolutions-EC28', 'Five-minute basic monitoring is enough for a low-traffic tracking server; -c mlflowDetailedMonitoring=true turns detailed (billed) monitoring on');
     }
-    const database = this.database;
-    if (!database) return;
-    acknowledge(database, 'AwsSolutions-RDS3', 'One small PostgreSQL instance for run metadata of a development tracking server; Multi-AZ would double its cost, and daily backups are kept for 7 days');
-    acknowledge(database, 'AwsSolutions-RDS11', 'Reachable only from the MLflow server security group inside isolated subnets; a non-standard port would add no protection');
-    acknowledge(
-      database,
-      'AwsSolutions-RDS10',
-      'Deletion protection would make `cdk destroy` fail and leave a billed database behind; with -c retainData=true the data is kept as a final snapshot instead',
-    );
-    const secret = database.node.tryFindChild('Secret');
-    if (secret) {
-      acknowledge(secret, 'AwsSolutions-SMG4', "The MLflow server reads this secret on every start, but the running server keeps its connection pool; rotation would need a restart hook, and the isolated subnets have no route to Secrets Manager for a rotation Lambda");
-    }
+
   }
 }

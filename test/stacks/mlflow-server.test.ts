@@ -2,12 +2,13 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { MLFLOW_PORT, MlflowServer, type MlflowServerProps } from '../../stacks/constructs/mlflow-server.ts';
+import { MLFLOW_VERSION, MlflowServer } from '../../stacks/constructs/mlflow-server.ts';
 
-function build(props: Partial<MlflowServerProps> = {}) {
+function build(postgres: boolean) {
   const stack = new Stack(new App(), 'Test');
   const vpc = new ec2.Vpc(stack, 'Vpc', {
     natGateways: 0,
@@ -16,36 +17,44 @@ function build(props: Partial<MlflowServerProps> = {}) {
       { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     ],
   });
+  const database = postgres
+    ? new rds.DatabaseInstance(stack, 'Db', {
+        engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17 }),
+        vpc,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        credentials: rds.Credentials.fromGeneratedSecret('mlflow'),
+      })
+    : undefined;
   const server = new MlflowServer(stack, 'Server', {
     securityGroup: new ec2.SecurityGroup(stack, 'Sg', { vpc, allowAllOutbound: false }),
     vpc,
     artifactBucket: new s3.Bucket(stack, 'Artifacts'),
     adminSecret: new secretsmanager.Secret(stack, 'Admin'),
-    instanceType: 't3.small',
+    instanceType: 't4g.small',
     detailedMonitoring: false,
-    backend: 'sqlite',
-    retainData: false,
-    ...props,
+    ...(database ? { database } : {}),
   });
-  return { server, template: Template.fromStack(stack) };
+  const template = Template.fromStack(stack);
+  const instance = Object.values(template.findResources('AWS::EC2::Instance'))[0] as any;
+  const userData = JSON.stringify(instance.Properties.UserData);
+  return { stack, server, template, instance, userData };
 }
 
 describe('MlflowServer', () => {
-  it('runs one instance with no inbound rule and no database for the sqlite backend', () => {
-    const { server, template } = build();
+  it('installs the pinned MLflow and keeps runs in SQLite without a database', () => {
+    const { template, userData } = build(false);
     template.resourceCountIs('AWS::EC2::Instance', 1);
-    template.resourceCountIs('AWS::RDS::DBInstance', 0);
-    expect(server.database).toBeUndefined();
-    const sg = Object.values(template.findResources('AWS::EC2::SecurityGroup'))[0] as any;
-    expect(sg.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(userData).toContain(`mlflow[auth]==${MLFLOW_VERSION}`);
+    expect(userData).toContain('sqlite:////var/lib/mlflow/mlflow.db');
   });
 
-  it('opens the MLflow port to the allowed range only, and adds a PostgreSQL instance for the postgres backend', () => {
-    const { server, template } = build({ allowedCidr: '203.0.113.7/32', backend: 'postgres' });
-    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      SecurityGroupIngress: [{ CidrIp: '203.0.113.7/32', FromPort: MLFLOW_PORT, ToPort: MLFLOW_PORT, IpProtocol: 'tcp', Description: 'MLflow from mlflowAllowedCidr' }],
-    });
-    template.resourceCountIs('AWS::RDS::DBInstance', 1);
-    expect(server.database).toBeDefined();
+  it('reads the database secret given to it, and starts only once the database exists', () => {
+    const { stack, server, instance, userData } = build(true);
+    expect(userData).toContain('postgresql://');
+    const dbId = stack.getLogicalId(stack.node.findChild('Db').node.defaultChild as any);
+    expect(instance.DependsOn).toContain(dbId);
+    const policy = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    expect(policy).toContain('secretsmanager:GetSecretValue');
+    expect(server.role).toBeDefined();
   });
 });
