@@ -16,7 +16,7 @@ import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts'
 import { runCdkApp } from '../helpers/cdk-app.ts';
 import { useTempDirs } from '../helpers/temp.ts';
 
-const tempDir = useTempDirs('rookery-synth-offline-');
+const tempDir = useTempDirs('rookery-synth-isolation-');
 
 /** Every file and folder under `root` (except `skip`) with its size and modification time. */
 function listing(root: string, skip: string): Map<string, string> {
