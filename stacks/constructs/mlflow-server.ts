@@ -28,11 +28,14 @@ export const MLFLOW_PORT = 5000;
 export const ADMIN_USERNAME = 'admin';
 
 interface ServerScriptInputs {
-  region: string;
-  bucketName: string;
-  adminSecretArn: string;
-  /** Secrets Manager secret with the RDS connection (username, password, host, port, dbname). */
-  databaseSecretArn?: string;
+  readonly region: string;
+  readonly bucketName: string;
+  readonly adminSecretArn: string;
+  /**
+   * Secrets Manager secret with the RDS connection (username, password, host, port, dbname).
+   * @default runs and registry in SQLite on the instance's volume
+   */
+  readonly databaseSecretArn?: string;
 }
 
 /**
