@@ -28,8 +28,7 @@ export class UserError extends Error {
   readonly fix?: string;
   readonly exitCode: number;
 
-  constructor(what: string, details: UserErrorDetails | number = {}) {
-    const d: UserErrorDetails = typeof details === 'number' ? { exitCode: details } : details;
+  constructor(what: string, d: UserErrorDetails = {}) {
     super(formatLine(what, d), d.cause === undefined ? undefined : { cause: d.cause });
     this.name = 'UserError';
     this.what = what;

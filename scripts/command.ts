@@ -1,10 +1,6 @@
 import { parseArgs } from 'node:util';
-
 import { UserError } from '../model/user-error.ts';
 import { parseOptions, type HelpText, type OptionTable, type ParseOptions } from './help.ts';
-
-/** Only for the modules that still import it from here (scripts/aws, azure, store, pipeline, mlflow, targets/sagemaker.ts and a few commands); its home is model/user-error.ts. */
-export { UserError };
 
 export interface CommandContext<V> {
   values: V;

@@ -4,7 +4,7 @@
  * (AWS_PROFILE, else "default") and what to run; a missing region says where
  * to set one. Anything else passes through unchanged.
  */
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 
 /** The profile the default credential chain reads, for messages. */
 export function profileName(env: NodeJS.ProcessEnv = process.env): string {

@@ -29,7 +29,7 @@ import {
   type SageMakerClient,
   type TrafficRoutingConfig,
 } from '@aws-sdk/client-sagemaker';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { S3BlobStore } from '../store/s3-store.ts';
 import type { AwsClients } from './clients.ts';
 import { awsCall } from './credentials.ts';
@@ -90,19 +90,19 @@ function isRolloutName(endpoint: string, name: string): boolean {
 export function trafficRouting(mode: TrafficMode, instances: number, bakeSeconds: number, stepPercent?: number): { routing: TrafficRoutingConfig; steps: number; label: string } {
   const resolved = mode === 'auto' ? (instances >= 2 ? 'canary' : 'all-at-once') : mode;
   if (resolved !== 'all-at-once' && instances < 2) {
-    throw new UserError(`--traffic ${resolved} needs at least 2 instances (SageMaker's canary and linear steps are at most half the fleet); this endpoint runs ${instances}: use --traffic all-at-once, which still bakes and rolls back`, 2);
+    throw new UserError(`--traffic ${resolved} needs at least 2 instances (SageMaker's canary and linear steps are at most half the fleet); this endpoint runs ${instances}: use --traffic all-at-once, which still bakes and rolls back`, { exitCode: 2 });
   }
   if (resolved === 'all-at-once') {
     return { routing: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: bakeSeconds }, steps: 1, label: `all traffic at once, then ${bakeSeconds} s baking` };
   }
   if (resolved === 'canary') {
-    if (stepPercent !== undefined && (stepPercent < 1 || stepPercent > 50)) throw new UserError(`--step ${stepPercent} must be 1 to 50 (% of the fleet) for a canary`, 2);
+    if (stepPercent !== undefined && (stepPercent < 1 || stepPercent > 50)) throw new UserError(`--step ${stepPercent} must be 1 to 50 (% of the fleet) for a canary`, { exitCode: 2 });
     const size = stepPercent === undefined ? { Type: 'INSTANCE_COUNT' as const, Value: 1 } : { Type: 'CAPACITY_PERCENT' as const, Value: stepPercent };
     const what = stepPercent === undefined ? '1 instance' : `${stepPercent}%`;
     return { routing: { Type: 'CANARY', CanarySize: size, WaitIntervalInSeconds: bakeSeconds }, steps: 2, label: `canary of ${what}, ${bakeSeconds} s baking, then the rest` };
   }
   const step = stepPercent ?? 25;
-  if (step < 10 || step > 50) throw new UserError(`--step ${step} must be 10 to 50 (% of the fleet) for linear shifting`, 2);
+  if (step < 10 || step > 50) throw new UserError(`--step ${step} must be 10 to 50 (% of the fleet) for linear shifting`, { exitCode: 2 });
   return {
     routing: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: step }, WaitIntervalInSeconds: bakeSeconds },
     steps: Math.ceil(100 / step),
@@ -162,17 +162,17 @@ export async function deployToSageMaker(clients: AwsClients, request: SageMakerD
 
   const alarms = request.alarms?.length ? request.alarms : (before.LastDeploymentConfig?.AutoRollbackConfiguration?.Alarms ?? []).flatMap((a) => (a.AlarmName ? [a.AlarmName] : []));
   if (!alarms.length) {
-    throw new UserError(`${endpoint}'s last deployment named no rollback alarms: pass --alarm NAME (EndpointStack creates ${endpoint}-5xx-errors and ${endpoint}-model-latency)`, 2);
+    throw new UserError(`${endpoint}'s last deployment named no rollback alarms: pass --alarm NAME (EndpointStack creates ${endpoint}-5xx-errors and ${endpoint}-model-latency)`, { exitCode: 2 });
   }
   if (clients.cloudwatch) await checkAlarms(clients.cloudwatch, alarms);
   const { routing, steps, label } = trafficRouting(request.traffic, instances, request.bakeSeconds, request.stepPercent);
   const maxExecution =
     request.maxExecutionSeconds ?? Math.min(28_800, Math.max(600, PROVISIONING_SECONDS + steps * request.bakeSeconds + request.terminationWaitSeconds));
-  if (maxExecution < 600 || maxExecution > 28_800) throw new UserError(`--timeout ${maxExecution / 60} minutes is outside SageMaker's 10 to 480`, 2);
+  if (maxExecution < 600 || maxExecution > 28_800) throw new UserError(`--timeout ${maxExecution / 60} minutes is outside SageMaker's 10 to 480`, { exitCode: 2 });
 
   const capture = config.DataCaptureConfig;
   const artifactsUri = request.artifactsUri ?? (capture?.DestinationS3Uri ? `s3://${parseS3Uri(capture.DestinationS3Uri).bucket}/models` : undefined);
-  if (!artifactsUri) throw new UserError(`${endpoint} has no Data Capture bucket to put the model next to: pass --artifacts s3://bucket/prefix`, 2);
+  if (!artifactsUri) throw new UserError(`${endpoint} has no Data Capture bucket to put the model next to: pass --artifacts s3://bucket/prefix`, { exitCode: 2 });
 
   const archive = buildModelArchive(request.model.dir);
   const modelLabel = request.model.version === undefined ? request.model.name : `${request.model.name}/${request.model.version}`;
@@ -262,7 +262,7 @@ async function checkAlarms(cloudwatch: CloudWatchClient, alarms: string[]): Prom
   const found = await awsCall('CloudWatch alarms', () => cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: alarms })));
   const byName = new Map((found.MetricAlarms ?? []).map((a) => [a.AlarmName, a]));
   const missing = alarms.filter((a) => !byName.has(a));
-  if (missing.length) throw new UserError(`rollback alarm ${missing.join(', ')} does not exist in this account and region; check --alarm`, 2);
+  if (missing.length) throw new UserError(`rollback alarm ${missing.join(', ')} does not exist in this account and region; check --alarm`, { exitCode: 2 });
   const firing = alarms.filter((a) => byName.get(a)?.StateValue === 'ALARM');
   if (firing.length) {
     throw new UserError(`rollback alarm ${firing.join(', ')} is in ALARM now, so SageMaker would roll the update back at once: fix what it reports (or wait for it to clear) and deploy again`);

@@ -1,6 +1,6 @@
 // The one reading of `s3://bucket/key` in scripts/: flags, training results,
 // Data Capture destinations and the S3 store all parse S3 locations here.
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 
 export interface S3Location {
   bucket: string;

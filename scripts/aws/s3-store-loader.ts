@@ -5,7 +5,7 @@
 // the jobs bundle next to the entry (rookery-jobs.mjs exports it). Without
 // either, the message says so.
 import { existsSync } from 'node:fs';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import type { S3BlobStore, S3BlobStoreOptions } from '../store/s3-store.ts';
 
 export type S3BlobStoreClass = new (uri: string, options?: S3BlobStoreOptions) => S3BlobStore;

@@ -11,7 +11,7 @@ import type { TokenCredential } from '@azure/identity';
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { AML_API_VERSION } from '../../cloud/azure-ml.ts';
 import { deriveNames, validatePrefix } from '../../cloud/azure-names.ts';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 
 export const ARM_URL = 'https://management.azure.com';
 const ARM_SCOPE = 'https://management.azure.com/.default';
@@ -62,12 +62,12 @@ export async function resolveWorkspace(options: WorkspaceOptions, env: NodeJS.Pr
       derived = validatePrefix(prefix, 'ROOKERY_AZURE_PREFIX');
     } catch (err) {
       // A bad prefix is bad usage here (exit 2), not a failed deploy.
-      if (err instanceof UserError) throw new UserError(err.message, 2);
+      if (err instanceof UserError) throw new UserError(err.message, { exitCode: 2 });
       throw err;
     }
   }
   const missing = (what: string, flag: string, variable: string) =>
-    new UserError(`no ${what}: pass --${flag}, set ${variable}, or set ROOKERY_AZURE_PREFIX to the prefix \`cdktf deploy azure\` used`, 2);
+    new UserError(`no ${what}: pass --${flag}, set ${variable}, or set ROOKERY_AZURE_PREFIX to the prefix \`cdktf deploy azure\` used`, { exitCode: 2 });
   const resourceGroup = options.resourceGroup ?? (env.ROOKERY_AZURE_RESOURCE_GROUP?.trim() || derived?.resourceGroup);
   if (!resourceGroup) throw missing('resource group', 'resource-group', 'ROOKERY_AZURE_RESOURCE_GROUP');
   const workspace = options.workspace ?? (env.ROOKERY_AZURE_WORKSPACE?.trim() || derived?.workspace);
@@ -75,7 +75,7 @@ export async function resolveWorkspace(options: WorkspaceOptions, env: NodeJS.Pr
   const subscriptionId =
     options.subscriptionId ?? (env.AZURE_SUBSCRIPTION_ID?.trim() || env.ARM_SUBSCRIPTION_ID?.trim() || (await azCliSubscription()));
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(subscriptionId)) {
-    throw new UserError(`subscription ${JSON.stringify(subscriptionId)} is not a subscription ID (a GUID); check --subscription or AZURE_SUBSCRIPTION_ID`, 2);
+    throw new UserError(`subscription ${JSON.stringify(subscriptionId)} is not a subscription ID (a GUID); check --subscription or AZURE_SUBSCRIPTION_ID`, { exitCode: 2 });
   }
   return { subscriptionId, resourceGroup, workspace };
 }
@@ -88,7 +88,7 @@ async function azCliSubscription(): Promise<string> {
   } catch {
     // Not installed or not logged in: fall through to the message below.
   }
-  throw new UserError('no Azure subscription: set AZURE_SUBSCRIPTION_ID or pass --subscription (after `az login`, `az account show --query id -o tsv` prints it)', 2);
+  throw new UserError('no Azure subscription: set AZURE_SUBSCRIPTION_ID or pass --subscription (after `az login`, `az account show --query id -o tsv` prints it)', { exitCode: 2 });
 }
 
 async function defaultCredential(): Promise<TokenCredential> {

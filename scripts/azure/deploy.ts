@@ -6,7 +6,7 @@
  * the old slot. Any failure before the traffic switch leaves traffic where it
  * was.
  */
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { azureCall, type AmlConnection } from './connection.ts';
 import { armJson, endpointAccess } from './endpoint.ts';
 import { score } from './target.ts';

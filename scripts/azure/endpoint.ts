@@ -4,7 +4,7 @@
  * from `onlineEndpoints.listKeys` for key auth, which the Azure app sets up).
  */
 import { AML_API_VERSION } from '../../cloud/azure-ml.ts';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { azureCall, workspacePath, type AmlConnection } from './connection.ts';
 import { send, type HttpResponse } from './http.ts';
 

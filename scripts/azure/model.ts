@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { AzureBlobDatastore } from '@azure/arm-machinelearning';
 import { datastoreUri, MODEL_DATASTORE, modelBlobPrefix } from '../../cloud/azure-ml.ts';
 import { MODEL_HASH_TAG, modelContentHash, modelFiles } from '../../model/content-hash.ts';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { azureCall, explainAzureError, workspacePath, type AmlConnection } from './connection.ts';
 import { send } from './http.ts';
 

@@ -6,7 +6,8 @@ import { resolveModel } from '../../registry/resolve.ts';
 import type { ConnectionOptions } from '../azure/connection.ts';
 import type { DeployOutcome } from '../azure/deploy.ts';
 import type { LocalModel, RegisteredModel } from '../azure/model.ts';
-import { defineCommand, numberFlag, UserError } from '../command.ts';
+import { defineCommand, numberFlag } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { readConfig } from '../config.ts';
 import { DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 
@@ -25,12 +26,12 @@ export function parseModelArg(text: string, cwd = process.cwd()): ModelArg {
   const path = resolve(cwd, text);
   if (existsSync(path) && statSync(path).isDirectory()) {
     const dir = findArtifactDir(path, 2);
-    if (!dir) throw new UserError(`${text} holds no model: expected an MLmodel file there or up to two folders below`, 2);
+    if (!dir) throw new UserError(`${text} holds no model: expected an MLmodel file there or up to two folders below`, { exitCode: 2 });
     return { kind: 'local', dir, name: DEFAULT_MODEL_NAME, ...(/[\\/]versions[\\/](\d+)$/.exec(dir) ? { version: /[\\/]versions[\\/](\d+)$/.exec(dir)![1] } : {}) };
   }
   const reference = parseModelReference(text, cwd);
   if (reference.kind === 'dir') {
-    throw new UserError(`--model ${JSON.stringify(text)} is not a workspace model (azureml:NAME:VERSION), a model directory or a registry reference (models:/NAME@ALIAS, models:/NAME/VERSION)`, 2);
+    throw new UserError(`--model ${JSON.stringify(text)} is not a workspace model (azureml:NAME:VERSION), a model directory or a registry reference (models:/NAME@ALIAS, models:/NAME/VERSION)`, { exitCode: 2 });
   }
   return { kind: 'registry', ref: text };
 }
@@ -56,15 +57,15 @@ export async function runAzureDeploy(
   out: (line: string) => void,
   connection: ConnectionOptions & { blobServiceUrl?: string; pollIntervalMs?: number } = {},
 ): Promise<DeployOutcome> {
-  if (!values.endpoint) throw new UserError("--endpoint NAME is required (see 'rookery deploy azure --help')", 2);
-  if (!values.model) throw new UserError("--model is required (see 'rookery deploy azure --help')", 2);
+  if (!values.endpoint) throw new UserError("--endpoint NAME is required (see 'rookery deploy azure --help')", { exitCode: 2 });
+  if (!values.model) throw new UserError("--model is required (see 'rookery deploy azure --help')", { exitCode: 2 });
   const timeoutMinutes = numberFlag('timeout', values.timeout, TIMEOUT_MINUTES, { min: 1 });
   const instanceCount = values['instance-count'] === undefined ? undefined : numberFlag('instance-count', values['instance-count'], 1, { integer: true, min: 1, max: 20 });
   if (values['instance-type'] && !/^Standard_[A-Za-z0-9_]+$/.test(values['instance-type'])) {
-    throw new UserError(`--instance-type ${JSON.stringify(values['instance-type'])} is not a VM size such as Standard_DS3_v2`, 2);
+    throw new UserError(`--instance-type ${JSON.stringify(values['instance-type'])} is not a VM size such as Standard_DS3_v2`, { exitCode: 2 });
   }
   if (values['model-version'] && !/^[1-9]\d*$/.test(values['model-version'])) {
-    throw new UserError(`--model-version ${JSON.stringify(values['model-version'])} must be a positive whole number`, 2);
+    throw new UserError(`--model-version ${JSON.stringify(values['model-version'])} must be a positive whole number`, { exitCode: 2 });
   }
 
   const arg = parseModelArg(values.model);
@@ -74,7 +75,7 @@ export async function runAzureDeploy(
     local = { dir: resolved.dir, name: values['model-name'] ?? resolved.name, version: values['model-version'] ?? String(resolved.version) };
   } else if (arg.kind === 'local') {
     const version = values['model-version'] ?? arg.version;
-    if (!version) throw new UserError(`${values.model} is not a registry version folder (…/versions/<n>): pass --model-version`, 2);
+    if (!version) throw new UserError(`${values.model} is not a registry version folder (…/versions/<n>): pass --model-version`, { exitCode: 2 });
     local = { dir: arg.dir, name: values['model-name'] ?? arg.name, version };
   }
 
@@ -84,7 +85,7 @@ export async function runAzureDeploy(
     try {
       probeBody = JSON.parse(readFileSync(probeFile, 'utf8'));
     } catch (err) {
-      throw new UserError(`--probe ${probeFile} is not a JSON request body (${(err as Error).message})`, 2);
+      throw new UserError(`--probe ${probeFile} is not a JSON request body (${(err as Error).message})`, { exitCode: 2 });
     }
   }
 

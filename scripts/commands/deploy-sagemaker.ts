@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { findArtifactDir } from '../../model/artifact.ts';
 import { resolveModel } from '../../registry/resolve.ts';
 import type { AwsClients, DeployModel, SageMakerDeployOutcome, TrafficMode } from '../aws/deploy.ts';
-import { defineCommand, numberFlag, UserError } from '../command.ts';
+import { defineCommand, numberFlag } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { readConfig } from '../config.ts';
 import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 
@@ -39,15 +40,15 @@ export async function runSageMakerDeploy(
   connection: { clients?: AwsClients; pollIntervalMs?: number; now?: () => Date } = {},
 ): Promise<SageMakerDeployOutcome> {
   const endpoint = values.endpoint?.trim();
-  if (!endpoint) throw new UserError("--endpoint NAME is required (see 'rookery deploy sagemaker --help')", 2);
+  if (!endpoint) throw new UserError("--endpoint NAME is required (see 'rookery deploy sagemaker --help')", { exitCode: 2 });
   const traffic = (values.traffic ?? DEPLOY_DEFAULTS.traffic) as TrafficMode;
-  if (!TRAFFIC_MODES.includes(traffic)) throw new UserError(`--traffic ${JSON.stringify(values.traffic)} is not one of ${TRAFFIC_MODES.join(', ')}`, 2);
+  if (!TRAFFIC_MODES.includes(traffic)) throw new UserError(`--traffic ${JSON.stringify(values.traffic)} is not one of ${TRAFFIC_MODES.join(', ')}`, { exitCode: 2 });
   const stepPercent = values.step === undefined ? undefined : numberFlag('step', values.step, 0, { integer: true, min: 1, max: 50 });
   const bakeSeconds = numberFlag('bake', values.bake, DEPLOY_DEFAULTS.bake, { integer: true, min: 0, max: 3600 });
   const terminationWaitSeconds = numberFlag('termination-wait', values['termination-wait'], DEPLOY_DEFAULTS.terminationWait, { integer: true, min: 0, max: 3600 });
   const timeoutMinutes = values.timeout === undefined ? undefined : numberFlag('timeout', values.timeout, 0, { integer: true, min: 10, max: 480 });
   const pollSeconds = numberFlag('poll', values.poll, DEPLOY_DEFAULTS.poll, { min: 0.01, max: 300 });
-  if (values.artifacts !== undefined && !values.artifacts.startsWith('s3://')) throw new UserError(`--artifacts ${JSON.stringify(values.artifacts)} must be an s3://bucket/prefix location`, 2);
+  if (values.artifacts !== undefined && !values.artifacts.startsWith('s3://')) throw new UserError(`--artifacts ${JSON.stringify(values.artifacts)} must be an s3://bucket/prefix location`, { exitCode: 2 });
 
   const model = await resolveDeployModel(values.model ?? DEFAULT_MODEL);
   // Loaded here, not at the top: the AWS SDK would slow every other command's start.

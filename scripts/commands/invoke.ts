@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { defineCommand, UserError } from '../command.ts';
+import { defineCommand } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { DEFAULT_LOCAL_ENDPOINT } from '../targets/local.ts';
 import { openTarget, TARGET_FLAGS, targetOptions } from '../targets/open.ts';
 
 /** `--body` is the JSON itself, or @FILE; CSV files are sent as text/csv. */
 export function readBody(raw: string | undefined, contentType: string | undefined): { body: unknown; contentType: string } {
-  if (raw === undefined) throw new UserError("--body is required: a JSON request body, or @FILE (see 'rookery invoke --help')", 2);
+  if (raw === undefined) throw new UserError("--body is required: a JSON request body, or @FILE (see 'rookery invoke --help')", { exitCode: 2 });
   let text = raw;
   let fromFile: string | undefined;
   if (raw.startsWith('@')) {
@@ -13,7 +14,7 @@ export function readBody(raw: string | undefined, contentType: string | undefine
     try {
       text = readFileSync(fromFile, 'utf8');
     } catch (err) {
-      throw new UserError(`--body ${raw}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 2);
+      throw new UserError(`--body ${raw}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { exitCode: 2 });
     }
   }
   const type = contentType ?? (fromFile?.toLowerCase().endsWith('.csv') ? 'text/csv' : 'application/json');
@@ -21,7 +22,7 @@ export function readBody(raw: string | undefined, contentType: string | undefine
     try {
       return { body: JSON.parse(text), contentType: type };
     } catch (err) {
-      throw new UserError(`--body${fromFile ? ` ${raw}` : ''} is not valid JSON (${(err as Error).message})`, 2);
+      throw new UserError(`--body${fromFile ? ` ${raw}` : ''} is not valid JSON (${(err as Error).message})`, { exitCode: 2 });
     }
   }
   return { body: text, contentType: type };

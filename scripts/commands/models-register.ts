@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { defineCommand, UserError } from '../command.ts';
+import { defineCommand } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { commandRegistry, readConfig } from '../config.ts';
 import { DEFAULT_ALIAS } from '../../model/defaults.ts';
 import { downloadDir, isS3Uri, readText, writeText } from '../pipeline/locations.ts';
@@ -35,8 +36,8 @@ Example (what the pipeline's register job runs):
     result: { type: 'string', value: 'FILE', description: 'write {name, version, alias, runId, accuracy} as JSON to FILE or an s3:// URI' },
   },
   async run({ values, out }) {
-    if (!values.from) throw new UserError('--from RESULT is required: the JSON file `rookery train --result` wrote (see `rookery models register --help`)', 2);
-    if (values.alias && values['no-alias']) throw new UserError('--alias and --no-alias contradict each other; pass one', 2);
+    if (!values.from) throw new UserError('--from RESULT is required: the JSON file `rookery train --result` wrote (see `rookery models register --help`)', { exitCode: 2 });
+    if (values.alias && values['no-alias']) throw new UserError('--alias and --no-alias contradict each other; pass one', { exitCode: 2 });
     const config = readConfig();
     const training = parseTrainingResult(await readText(values.from), values.from);
     if (!training.passed) {

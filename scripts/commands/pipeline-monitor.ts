@@ -19,7 +19,7 @@ async function holdsCaptures(uri: string): Promise<boolean> {
   const { openBlobStore } = await import('../store/open.ts');
   const store = await openBlobStore(uri);
   if (store instanceof FileBlobStore && !(await store.exists())) {
-    throw new UserError(`--datastore ${uri}: no such folder; pass the endpoint's Data Capture folder (file:///dir) or an s3:// prefix`, 2);
+    throw new UserError(`--datastore ${uri}: no such folder; pass the endpoint's Data Capture folder (file:///dir) or an s3:// prefix`, { exitCode: 2 });
   }
   for await (const key of store.list()) if (key.endsWith('.jsonl')) return true;
   return false;
@@ -53,8 +53,8 @@ exit status), 0 with nothing published when there are no captures yet, 2 when th
     'no-publish': { type: 'boolean', description: 'compute and print the metrics without sending them' },
   },
   async run({ values, out }) {
-    if (!values.endpoint) throw new UserError('--endpoint NAME is required: it names the metrics (see `rookery pipeline monitor --help`)', 2);
-    if (!values.datastore) throw new UserError('--datastore URI is required: the endpoint\'s Data Capture location, e.g. s3://bucket/capture', 2);
+    if (!values.endpoint) throw new UserError('--endpoint NAME is required: it names the metrics (see `rookery pipeline monitor --help`)', { exitCode: 2 });
+    if (!values.datastore) throw new UserError('--datastore URI is required: the endpoint\'s Data Capture location, e.g. s3://bucket/capture', { exitCode: 2 });
     const samples = values.samples === undefined ? undefined : numberFlag('samples', values.samples, 0, { integer: true, min: 1 });
     const namespace = values.namespace ?? DEFAULT_NAMESPACE;
     const config = readConfig();

@@ -1,4 +1,5 @@
-import { defineCommand, numberFlag, UserError } from '../command.ts';
+import { defineCommand, numberFlag } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { DEFAULT_OUTPUTS_FILE, stateMachineArnFromOutputs } from '../pipeline/stack-outputs.ts';
 import { POLL_SECONDS } from './pipeline-watch.ts';
 
@@ -30,12 +31,12 @@ Exit status: 0 when the execution succeeds, 1 when it fails, times out or is abo
       input.accuracyThreshold = numberFlag('accuracy-threshold', values['accuracy-threshold'], 0, { min: 0, max: 1 });
     }
     if (values.name !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(values.name)) {
-      throw new UserError(`--name ${JSON.stringify(values.name)} must be 1 to 80 letters, digits, '-' or '_'`, 2);
+      throw new UserError(`--name ${JSON.stringify(values.name)} must be 1 to 80 letters, digits, '-' or '_'`, { exitCode: 2 });
     }
     const pollIntervalMs = numberFlag('poll-seconds', values['poll-seconds'], POLL_SECONDS, { min: 0 }) * 1000;
     const stateMachineArn = values['state-machine'] ?? stateMachineArnFromOutputs(values['outputs-file'] ?? DEFAULT_OUTPUTS_FILE);
     if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+$/.test(stateMachineArn)) {
-      throw new UserError(`${JSON.stringify(stateMachineArn)} is not a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)`, 2);
+      throw new UserError(`${JSON.stringify(stateMachineArn)} is not a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)`, { exitCode: 2 });
     }
 
     const sfn = await import('@aws-sdk/client-sfn');

@@ -3,7 +3,8 @@ import { readServeConfig } from '../../container/config.ts';
 import { ROUTES } from '../../container/contract.ts';
 import { stopOnSignals } from '../../container/lifecycle.ts';
 import { startServer } from '../../container/server.ts';
-import { defineCommand, UserError } from '../command.ts';
+import { defineCommand } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { readConfig } from '../config.ts';
 import { loadModelArtifact } from '../model-load.ts';
 
@@ -31,7 +32,7 @@ Stops on SIGTERM or SIGINT after finishing in-flight requests and writing pendin
   async run({ values, out }) {
     // A bad --port is bad usage (exit 2); a bad SAGEMAKER_BIND_TO_PORT is bad state, which readServeConfig reports (exit 1).
     if (values.port !== undefined && !(/^\d+$/.test(values.port.trim()) && Number(values.port) <= 65535)) {
-      throw new UserError(`--port=${JSON.stringify(values.port)} is not a port number; use 0-65535 (0 picks a free port)`, 2);
+      throw new UserError(`--port=${JSON.stringify(values.port)} is not a port number; use 0-65535 (0 picks a free port)`, { exitCode: 2 });
     }
     const config = readServeConfig(values);
     const running = await startServer({

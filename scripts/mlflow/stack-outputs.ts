@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 
 export const MLFLOW_STACK = 'MlflowStack';
 /** Where the README's `cdk deploy MlflowStack --outputs-file` writes; `cdk-outputs.json` is read too. */
@@ -30,7 +30,7 @@ function parse(file: string): Record<string, Record<string, string>> {
  */
 export function readMlflowOutputs(file?: string): { outputs: MlflowStackOutputs; file: string } | undefined {
   const candidates = file ? [file] : [MLFLOW_OUTPUTS_FILE, SHARED_OUTPUTS_FILE];
-  if (file && !existsSync(file)) throw new UserError(`--outputs-file ${file} does not exist: deploy with \`npx cdk deploy MlflowStack --outputs-file ${file}\``, 2);
+  if (file && !existsSync(file)) throw new UserError(`--outputs-file ${file} does not exist: deploy with \`npx cdk deploy MlflowStack --outputs-file ${file}\``, { exitCode: 2 });
   for (const candidate of candidates) {
     if (!existsSync(candidate)) continue;
     const stack = parse(candidate)?.[MLFLOW_STACK];

@@ -2,7 +2,7 @@
 // each state entered and left, failures and retries, until it ends.
 import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import { explainAwsError } from '../aws/credentials.ts';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 
 export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 

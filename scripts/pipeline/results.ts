@@ -1,6 +1,6 @@
 // The machine-readable results the pipeline's steps write and the state
 // machine reads (`rookery train --result`, `rookery models register --result`).
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 
 /** What `rookery train --result` writes. The state machine's accuracy gate reads `accuracy`. */
 export interface TrainingResult {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 
 export const DEFAULT_OUTPUTS_FILE = 'cdk-outputs.json';
 export const PIPELINE_STACK = 'PipelineStack';
@@ -12,7 +12,7 @@ export function stateMachineArnFromOutputs(file: string): string {
   if (!existsSync(file)) {
     throw new UserError(
       `no --state-machine ARN and no ${file}: deploy with \`npx cdk deploy PipelineStack --outputs-file ${file}\`, or pass --state-machine arn:aws:states:...`,
-      2,
+      { exitCode: 2 },
     );
   }
   let outputs: Record<string, Record<string, string>>;

@@ -2,7 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceExce
 import { s3Client } from '../aws/clients.ts';
 import { awsCall } from '../aws/credentials.ts';
 import { asFolder, parseS3Uri } from '../aws/s3-location.ts';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import type { BlobStore } from './blob-store.ts';
 
 export interface S3BlobStoreOptions {

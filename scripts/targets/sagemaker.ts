@@ -9,7 +9,7 @@
 import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient, SageMakerRuntimeServiceException } from '@aws-sdk/client-sagemaker-runtime';
 import { clientConfig } from '../aws/clients.ts';
 import { explainAwsError } from '../aws/credentials.ts';
-import { UserError } from '../command.ts';
+import { UserError } from '../../model/user-error.ts';
 import type { InvokeOptions, InvokeResult, Target } from './target.ts';
 
 export interface SageMakerTargetOptions {
@@ -38,7 +38,7 @@ function parse(text: string, contentType: string | undefined): unknown {
 export function sagemakerTarget(options: SageMakerTargetOptions): Target {
   const endpoint = options.endpoint.trim();
   if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(endpoint)) {
-    throw new UserError(`--endpoint ${JSON.stringify(options.endpoint)} is not a SageMaker endpoint name (letters, digits and hyphens); \`cdk deploy EndpointStack\` prints it as EndpointName`, 2);
+    throw new UserError(`--endpoint ${JSON.stringify(options.endpoint)} is not a SageMaker endpoint name (letters, digits and hyphens); \`cdk deploy EndpointStack\` prints it as EndpointName`, { exitCode: 2 });
   }
   const client = options.client ?? new SageMakerRuntimeClient({ ...clientConfig(options.region), requestHandler: { requestTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS } });
   const what = `SageMaker endpoint ${endpoint}`;

@@ -1,7 +1,7 @@
 import { SageMakerClient, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { describe, expect, it } from 'vitest';
 import { awsCall, explainAwsError, profileName } from '../../scripts/aws/credentials.ts';
-import { UserError } from '../../scripts/command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { REGION } from '../helpers/aws-double.ts';
 
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });

@@ -10,7 +10,7 @@ import { LocalRegistry } from '../../model/registry.ts';
 import { loadSchema } from '../../model/schema.ts';
 import { DEFAULT_TRAIN_OPTIONS, trainWithCrossValidation } from '../../model/train.ts';
 import { main } from '../../scripts/cli.ts';
-import { UserError } from '../../scripts/command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { commands } from '../../scripts/commands/index.ts';
 import { resolveDeployModel, runSageMakerDeploy } from '../../scripts/commands/deploy-sagemaker.ts';
 import { rolloutName, trafficRouting, type AwsClients } from '../../scripts/aws/deploy.ts';

@@ -1,6 +1,6 @@
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../scripts/command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { sagemakerTarget } from '../../scripts/targets/sagemaker.ts';
 import { openTarget } from '../../scripts/targets/open.ts';
 import { AwsDouble, CREDENTIALS, REGION } from '../helpers/aws-double.ts';

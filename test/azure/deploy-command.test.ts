@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../scripts/cli.ts';
 import { commands } from '../../scripts/commands/index.ts';
-import { UserError } from '../../scripts/command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { parseModelArg, runAzureDeploy } from '../../scripts/commands/azure-deploy.ts';
 import { ArmDouble, FakeCredential, RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE } from './arm-double.ts';
 import { makeRegistry, REPO_ROOT } from './fixtures.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../scripts/command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { connect, type AmlConnection } from '../../scripts/azure/connection.ts';
 import { chooseSlots, deployModel, type DeployRequest } from '../../scripts/azure/deploy.ts';
 import { ArmDouble, FakeCredential, RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE } from './arm-double.ts';

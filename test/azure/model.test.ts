@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../scripts/command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { connect, type AmlConnection } from '../../scripts/azure/connection.ts';
 import { existingModel, uploadModel } from '../../scripts/azure/model.ts';
 import { MODEL_HASH_TAG, modelContentHash, modelFiles } from '../../model/content-hash.ts';

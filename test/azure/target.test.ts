@@ -1,6 +1,6 @@
 import { AuthenticationError, CredentialUnavailableError } from '@azure/identity';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../scripts/command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { LOGIN_MESSAGE, resolveWorkspace } from '../../scripts/azure/connection.ts';
 import { send } from '../../scripts/azure/http.ts';
 import { azureTarget } from '../../scripts/azure/target.ts';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../scripts/command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { authorizationHeader, MlflowClient } from '../../registry/mlflow/client.ts';
 import {
   MlflowAlreadyExistsError,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Client } from '../../scripts/aws/clients.ts';
-import { UserError } from '../../scripts/command.ts';
+import { UserError } from '../../model/user-error.ts';
 import { downloadDir, readText, uploadDir, writeText } from '../../scripts/pipeline/locations.ts';
 import { S3BlobStore } from '../../scripts/store/s3-store.ts';
 import { Moto, MOTO_INSTALL, motoAvailable } from '../helpers/moto.ts';
