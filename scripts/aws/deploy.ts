@@ -25,15 +25,18 @@ import {
   DescribeModelCommand,
   UpdateEndpointCommand,
   type DescribeEndpointCommandOutput,
+  type DescribeEndpointConfigCommandOutput,
+  type DescribeModelCommandOutput,
   type ProductionVariant,
   type SageMakerClient,
   type TrafficRoutingConfig,
 } from '@aws-sdk/client-sagemaker';
+import { buildModelArchive } from '../../model/archive.ts';
+import { MODEL_HASH_TAG } from '../../model/content-hash.ts';
 import { UserError } from '../../model/user-error.ts';
 import { S3BlobStore } from '../store/s3-store.ts';
 import type { AwsClients } from './clients.ts';
 import { awsCall } from './credentials.ts';
-import { buildModelArchive } from '../../model/archive.ts';
 import { parseS3Uri } from './s3-location.ts';
 
 export type { AwsClients };
@@ -130,12 +133,57 @@ function progress(described: DescribeEndpointCommandOutput): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The endpoint as it runs now: what the new model and configuration copy. */
+interface RunningEndpoint {
+  before: DescribeEndpointCommandOutput;
+  previousConfig: string;
+  config: DescribeEndpointConfigCommandOutput;
+  variant: ProductionVariant;
+  current: DescribeModelCommandOutput;
+  instances: number;
+}
+
 export async function deployToSageMaker(clients: AwsClients, request: SageMakerDeployRequest): Promise<SageMakerDeployOutcome> {
   const { sagemaker } = clients;
   const { endpoint, out } = request;
   const now = request.now ?? (() => new Date());
   const describeEndpoint = () => awsCall(`SageMaker endpoint ${endpoint}`, () => sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint })));
 
+  const running = await readRunningEndpoint(sagemaker, endpoint, describeEndpoint);
+  const { before, previousConfig, variant, instances } = running;
+  out(`${endpoint} serves ${previousConfig} (model ${variant.ModelName}, ${instances} × ${variant.InstanceType ?? 'serverless'})`);
+  const plan = await planRollout(clients, request, running);
+  const uploaded = await uploadModel(clients, request, running);
+
+  const name = rolloutName(endpoint, now());
+  await createRollout(sagemaker, name, running, uploaded);
+  out(`created model and endpoint configuration ${name}`);
+  out(`updating ${endpoint}: blue/green, ${plan.label}; rolls back if ${plan.alarms.join(' or ')} fires (limit ${Math.round(plan.maxExecution / 60)} min)`);
+  await startBlueGreenUpdate(sagemaker, endpoint, name, request.terminationWaitSeconds, plan);
+
+  const outcome = await waitForUpdate(describeEndpoint, {
+    endpoint,
+    newConfig: name,
+    previousConfig,
+    priorFailure: before.FailureReason,
+    pollIntervalMs: request.pollIntervalMs ?? POLL_MS,
+    // SageMaker gives up after maxExecution; a little longer here so its verdict, not ours, ends the wait.
+    deadlineMs: (plan.maxExecution + 600) * 1000,
+    out,
+  });
+
+  if (outcome.status === 'deployed') {
+    out(`deployed ${uploaded.label}: ${endpoint} is InService on ${name}`);
+    if (isRolloutName(endpoint, previousConfig) && isRolloutName(endpoint, variant.ModelName!)) await cleanUp(sagemaker, previousConfig, variant.ModelName!, out);
+    return { status: 'deployed', endpointConfig: name, model: name, previousConfig, modelDataUrl: uploaded.modelDataUrl };
+  }
+  out(`${outcome.status === 'rolled-back' ? 'rolled back' : 'failed'}: ${outcome.reason}; ${endpoint} still serves ${previousConfig}`);
+  await cleanUp(sagemaker, name, name, out);
+  return { status: outcome.status, endpointConfig: name, previousConfig, reason: outcome.reason };
+}
+
+/** The InService endpoint, its one production variant and the model behind it; anything else is a one-line UserError. */
+async function readRunningEndpoint(sagemaker: SageMakerClient, endpoint: string, describeEndpoint: () => Promise<DescribeEndpointCommandOutput>): Promise<RunningEndpoint> {
   const before = await describeEndpoint().catch((err: unknown) => {
     if ((err as Error).name === 'ValidationException' && /could not find|not found/i.test((err as Error).message)) {
       throw new UserError(`SageMaker endpoint ${endpoint} does not exist in this region: deploy EndpointStack first (\`npx cdk deploy EndpointStack\`), or check --endpoint and --region`);
@@ -156,36 +204,62 @@ export async function deployToSageMaker(clients: AwsClients, request: SageMakerD
   if (!current.PrimaryContainer?.Image || !current.ExecutionRoleArn) {
     throw new UserError(`model ${variant.ModelName} behind ${endpoint} has no primary container image or execution role to reuse`);
   }
-  const running = before.ProductionVariants?.find((v) => v.VariantName === variant.VariantName);
-  const instances = running?.DesiredInstanceCount ?? running?.CurrentInstanceCount ?? variant.InitialInstanceCount ?? 1;
-  out(`${endpoint} serves ${previousConfig} (model ${variant.ModelName}, ${instances} × ${variant.InstanceType ?? 'serverless'})`);
+  const live = before.ProductionVariants?.find((v) => v.VariantName === variant.VariantName);
+  const instances = live?.DesiredInstanceCount ?? live?.CurrentInstanceCount ?? variant.InitialInstanceCount ?? 1;
+  return { before, previousConfig, config, variant, current, instances };
+}
 
-  const alarms = request.alarms?.length ? request.alarms : (before.LastDeploymentConfig?.AutoRollbackConfiguration?.Alarms ?? []).flatMap((a) => (a.AlarmName ? [a.AlarmName] : []));
+interface RolloutPlan {
+  alarms: string[];
+  routing: TrafficRoutingConfig;
+  label: string;
+  maxExecution: number;
+}
+
+/** The rollback alarms (checked quiet), the traffic shifting and SageMaker's time limit. */
+async function planRollout(clients: AwsClients, request: SageMakerDeployRequest, running: RunningEndpoint): Promise<RolloutPlan> {
+  const { endpoint } = request;
+  const alarms = request.alarms?.length ? request.alarms : (running.before.LastDeploymentConfig?.AutoRollbackConfiguration?.Alarms ?? []).flatMap((a) => (a.AlarmName ? [a.AlarmName] : []));
   if (!alarms.length) {
     throw new UserError(`${endpoint}'s last deployment named no rollback alarms: pass --alarm NAME (EndpointStack creates ${endpoint}-5xx-errors and ${endpoint}-model-latency)`, { exitCode: 2 });
   }
   if (clients.cloudwatch) await checkAlarms(clients.cloudwatch, alarms);
-  const { routing, steps, label } = trafficRouting(request.traffic, instances, request.bakeSeconds, request.stepPercent);
+  const { routing, steps, label } = trafficRouting(request.traffic, running.instances, request.bakeSeconds, request.stepPercent);
   const maxExecution =
     request.maxExecutionSeconds ?? Math.min(28_800, Math.max(600, PROVISIONING_SECONDS + steps * request.bakeSeconds + request.terminationWaitSeconds));
   if (maxExecution < 600 || maxExecution > 28_800) throw new UserError(`--timeout ${maxExecution / 60} minutes is outside SageMaker's 10 to 480`, { exitCode: 2 });
+  return { alarms, routing, label, maxExecution };
+}
 
-  const capture = config.DataCaptureConfig;
+interface UploadedModel {
+  label: string;
+  modelDataUrl: string;
+  sha256: string;
+}
+
+/** Packs the model as model.tar.gz and puts it next to the endpoint's Data Capture (or under --artifacts), keyed by content. */
+async function uploadModel(clients: AwsClients, request: SageMakerDeployRequest, running: RunningEndpoint): Promise<UploadedModel> {
+  const capture = running.config.DataCaptureConfig;
   const artifactsUri = request.artifactsUri ?? (capture?.DestinationS3Uri ? `s3://${parseS3Uri(capture.DestinationS3Uri).bucket}/models` : undefined);
-  if (!artifactsUri) throw new UserError(`${endpoint} has no Data Capture bucket to put the model next to: pass --artifacts s3://bucket/prefix`, { exitCode: 2 });
-
-  const archive = buildModelArchive(request.model.dir);
-  const modelLabel = request.model.version === undefined ? request.model.name : `${request.model.name}/${request.model.version}`;
-  const key = `${request.model.name}/${request.model.version ?? 'dir'}-${archive.sha256.slice(0, 12)}/model.tar.gz`;
+  if (!artifactsUri) throw new UserError(`${request.endpoint} has no Data Capture bucket to put the model next to: pass --artifacts s3://bucket/prefix`, { exitCode: 2 });
+  const { model } = request;
+  const archive = buildModelArchive(model.dir);
+  const label = model.version === undefined ? model.name : `${model.name}/${model.version}`;
+  const key = `${model.name}/${model.version ?? 'dir'}-${archive.sha256.slice(0, 12)}/model.tar.gz`;
   const store = new S3BlobStore(artifactsUri, { client: clients.s3, ...(capture?.KmsKeyId ? { kmsKeyId: capture.KmsKeyId } : {}) });
   const modelDataUrl = `s3://${store.bucket}/${store.prefix}${key}`;
-  out(`uploading ${modelLabel} (${(archive.body.length / 1024).toFixed(1)} KiB) to ${modelDataUrl}`);
+  request.out(`uploading ${label} (${(archive.body.length / 1024).toFixed(1)} KiB) to ${modelDataUrl}`);
   await store.write(key, archive.body);
+  return { label, modelDataUrl, sha256: archive.sha256 };
+}
 
-  const name = rolloutName(endpoint, now());
+/** A model and endpoint configuration named `name`, copied from the running ones with the new model data. */
+async function createRollout(sagemaker: SageMakerClient, name: string, running: RunningEndpoint, uploaded: UploadedModel): Promise<void> {
+  const { current, config, variant, instances } = running;
+  const container = current.PrimaryContainer!;
   const tags = [
-    { Key: 'rookery:model', Value: modelLabel },
-    { Key: 'rookery:model-sha256', Value: archive.sha256 },
+    { Key: 'rookery:model', Value: uploaded.label },
+    { Key: MODEL_HASH_TAG, Value: uploaded.sha256 },
   ];
   await awsCall(`creating model ${name}`, () =>
     sagemaker.send(
@@ -193,10 +267,10 @@ export async function deployToSageMaker(clients: AwsClients, request: SageMakerD
         ModelName: name,
         ExecutionRoleArn: current.ExecutionRoleArn,
         PrimaryContainer: {
-          Image: current.PrimaryContainer!.Image,
-          ...(current.PrimaryContainer!.Mode ? { Mode: current.PrimaryContainer!.Mode } : {}),
-          ...(current.PrimaryContainer!.Environment ? { Environment: current.PrimaryContainer!.Environment } : {}),
-          ModelDataUrl: modelDataUrl,
+          Image: container.Image,
+          ...(container.Mode ? { Mode: container.Mode } : {}),
+          ...(container.Environment ? { Environment: container.Environment } : {}),
+          ModelDataUrl: uploaded.modelDataUrl,
         },
         ...(current.EnableNetworkIsolation !== undefined ? { EnableNetworkIsolation: current.EnableNetworkIsolation } : {}),
         ...(current.VpcConfig ? { VpcConfig: current.VpcConfig } : {}),
@@ -210,51 +284,32 @@ export async function deployToSageMaker(clients: AwsClients, request: SageMakerD
       new CreateEndpointConfigCommand({
         EndpointConfigName: name,
         ProductionVariants: [newVariant],
-        ...(capture ? { DataCaptureConfig: capture } : {}),
+        ...(config.DataCaptureConfig ? { DataCaptureConfig: config.DataCaptureConfig } : {}),
         ...(config.KmsKeyId ? { KmsKeyId: config.KmsKeyId } : {}),
         Tags: tags,
       }),
     ),
   );
-  out(`created model and endpoint configuration ${name}`);
+}
 
-  out(`updating ${endpoint}: blue/green, ${label}; rolls back if ${alarms.join(' or ')} fires (limit ${Math.round(maxExecution / 60)} min)`);
+/** Points the endpoint at the new configuration through a blue/green update that the alarms roll back. */
+async function startBlueGreenUpdate(sagemaker: SageMakerClient, endpoint: string, config: string, terminationWaitSeconds: number, plan: RolloutPlan): Promise<void> {
   await awsCall(`updating SageMaker endpoint ${endpoint}`, () =>
     sagemaker.send(
       new UpdateEndpointCommand({
         EndpointName: endpoint,
-        EndpointConfigName: name,
+        EndpointConfigName: config,
         DeploymentConfig: {
           BlueGreenUpdatePolicy: {
-            TrafficRoutingConfiguration: routing,
-            TerminationWaitInSeconds: request.terminationWaitSeconds,
-            MaximumExecutionTimeoutInSeconds: maxExecution,
+            TrafficRoutingConfiguration: plan.routing,
+            TerminationWaitInSeconds: terminationWaitSeconds,
+            MaximumExecutionTimeoutInSeconds: plan.maxExecution,
           },
-          AutoRollbackConfiguration: { Alarms: alarms.map((AlarmName) => ({ AlarmName })) },
+          AutoRollbackConfiguration: { Alarms: plan.alarms.map((AlarmName) => ({ AlarmName })) },
         },
       }),
     ),
   );
-
-  const outcome = await waitForUpdate(describeEndpoint, {
-    endpoint,
-    newConfig: name,
-    previousConfig,
-    priorFailure: before.FailureReason,
-    pollIntervalMs: request.pollIntervalMs ?? POLL_MS,
-    // SageMaker gives up after maxExecution; a little longer here so its verdict, not ours, ends the wait.
-    deadlineMs: (maxExecution + 600) * 1000,
-    out,
-  });
-
-  if (outcome.status === 'deployed') {
-    out(`deployed ${modelLabel}: ${endpoint} is InService on ${name}`);
-    if (isRolloutName(endpoint, previousConfig) && isRolloutName(endpoint, variant.ModelName!)) await cleanUp(sagemaker, previousConfig, variant.ModelName!, out);
-    return { status: 'deployed', endpointConfig: name, model: name, previousConfig, modelDataUrl };
-  }
-  out(`${outcome.status === 'rolled-back' ? 'rolled back' : 'failed'}: ${outcome.reason}; ${endpoint} still serves ${previousConfig}`);
-  await cleanUp(sagemaker, name, name, out);
-  return { status: outcome.status, endpointConfig: name, previousConfig, reason: outcome.reason };
 }
 
 /** Refuses to start an update the alarms would roll back at once, or name alarms that do not exist. */
