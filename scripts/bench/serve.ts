@@ -41,6 +41,7 @@ import { imageEntrypoint } from '../dockerfile.ts';
 import { freePort } from '../free-port.ts';
 import { imageDependencies } from '../image-payload.ts';
 import { trainAndRegister } from '../training.ts';
+import { DEFAULT_ACCURACY_THRESHOLD, DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 
 // ---------------------------------------------------------------- load generator (child process)
 
@@ -316,7 +317,7 @@ async function setUp(work: string, options: BenchOptions): Promise<Setup> {
   await build({ entryPoints: [fileURLToPath(new URL('./bare-server.ts', import.meta.url))], outfile: bare, bundle: true, platform: 'node', target: 'node20', format: 'esm', logLevel: 'warning' });
   const modelDir = join(work, 'model');
   const trained = await trainAndRegister(
-    { dataPath: DEFAULT_DATA_PATH, schemaPath: DEFAULT_SCHEMA_PATH, options: DEFAULT_TRAIN_OPTIONS, accuracyThreshold: 0.7, modelName: 'penguins', alias: 'champion', outDir: modelDir },
+    { dataPath: DEFAULT_DATA_PATH, schemaPath: DEFAULT_SCHEMA_PATH, options: DEFAULT_TRAIN_OPTIONS, accuracyThreshold: DEFAULT_ACCURACY_THRESHOLD, modelName: DEFAULT_MODEL_NAME, alias: DEFAULT_ALIAS, outDir: modelDir },
     new LocalRegistry(join(work, 'registry')),
     () => {},
   );

@@ -6,10 +6,9 @@ import type { AwsClients, DeployModel, SageMakerDeployOutcome, TrafficMode } fro
 import { defineCommand, numberFlag } from '../command.ts';
 import { UserError } from '../../model/user-error.ts';
 import { readConfig } from '../config.ts';
-import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
+import { DEFAULT_MODEL_REF } from '../../model/defaults.ts';
 
 const TRAFFIC_MODES: TrafficMode[] = ['auto', 'all-at-once', 'canary', 'linear'];
-const DEFAULT_MODEL = `models:/${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS}`;
 /** What the flags default to; --help prints the same values. */
 const DEPLOY_DEFAULTS = { traffic: 'auto', bake: 300, terminationWait: 0, poll: 30 } as const;
 
@@ -50,7 +49,7 @@ export async function runSageMakerDeploy(
   const pollSeconds = numberFlag('poll', values.poll, DEPLOY_DEFAULTS.poll, { min: 0.01, max: 300 });
   if (values.artifacts !== undefined && !values.artifacts.startsWith('s3://')) throw new UserError(`--artifacts ${JSON.stringify(values.artifacts)} must be an s3://bucket/prefix location`, { exitCode: 2 });
 
-  const model = await resolveDeployModel(values.model ?? DEFAULT_MODEL);
+  const model = await resolveDeployModel(values.model ?? DEFAULT_MODEL_REF);
   // Loaded here, not at the top: the AWS SDK would slow every other command's start.
   const [{ deployToSageMaker }, { awsClients }] = await Promise.all([import('../aws/deploy.ts'), import('../aws/clients.ts')]);
   return deployToSageMaker(connection.clients ?? awsClients(values.region), {
@@ -90,7 +89,7 @@ instance role). A later \`cdk deploy EndpointStack\` puts the stack's own model 
       type: 'string',
       value: 'MODEL',
       description: 'the model to deploy\nmodels:/NAME@ALIAS, models:/NAME/VERSION or a model directory; references resolve\nin MLflow when MLFLOW_TRACKING_URI is set, else in the local registry (ROOKERY_REGISTRY)',
-      default: DEFAULT_MODEL,
+      default: DEFAULT_MODEL_REF,
     },
     region: { type: 'string', value: 'R', description: "default: AWS_REGION, then your AWS profile's region" },
     traffic: {

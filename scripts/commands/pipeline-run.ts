@@ -2,6 +2,7 @@ import { defineCommand, numberFlag } from '../command.ts';
 import { UserError } from '../../model/user-error.ts';
 import { DEFAULT_OUTPUTS_FILE, stateMachineArnFromOutputs } from '../pipeline/stack-outputs.ts';
 import { POLL_SECONDS } from './pipeline-watch.ts';
+import { DEFAULT_ACCURACY_THRESHOLD } from '../../model/defaults.ts';
 
 export const pipelineRunCommand = defineCommand({
   name: 'pipeline run',
@@ -17,7 +18,7 @@ Exit status: 0 when the execution succeeds, 1 when it fails, times out or is abo
     'accuracy-threshold': {
       type: 'string',
       value: 'X',
-      description: "register and deploy only if the cross-validated accuracy is at least X\n(default: the stack's accuracyThreshold context, 0.7 unless set)",
+      description: `register and deploy only if the cross-validated accuracy is at least X\n(default: the stack's accuracyThreshold context, ${DEFAULT_ACCURACY_THRESHOLD} unless set)`,
     },
     'state-machine': { type: 'string', value: 'ARN', description: "the pipeline's state machine (default: PipelineStack.StateMachineArn in the outputs file)" },
     'outputs-file': { type: 'string', value: 'FILE', description: 'what `cdk deploy PipelineStack --outputs-file FILE` wrote', default: DEFAULT_OUTPUTS_FILE },
