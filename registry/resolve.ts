@@ -38,8 +38,8 @@ export interface ResolveOptions {
   /** Relative folders are taken from here. */
   readonly cwd: string;
   /**
-   * How the user named the model, for messages (`--model`, `-c model`).
-   * @default 'the model reference'
+   * How the user named the model, for messages: `X (from --model) holds no model`.
+   * @default none: the caller names it when it reports the error
    */
   readonly source?: string;
   /**
@@ -53,7 +53,7 @@ export interface ResolveOptions {
 export async function resolveModel(text: string | undefined, options: ResolveOptions): Promise<ResolvedModel> {
   const written = text?.trim() || DEFAULT_MODEL_REF;
   const reference = parseModelReference(written, options.cwd);
-  if (reference.kind === 'dir') return resolveModelDirectory(reference.dir, options.source ?? 'the model reference');
+  if (reference.kind === 'dir') return resolveModelDirectory(reference.dir, options.source);
   const registry = options.registry ?? openRegistry(options.settings);
   return resolveInRegistry(reference.ref, registry);
 }
@@ -68,11 +68,11 @@ export async function resolveInRegistry(ref: ModelRef, registry: ModelRegistry):
  * A model folder, read in place: the folder itself or up to two folders
  * below it holds MLmodel (Azure ML mounts a model that deep).
  */
-export function resolveModelDirectory(dir: string, source: string): ResolvedModel {
+export function resolveModelDirectory(dir: string, source?: string): ResolvedModel {
   const found = findArtifactDir(dir, 2);
   if (!found) {
     const why = existsSync(dir) ? 'expected an MLmodel file there or up to two folders below' : 'there is no such folder, and it is not a registry reference like models:/penguins@champion';
-    throw new UserError(`${dir} (from ${source}) holds no model: ${why}`);
+    throw new UserError(`${dir}${source ? ` (from ${source})` : ''} holds no model: ${why}`);
   }
   const inRegistry = /[\\/]([^\\/]+)[\\/]versions[\\/](\d+)[\\/]?$/.exec(found);
   const name = inRegistry?.[1] ?? DEFAULT_MODEL_NAME;

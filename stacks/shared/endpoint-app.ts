@@ -38,7 +38,7 @@ export interface ServedModelOptions {
 export async function prepareServedModel(text: string | undefined, options: ServedModelOptions): Promise<ServedModel> {
   const shown = text?.trim() ? text.trim() : `${DEFAULT_MODEL_REF} (the default)`;
   try {
-    const model = await resolveModel(text, { settings: readRegistrySettings(options.env), cwd: options.cwd, source: '-c model' });
+    const model = await resolveModel(text, { settings: readRegistrySettings(options.env), cwd: options.cwd });
     const archive = buildModelArchive(model.dir);
     mkdirSync(options.outdir, { recursive: true });
     const archivePath = join(options.outdir, `model-${archive.sha256.slice(0, 12)}.tar.gz`);

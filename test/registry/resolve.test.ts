@@ -62,7 +62,7 @@ describe('resolveModel', () => {
     const noModel = await rejection(resolveModel('nowhere', { settings, cwd, source: '--model' }));
     expect(noModel.message).toBe(`${join(cwd, 'nowhere')} (from --model) holds no model: there is no such folder, and it is not a registry reference like models:/penguins@champion`);
     const empty = tempDir();
-    expect((await rejection(resolveModel(empty, { settings, cwd }))).message).toBe(`${empty} (from the model reference) holds no model: expected an MLmodel file there or up to two folders below`);
+    expect((await rejection(resolveModel(empty, { settings, cwd }))).message).toBe(`${empty} holds no model: expected an MLmodel file there or up to two folders below`);
   });
 
   it('a bad MLFLOW_TRACKING_URI is a UserError before anything is resolved', () => {
