@@ -8,6 +8,7 @@
 import type { Node } from 'constructs';
 import { DEFAULT_ACCURACY_THRESHOLD, DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../model/defaults.ts';
 import { UserError } from '../model/user-error.ts';
+import { parseS3Uri } from '../cloud/s3-location.ts';
 
 /** Settings more than one stack reads (MlflowStack's, and retainData). */
 export interface RookeryContext {
@@ -353,8 +354,11 @@ function pipelineSchedule(node: Node, key: string, fallback?: string): string | 
 
 function pipelineS3Uri(node: Node, key: string): string | undefined {
   const v = pipelineString(node, key);
-  if (v !== undefined && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(v)) {
-    throw new UserError(`context ${key}=${JSON.stringify(v)} must be an S3 URI like s3://bucket/prefix`);
+  if (v === undefined) return undefined;
+  try {
+    parseS3Uri(v);
+  } catch (err) {
+    throw new UserError(`context ${key}=${JSON.stringify(v)} must be an S3 URI like s3://bucket/prefix`, { cause: err });
   }
   return v;
 }

@@ -37,7 +37,7 @@ import { UserError } from '../../model/user-error.ts';
 import { S3BlobStore } from '../store/s3-store.ts';
 import type { AwsClients } from './clients.ts';
 import { awsCall } from './credentials.ts';
-import { parseS3Uri } from './s3-location.ts';
+import { parseS3Uri } from '../../cloud/s3-location.ts';
 
 export type { AwsClients };
 

@@ -7,7 +7,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { asFolder, isS3Uri, parseS3Uri } from '../aws/s3-location.ts';
+import { asFolder, isS3Uri, parseS3Uri } from '../../cloud/s3-location.ts';
 import { loadS3BlobStore } from '../aws/s3-store-loader.ts';
 import { UserError } from '../../model/user-error.ts';
 import type { S3BlobStore } from '../store/s3-store.ts';

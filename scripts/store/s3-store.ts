@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { s3Client } from '../aws/clients.ts';
 import { awsCall } from '../aws/credentials.ts';
-import { asFolder, parseS3Uri } from '../aws/s3-location.ts';
+import { asFolder, parseS3Uri } from '../../cloud/s3-location.ts';
 import { UserError } from '../../model/user-error.ts';
 import type { BlobStore } from './blob-store.ts';
 

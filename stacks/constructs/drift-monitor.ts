@@ -7,11 +7,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { UserError } from '../../model/user-error.ts';
 import type { JobResources } from '../config.ts';
 import { GroupingConstruct } from '../shared/logical-ids.ts';
 import { acknowledgeResource } from '../shared/nag.ts';
 import { RookeryBatchJob, type BatchJobProps } from './batch-job.ts';
+import { parseS3Uri } from '../../cloud/s3-location.ts';
 
 /** Where the monitoring job publishes; `rookery pipeline monitor` uses the same names. */
 export const METRICS_NAMESPACE = 'Rookery/Monitoring';
@@ -173,8 +173,8 @@ export class DriftMonitor extends GroupingConstruct {
   }
 }
 
+/** A context URI (a literal, checked in stacks/config.ts) as its bucket and key prefix. */
 function splitS3Uri(uri: string): { bucket: string; prefix: string } {
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!m) throw new UserError(`${uri} is not an s3:// URI`);
-  return { bucket: m[1], prefix: m[2] };
+  const { bucket, key } = parseS3Uri(uri);
+  return { bucket, prefix: key };
 }

@@ -32,7 +32,7 @@ export const LAYOUT: Record<Folder, FolderRule> = {
   cloud: { folders: ['model', 'cloud'], packages: [] },
   container: { folders: ['model', 'container'], packages: ['better-sqlite3', 'tsx'] },
   stacks: {
-    folders: ['model', 'registry', 'stacks'],
+    folders: ['model', 'registry', 'cloud', 'stacks'],
     packages: ['aws-cdk-lib', 'constructs', 'cdk-nag', '@cdklabs/*'],
     never: { scripts: 'stacks/ must not import scripts/ (the CDK apps do not depend on the CLI)' },
   },

@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../model/user-error.ts';
 import { openBlobStore } from '../../scripts/store/open.ts';
-import { asFolder, parseS3Uri } from '../../scripts/aws/s3-location.ts';
+import { asFolder, parseS3Uri } from '../../cloud/s3-location.ts';
 import { S3BlobStore } from '../../scripts/store/s3-store.ts';
 import { AwsDouble, CREDENTIALS, REGION } from '../helpers/aws-double.ts';
 

@@ -1,6 +1,7 @@
-// The one reading of `s3://bucket/key` in scripts/: flags, training results,
-// Data Capture destinations and the S3 store all parse S3 locations here.
-import { UserError } from '../../model/user-error.ts';
+// The one reading of `s3://bucket/key`: the CLI's flags, training results,
+// Data Capture destinations and the S3 store, and the CDK app's context
+// (captureUri, groundTruthUri, ...) all parse S3 locations here.
+import { UserError } from '../model/user-error.ts';
 
 export interface S3Location {
   bucket: string;
