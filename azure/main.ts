@@ -10,37 +10,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'cdktf';
 import { UserError } from '../model/user-error.ts';
-import { resolveModel } from '../registry/resolve.ts';
-import { readRegistrySettings } from '../registry/settings.ts';
-import { readAzureConfig } from './config.ts';
-import { imageContent } from './image.ts';
-import { explainResolveError, modelReference, toModelSource } from './model-source.ts';
-import { AzureStack, STACK_ID, STATE_FILE, stackPaths } from './stack.ts';
+import { azureStackProps, loadAzureApp } from './compose.ts';
+import { AzureStack, STACK_ID, STATE_FILE } from './stack.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const app = new App();
 
 try {
-  const config = readAzureConfig({ context: (key) => app.node.tryGetContext(key), repoRoot });
-  const request = config.model;
-  const resolved = await resolveModel(modelReference(request), { settings: readRegistrySettings(process.env), cwd: repoRoot, source: request.dir?.origin }).catch(
-    (err: unknown) => {
-      throw explainResolveError(request, err);
-    },
-  );
-  new AzureStack(app, STACK_ID, {
-    prefix: config.prefix,
-    ...(config.endpointOverride ? { endpointName: config.endpointOverride } : {}),
-    location: config.location,
-    instanceType: config.instanceType,
-    instanceCount: config.instanceCount,
-    deploymentName: config.deploymentName,
-    model: toModelSource(request, resolved),
-    image: imageContent({ contextDir: repoRoot, dockerfile: config.dockerfile }),
-    imageBuild: config.imageBuild,
-    dockerfile: config.dockerfile,
-    paths: stackPaths(app.outdir, repoRoot),
-  });
+  const { config, model } = await loadAzureApp({ env: process.env, context: (key) => app.node.tryGetContext(key), repoRoot });
+  new AzureStack(app, STACK_ID, azureStackProps(config, model, { repoRoot, outdir: app.outdir }));
   app.synth();
   // One format per folder: a cdk.tf left beside cdk.tf.json (or the reverse) makes
   // Terraform read every resource twice ("Duplicate ..." errors).

@@ -5,12 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'cdktf';
 import { afterAll } from 'vitest';
-import { readAzureConfig, type AzureAppConfig } from '../../azure/config.ts';
-import { imageContent } from '../../azure/image.ts';
-import { explainResolveError, modelReference, toModelSource, type ModelSource } from '../../azure/model-source.ts';
-import { AzureStack, STACK_ID, stackPaths, type AzureStackProps } from '../../azure/stack.ts';
-import { resolveModel } from '../../registry/resolve.ts';
-import { readRegistrySettings } from '../../registry/settings.ts';
+import { azureStackProps, loadAzureApp } from '../../azure/compose.ts';
+import type { AzureAppConfig } from '../../azure/config.ts';
+import type { ModelSource } from '../../azure/model-source.ts';
+import { AzureStack, STACK_ID, type AzureStackProps } from '../../azure/stack.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '');
 
@@ -48,14 +46,8 @@ export function makeRegistry(champion = 3, versions: number[] = [champion]): str
 }
 
 /** What azure/main.ts reads before synth: the configuration and the resolved model. */
-export async function loadAzure(env: Record<string, string>, context: Record<string, unknown> = {}): Promise<{ config: AzureAppConfig; model: ModelSource }> {
-  const config = readAzureConfig({ env, context: (k) => context[k], repoRoot: REPO_ROOT });
-  const request = config.model;
-  const options = { settings: readRegistrySettings(env), cwd: REPO_ROOT, ...(request.dir ? { source: request.dir.origin } : {}) };
-  const resolved = await resolveModel(modelReference(request), options).catch((err: unknown) => {
-    throw explainResolveError(request, err);
-  });
-  return { config, model: toModelSource(request, resolved) };
+export function loadAzure(env: Record<string, string>, context: Record<string, unknown> = {}): Promise<{ config: AzureAppConfig; model: ModelSource }> {
+  return loadAzureApp({ env, context: (k) => context[k], repoRoot: REPO_ROOT });
 }
 
 export interface Synthesized {
@@ -87,19 +79,7 @@ export async function synthAzure(env: Record<string, string>, options: { hcl?: b
   let props: AzureStackProps;
   try {
     const app = new App({ outdir, hclOutput: options.hcl ?? false });
-    props = {
-      prefix: config.prefix,
-      ...(config.endpointOverride ? { endpointName: config.endpointOverride } : {}),
-      location: config.location,
-      instanceType: config.instanceType,
-      instanceCount: config.instanceCount,
-      deploymentName: config.deploymentName,
-      model,
-      image: imageContent({ contextDir: REPO_ROOT, dockerfile: config.dockerfile }),
-      imageBuild: config.imageBuild,
-      dockerfile: config.dockerfile,
-      paths: stackPaths(outdir, REPO_ROOT),
-    };
+    props = azureStackProps(config, model, { repoRoot: REPO_ROOT, outdir });
     stack = new AzureStack(app, STACK_ID, props);
     app.synth();
   } finally {
