@@ -7,6 +7,7 @@ import { commandRegistry, readConfig } from '../config.ts';
 import { DEFAULT_ALIAS } from '../../model/defaults.ts';
 import { downloadDir, isS3Uri, readText, writeText } from '../pipeline/locations.ts';
 import { parseTrainingResult, type RegistrationResult } from '../pipeline/results.ts';
+import { registerFlags } from '../registry.ts';
 
 export const modelsRegisterCommand = defineCommand({
   name: 'models register',
@@ -26,13 +27,7 @@ Example (what the pipeline's register job runs):
       description: 'the JSON `rookery train --result` wrote (a file or an s3:// URI); its "artifact"\n(the train --out folder or s3:// prefix) is what gets registered, linked to its "runId"',
     },
     name: { type: 'string', value: 'NAME', description: 'registered model name (default: the result\'s "name")' },
-    alias: { type: 'string', value: 'NAME', description: 'alias moved to the new version', default: DEFAULT_ALIAS },
-    'no-alias': { type: 'boolean', description: 'register without moving any alias' },
-    registry: {
-      type: 'string',
-      value: 'DIR',
-      description: 'folder registry (default .rookery/registry, or ROOKERY_REGISTRY);\nwith MLFLOW_TRACKING_URI set, the version is created in MLflow',
-    },
+    ...registerFlags('the version is created in MLflow'),
     result: { type: 'string', value: 'FILE', description: 'write {name, version, alias, runId, accuracy} as JSON to FILE or an s3:// URI' },
   },
   async run({ values, out }) {

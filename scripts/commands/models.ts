@@ -7,15 +7,9 @@ import { defineCommand } from '../command.ts';
 import { commandRegistry, readConfig } from '../config.ts';
 import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 import { table } from '../format.ts';
-import type { OptionTable } from '../help.ts';
+import { registryFlag } from '../registry.ts';
 
-const registryOption = {
-  registry: {
-    type: 'string',
-    value: 'DIR',
-    description: "folder registry (default .rookery/registry, or ROOKERY_REGISTRY);\nwith MLFLOW_TRACKING_URI set, MLflow's model registry",
-  },
-} as const satisfies OptionTable;
+const registryOption = registryFlag("MLflow's model registry");
 
 export const modelsListCommand = defineCommand({
   name: 'models list',

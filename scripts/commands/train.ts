@@ -4,7 +4,7 @@ import { defineCommand, numberFlag } from '../command.ts';
 import { commandRegistry, readConfig } from '../config.ts';
 import { DEFAULT_ACCURACY_THRESHOLD, DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 import { trainingOutputs } from '../pipeline/train-outputs.ts';
-import { openTracker } from '../registry.ts';
+import { openTracker, registerFlags } from '../registry.ts';
 import { trainAndRegister } from '../training.ts';
 
 const d = DEFAULT_TRAIN_OPTIONS;
@@ -23,13 +23,7 @@ export const trainCommand = defineCommand({
     l2: { type: 'string', value: 'X', description: 'L2 penalty', default: d.l2, inUsage: false },
     'accuracy-threshold': { type: 'string', value: 'X', description: 'register only if the mean CV accuracy is at least X', default: DEFAULT_ACCURACY_THRESHOLD },
     name: { type: 'string', value: 'NAME', description: 'registered model name', default: DEFAULT_MODEL_NAME, inUsage: false },
-    alias: { type: 'string', value: 'NAME', description: 'alias moved to the new version', default: DEFAULT_ALIAS },
-    'no-alias': { type: 'boolean', description: 'register without moving any alias' },
-    registry: {
-      type: 'string',
-      value: 'DIR',
-      description: 'folder registry (default .rookery/registry, or ROOKERY_REGISTRY);\nwith MLFLOW_TRACKING_URI set, runs and versions go to MLflow instead',
-    },
+    ...registerFlags('runs and versions go to MLflow instead'),
     out: { type: 'string', value: 'DIR', description: 'also write the model artifact (MLflow model layout) to DIR, or upload it to an s3:// prefix' },
     'no-register': {
       type: 'boolean',
