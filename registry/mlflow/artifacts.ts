@@ -30,6 +30,7 @@ export function proxiedArtifactPath(uri: string): string {
     if (at >= 0) return decodeURIComponent(pathname.slice(at + PROXY_ROUTE.length)).replace(/^\/+|\/+$/g, '');
   }
   throw new MlflowError(
+    'server',
     `artifact location ${uri} is not served by the tracking server: rookery reads and writes artifacts through \`mlflow server --serve-artifacts\` (artifact root mlflow-artifacts:/), as MlflowStack runs it`,
   );
 }
@@ -96,16 +97,16 @@ export async function listTree(client: MlflowClient, artifactPath: string): Prom
 export async function downloadDirectory(client: MlflowClient, artifactPath: string, dest: string): Promise<string[]> {
   const files = await listTree(client, artifactPath);
   if (files.length === 0) {
-    throw new MlflowError(`MLflow at ${client.trackingUri} has no files under ${artifactPath}: was the model's artifact uploaded?`);
+    throw new MlflowError('server', `MLflow at ${client.trackingUri} has no files under ${artifactPath}: was the model's artifact uploaded?`);
   }
   mkdirSync(dirname(dest), { recursive: true });
   const staging = `${dest}.partial-${randomUUID()}`;
   try {
     for (const f of files) {
-      if (f.path.split('/').includes('..')) throw new MlflowError(`MLflow listed an artifact path that leaves the model folder: ${f.path}`);
+      if (f.path.split('/').includes('..')) throw new MlflowError('server', `MLflow listed an artifact path that leaves the model folder: ${f.path}`);
       const data = await client.downloadArtifact(`${artifactPath}/${f.path}`);
       if (f.size !== undefined && data.length !== f.size) {
-        throw new MlflowError(`downloaded ${artifactPath}/${f.path} from MLflow at ${client.trackingUri} is ${data.length} bytes, but the server listed ${f.size}`);
+        throw new MlflowError('server', `downloaded ${artifactPath}/${f.path} from MLflow at ${client.trackingUri} is ${data.length} bytes, but the server listed ${f.size}`);
       }
       const target = join(staging, ...f.path.split('/'));
       mkdirSync(dirname(target), { recursive: true });
@@ -146,5 +147,5 @@ export async function modelVersionArtifactPath(client: MlflowClient, name: strin
     }
     return proxiedArtifactPath(uri);
   }
-  throw new MlflowError(`${name} version ${version} in MLflow at ${client.trackingUri} points through more than 5 models:/ or runs:/ references`);
+  throw new MlflowError('server', `${name} version ${version} in MLflow at ${client.trackingUri} points through more than 5 models:/ or runs:/ references`);
 }

@@ -1,12 +1,10 @@
 import {
+  type ErrorContext,
   errorFromResponse,
   isMissingModelOrAlias,
-  MlflowAlreadyExistsError,
+  isMlflowError,
   MlflowError,
-  MlflowNotFoundError,
-  MlflowServerError,
   unreachable,
-  type ErrorContext,
 } from './errors.ts';
 import { planLogBatches, validateBatch, type Batch, type KeyValue, type Metric } from './batch.ts';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, RETRYABLE_STATUSES, systemClock, withRetries, type Clock, type RetryEvent, type RetryPolicy } from './retry.ts';
@@ -133,8 +131,7 @@ export class MlflowClient {
     } catch {
       // fall through to the error below
     }
-    throw new MlflowServerError(
-      `MLflow at ${this.trackingUri} answered ${method} ${path} with something that is not a JSON object (${JSON.stringify(text.slice(0, 80))}): is MLFLOW_TRACKING_URI an MLflow tracking server?`,
+    throw new MlflowError('server', `MLflow at ${this.trackingUri} answered ${method} ${path} with something that is not a JSON object (${JSON.stringify(text.slice(0, 80))}): is MLFLOW_TRACKING_URI an MLflow tracking server?`,
       { status: response.status, request: `${method} ${path}` },
     );
   }
@@ -147,7 +144,7 @@ export class MlflowClient {
       const { experiment } = await this.call<{ experiment: Experiment }>('GET', '/experiments/get-by-name', { experiment_name: name });
       return experiment;
     } catch (err) {
-      if (err instanceof MlflowNotFoundError) return undefined;
+      if (isMlflowError(err, 'not-found')) return undefined;
       throw err;
     }
   }
@@ -168,7 +165,7 @@ export class MlflowClient {
     try {
       return await this.createExperiment(name);
     } catch (err) {
-      if (!(err instanceof MlflowAlreadyExistsError)) throw err;
+      if (!isMlflowError(err, 'already-exists')) throw err;
       const raced = await this.getExperimentByName(name);
       if (!raced) throw err;
       return raced.experiment_id;
@@ -234,8 +231,8 @@ export class MlflowClient {
       const { registered_model } = await this.call<{ registered_model: RegisteredModel }>('GET', '/registered-models/get', { name });
       return registered_model;
     } catch (err) {
-      if (err instanceof MlflowNotFoundError) {
-        throw new MlflowNotFoundError(`model ${name} is not registered in MLflow at ${this.trackingUri}: train and register it first (\`rookery train\` with MLFLOW_TRACKING_URI set)`, err);
+      if (isMlflowError(err, 'not-found')) {
+        throw new MlflowError('not-found', `model ${name} is not registered in MLflow at ${this.trackingUri}: train and register it first (\`rookery train\` with MLFLOW_TRACKING_URI set)`, err);
       }
       throw err;
     }
@@ -275,8 +272,8 @@ export class MlflowClient {
       const { model_version } = await this.call<{ model_version: ModelVersion }>('GET', '/model-versions/get', { name, version: String(version) });
       return model_version;
     } catch (err) {
-      if (err instanceof MlflowNotFoundError) {
-        throw new MlflowNotFoundError(`model ${name} has no version ${version} in MLflow at ${this.trackingUri}: run \`rookery models list\` to see the versions`, err);
+      if (isMlflowError(err, 'not-found')) {
+        throw new MlflowError('not-found', `model ${name} has no version ${version} in MLflow at ${this.trackingUri}: run \`rookery models list\` to see the versions`, err);
       }
       throw err;
     }
@@ -314,11 +311,11 @@ export class MlflowClient {
     for (let waited = 0; ; waited += pollMs) {
       const mv = await this.getModelVersion(name, version);
       if (mv.status === 'FAILED_REGISTRATION') {
-        throw new MlflowServerError(`registering ${name} version ${version} failed in MLflow at ${this.trackingUri}: ${mv.status_message ?? 'no reason given'}`);
+        throw new MlflowError('server', `registering ${name} version ${version} failed in MLflow at ${this.trackingUri}: ${mv.status_message ?? 'no reason given'}`);
       }
       if (mv.status !== 'PENDING_REGISTRATION') return mv;
       if (waited >= timeoutMs) {
-        throw new MlflowServerError(`${name} version ${version} is still PENDING_REGISTRATION after ${Math.round(timeoutMs / 1000)} s in MLflow at ${this.trackingUri}`);
+        throw new MlflowError('server', `${name} version ${version} is still PENDING_REGISTRATION after ${Math.round(timeoutMs / 1000)} s in MLflow at ${this.trackingUri}`);
       }
       await this.clock.sleep(pollMs);
     }
@@ -340,8 +337,7 @@ export class MlflowClient {
       return model_version;
     } catch (err) {
       if (isMissingModelOrAlias(err)) {
-        throw new MlflowNotFoundError(
-          `model ${name} has no alias ${alias} in MLflow at ${this.trackingUri}: train and register first (\`rookery train\` with MLFLOW_TRACKING_URI set)`,
+        throw new MlflowError('not-found', `model ${name} has no alias ${alias} in MLflow at ${this.trackingUri}: train and register first (\`rookery train\` with MLFLOW_TRACKING_URI set)`,
           err as MlflowError,
         );
       }

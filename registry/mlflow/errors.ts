@@ -7,8 +7,8 @@ import { UserError } from '../../model/user-error.ts';
  * with the HTTP status mapped from the code (mlflow/exceptions.py,
  * ERROR_CODE_TO_HTTP_STATUS); its basic-auth app answers 401/403 with a plain
  * text body (mlflow/server/auth/__init__.py), and Flask answers unknown routes
- * with an HTML 404. These classes extend UserError so the CLI prints them as
- * one line.
+ * with an HTML 404. MlflowError is a UserError, so the CLI prints it as one
+ * line; `kind` says which of these it was.
  */
 export interface MlflowErrorDetails {
   /** HTTP status, when the server answered. */
@@ -21,15 +21,29 @@ export interface MlflowErrorDetails {
   request?: string;
 }
 
+/**
+ * What went wrong, as callers branch on it (not found: register a new model;
+ * already exists: reuse it) and as MLflow's error codes group.
+ * - unreachable: no answer at all (refused, reset, DNS failure or timeout)
+ * - auth: 401 (no or wrong credentials) or 403 (authenticated but not allowed)
+ * - not-found: RESOURCE_DOES_NOT_EXIST, or a missing model, version or alias
+ * - already-exists: RESOURCE_ALREADY_EXISTS
+ * - invalid-request: INVALID_PARAMETER_VALUE / BAD_REQUEST, the request itself was wrong
+ * - server: 5xx after retries, any other unexpected answer, or a server not set up the way rookery needs
+ */
+export type MlflowErrorKind = 'unreachable' | 'auth' | 'not-found' | 'already-exists' | 'invalid-request' | 'server';
+
 export class MlflowError extends UserError {
+  readonly kind: MlflowErrorKind;
   readonly status?: number;
   readonly errorCode?: string;
   readonly serverMessage?: string;
   readonly request?: string;
 
-  constructor(message: string, details: MlflowErrorDetails = {}) {
+  constructor(kind: MlflowErrorKind, message: string, details: MlflowErrorDetails = {}) {
     super(message);
     this.name = 'MlflowError';
+    this.kind = kind;
     this.status = details.status;
     this.errorCode = details.errorCode;
     this.serverMessage = details.serverMessage;
@@ -37,51 +51,8 @@ export class MlflowError extends UserError {
   }
 }
 
-/** No answer at all: refused, reset, DNS failure or timeout. */
-export class MlflowUnreachableError extends MlflowError {
-  constructor(message: string, details: MlflowErrorDetails = {}) {
-    super(message, details);
-    this.name = 'MlflowUnreachableError';
-  }
-}
-
-/** 401 (no or wrong credentials) or 403 (authenticated but not allowed). */
-export class MlflowAuthError extends MlflowError {
-  constructor(message: string, details: MlflowErrorDetails = {}) {
-    super(message, details);
-    this.name = 'MlflowAuthError';
-  }
-}
-
-/** RESOURCE_DOES_NOT_EXIST, or a missing model, version or alias. */
-export class MlflowNotFoundError extends MlflowError {
-  constructor(message: string, details: MlflowErrorDetails = {}) {
-    super(message, details);
-    this.name = 'MlflowNotFoundError';
-  }
-}
-
-export class MlflowAlreadyExistsError extends MlflowError {
-  constructor(message: string, details: MlflowErrorDetails = {}) {
-    super(message, details);
-    this.name = 'MlflowAlreadyExistsError';
-  }
-}
-
-/** INVALID_PARAMETER_VALUE / BAD_REQUEST: the request itself was wrong. */
-export class MlflowInvalidRequestError extends MlflowError {
-  constructor(message: string, details: MlflowErrorDetails = {}) {
-    super(message, details);
-    this.name = 'MlflowInvalidRequestError';
-  }
-}
-
-/** 5xx after retries, or a server that is not set up the way rookery needs. */
-export class MlflowServerError extends MlflowError {
-  constructor(message: string, details: MlflowErrorDetails = {}) {
-    super(message, details);
-    this.name = 'MlflowServerError';
-  }
+export function isMlflowError(err: unknown, kind: MlflowErrorKind): err is MlflowError {
+  return err instanceof MlflowError && err.kind === kind;
 }
 
 export const TUNNEL_HINT = 'is the tunnel open? run `rookery mlflow tunnel` (or check MLFLOW_TRACKING_URI)';
@@ -128,45 +99,44 @@ export function errorFromResponse(ctx: ErrorContext, status: number, bodyText: s
 
   if (status === 401 || errorCode === 'UNAUTHENTICATED' || errorCode === 'CUSTOMER_UNAUTHORIZED') {
     const what = ctx.credentialsSent ? 'wrong credentials' : 'authentication required';
-    return new MlflowAuthError(`${what} for ${at} (HTTP ${status} for ${request}): ${CREDENTIALS_HINT}`, details);
+    return new MlflowError('auth', `${what} for ${at} (HTTP ${status} for ${request}): ${CREDENTIALS_HINT}`, details);
   }
   if (status === 403 || errorCode === 'PERMISSION_DENIED') {
     const who = ctx.username ? `user ${ctx.username}` : 'these credentials';
-    return new MlflowAuthError(
-      `${at} denied ${request} to ${who} (HTTP 403): ask an MLflow admin for EDIT or MANAGE permission, or use the admin account; ${CREDENTIALS_HINT}`,
+    return new MlflowError('auth', `${at} denied ${request} to ${who} (HTTP 403): ask an MLflow admin for EDIT or MANAGE permission, or use the admin account; ${CREDENTIALS_HINT}`,
       details,
     );
   }
   if (errorCode === 'RESOURCE_DOES_NOT_EXIST' || errorCode === 'NOT_FOUND') {
-    return new MlflowNotFoundError(`${serverMessage} (${at})`, details);
+    return new MlflowError('not-found', `${serverMessage} (${at})`, details);
   }
   if (errorCode === 'RESOURCE_ALREADY_EXISTS' || errorCode === 'ALREADY_EXISTS') {
-    return new MlflowAlreadyExistsError(`${serverMessage} (${at})`, details);
+    return new MlflowError('already-exists', `${serverMessage} (${at})`, details);
   }
   if (errorCode === 'INVALID_PARAMETER_VALUE' || errorCode === 'BAD_REQUEST' || errorCode === 'INVALID_STATE') {
-    return new MlflowInvalidRequestError(`${at} rejected ${request}: ${serverMessage}`, details);
+    return new MlflowError('invalid-request', `${at} rejected ${request}: ${serverMessage}`, details);
   }
   if (status === 404) {
-    return new MlflowServerError(
-      `${at} has no ${request} (HTTP 404): is MLFLOW_TRACKING_URI the server's root URL (like http://localhost:5000) of an MLflow 2.x tracking server?`,
+    return new MlflowError('server', `${at} has no ${request} (HTTP 404): is MLFLOW_TRACKING_URI the server's root URL (like http://localhost:5000) of an MLflow 2.x tracking server?`,
       details,
     );
   }
   if (status === 503 && /serve-artifacts/.test(bodyText)) {
-    return new MlflowServerError(`${at} does not serve artifacts: start it with \`mlflow server --serve-artifacts\` (MlflowStack does)`, details);
+    return new MlflowError('server', `${at} does not serve artifacts: start it with \`mlflow server --serve-artifacts\` (MlflowStack does)`, details);
   }
   if (status >= 500) {
-    return new MlflowServerError(
+    return new MlflowError(
+      'server',
       `${at} failed ${request} with HTTP ${status}${serverMessage ? `: ${serverMessage}` : ''}; check the server's log (\`journalctl -u mlflow\` on the MlflowStack instance)`,
       details,
     );
   }
-  return new MlflowError(`${at} answered HTTP ${status} to ${request}${serverMessage ? `: ${serverMessage}` : ''}`, details);
+  return new MlflowError('server', `${at} answered HTTP ${status} to ${request}${serverMessage ? `: ${serverMessage}` : ''}`, details);
 }
 
 /** Network-level failure (no HTTP answer) after retries. */
-export function unreachable(ctx: Pick<ErrorContext, 'trackingUri' | 'method' | 'path'>, reason: string): MlflowUnreachableError {
-  return new MlflowUnreachableError(`cannot reach MLflow at ${ctx.trackingUri} (${reason}): ${TUNNEL_HINT}`, {
+export function unreachable(ctx: Pick<ErrorContext, 'trackingUri' | 'method' | 'path'>, reason: string): MlflowError {
+  return new MlflowError('unreachable', `cannot reach MLflow at ${ctx.trackingUri} (${reason}): ${TUNNEL_HINT}`, {
     request: `${ctx.method} ${ctx.path}`,
   });
 }

@@ -9,7 +9,7 @@ import {
 } from '../../model/registry.ts';
 import { downloadDirectory, modelVersionArtifactPath, proxiedArtifactPath, uploadDirectory } from './artifacts.ts';
 import type { MlflowClient } from './client.ts';
-import { MlflowAlreadyExistsError, MlflowNotFoundError } from './errors.ts';
+import { isMlflowError, MlflowError } from './errors.ts';
 import { sourceTags } from './tags.ts';
 import type { ModelVersion, RegisteredModel, Tag } from './types.ts';
 
@@ -94,7 +94,7 @@ export class MlflowRegistry implements ModelRegistry {
     try {
       await this.client.createRegisteredModel(name);
     } catch (err) {
-      if (!(err instanceof MlflowAlreadyExistsError)) throw err;
+      if (!isMlflowError(err, 'already-exists')) throw err;
     }
     const created = await this.client.createModelVersion({
       name,
@@ -148,7 +148,7 @@ export class MlflowRegistry implements ModelRegistry {
   private async latest(name: string): Promise<ModelVersion> {
     const versions = await this.client.searchModelVersions(nameFilter(name));
     if (versions.length === 0) {
-      throw new MlflowNotFoundError(`no versions of model ${name} in ${this.location}: run \`rookery train\` with MLFLOW_TRACKING_URI set first`);
+      throw new MlflowError('not-found', `no versions of model ${name} in ${this.location}: run \`rookery train\` with MLFLOW_TRACKING_URI set first`);
     }
     const newest = versions.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
     return this.client.getModelVersion(name, newest.version);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { downloadDirectory, guessContentType, modelVersionArtifactPath, proxiedArtifactPath, uploadDirectory } from '../../registry/mlflow/artifacts.ts';
 import type { MlflowClient } from '../../registry/mlflow/client.ts';
-import { MlflowError, MlflowServerError } from '../../registry/mlflow/errors.ts';
+import { MlflowError } from '../../registry/mlflow/errors.ts';
 import { clientFor } from './helpers.ts';
 import { MlflowDouble } from './mlflow-double.ts';
 
@@ -73,7 +73,7 @@ describe('directories through the proxied artifact API', () => {
     await uploadDirectory(client, modelDir(), '1/run/artifacts/model');
     double.inject({ path: '/api/2.0/mlflow-artifacts/artifacts/1/run/artifacts/model/model.json', status: 500, times: 1 });
     const dest = join(work, 'cache', 'm');
-    await expect(downloadDirectory(client, '1/run/artifacts/model', dest)).rejects.toBeInstanceOf(MlflowServerError);
+    await expect(downloadDirectory(client, '1/run/artifacts/model', dest)).rejects.toMatchObject({ name: 'MlflowError', kind: 'server' });
     expect(existsSync(dest)).toBe(false);
     expect(readdirSync(join(work, 'cache'))).toEqual([]);
   });

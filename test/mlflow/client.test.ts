@@ -3,14 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../model/user-error.ts';
 import { authorizationHeader, MlflowClient } from '../../registry/mlflow/client.ts';
-import {
-  MlflowAlreadyExistsError,
-  MlflowAuthError,
-  MlflowInvalidRequestError,
-  MlflowNotFoundError,
-  MlflowServerError,
-  MlflowUnreachableError,
-} from '../../registry/mlflow/errors.ts';
+
 import { LOG_BATCH_LIMITS } from '../../registry/mlflow/batch.ts';
 import { ADMIN, clientFor, instantClock } from './helpers.ts';
 import { MlflowDouble } from './mlflow-double.ts';
@@ -73,7 +66,7 @@ describe('MlflowClient against the MLflow double', () => {
     it('maps a duplicate name to RESOURCE_ALREADY_EXISTS (400), and getOrCreate reuses it', async () => {
       await client.createExperiment('penguins');
       const err = await client.createExperiment('penguins').catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowAlreadyExistsError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'already-exists' });
       expect(err).toMatchObject({ status: 400, errorCode: 'RESOURCE_ALREADY_EXISTS' });
       expect(await client.getOrCreateExperiment('penguins')).toBe('1');
       expect(await client.getOrCreateExperiment('other')).toBe('2');
@@ -99,7 +92,7 @@ describe('MlflowClient against the MLflow double', () => {
 
     it('says which run is missing', async () => {
       const err = await client.getRun('0123456789abcdef0123456789abcdef').catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowNotFoundError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'not-found' });
       expect(err.message).toContain('Run with id=0123456789abcdef0123456789abcdef not found');
     });
 
@@ -141,7 +134,7 @@ describe('MlflowClient against the MLflow double', () => {
       const run = await client.createRun({ experimentId: '0' });
       const body = JSON.stringify({ run_id: run.info.run_id, params: Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: 'v' })) });
       const err = await client.request('POST', '/api/2.0/mlflow/runs/log-batch', { body, contentType: 'application/json' }).catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowInvalidRequestError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'invalid-request' });
       expect(err.errorCode).toBe('INVALID_PARAMETER_VALUE');
       expect(err.serverMessage).toBe('A batch logging request can contain at most 100 params. Got 101 params. Please split up params across multiple requests and try again.');
     });
@@ -150,7 +143,7 @@ describe('MlflowClient against the MLflow double', () => {
       const run = await client.createRun({ experimentId: '0' });
       await client.logBatch(run.info.run_id, { params: [{ key: 'seed', value: '1' }] });
       const err = await client.logBatch(run.info.run_id, { params: [{ key: 'seed', value: '2' }] }).catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowInvalidRequestError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'invalid-request' });
       expect(err.message).toContain('Changing param values is not allowed');
     });
 
@@ -170,12 +163,12 @@ describe('MlflowClient against the MLflow double', () => {
     it('creates a registered model once; a second create is RESOURCE_ALREADY_EXISTS', async () => {
       const model = await client.createRegisteredModel('penguins', { description: 'species' });
       expect(model).toMatchObject({ name: 'penguins', description: 'species' });
-      await expect(client.createRegisteredModel('penguins')).rejects.toBeInstanceOf(MlflowAlreadyExistsError);
+      await expect(client.createRegisteredModel('penguins')).rejects.toMatchObject({ name: 'MlflowError', kind: 'already-exists' });
     });
 
     it('says to train first when the model is not registered', async () => {
       const err = await client.getRegisteredModel('penguins').catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowNotFoundError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'not-found' });
       expect(err.message).toMatch(/^model penguins is not registered in MLflow at http:\/\/127\.0\.0\.1:\d+: train and register it first/);
       expect(err.serverMessage).toBe('Registered Model with name=penguins not found');
     });
@@ -194,17 +187,17 @@ describe('MlflowClient against the MLflow double', () => {
     });
 
     it('needs the registered model before a version, and refuses local sources', async () => {
-      await expect(client.createModelVersion({ name: 'penguins', source: 'mlflow-artifacts:/0/x/artifacts/model' })).rejects.toBeInstanceOf(MlflowNotFoundError);
+      await expect(client.createModelVersion({ name: 'penguins', source: 'mlflow-artifacts:/0/x/artifacts/model' })).rejects.toMatchObject({ name: 'MlflowError', kind: 'not-found' });
       await client.createRegisteredModel('penguins');
       const err = await client.createModelVersion({ name: 'penguins', source: '/tmp/model' }).catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowInvalidRequestError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'invalid-request' });
       expect(err.serverMessage).toMatch(/^Invalid model version source: '\/tmp\/model'/);
     });
 
     it('names the missing version', async () => {
       await client.createRegisteredModel('penguins');
       const err = await client.getModelVersion('penguins', 9).catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowNotFoundError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'not-found' });
       expect(err.message).toContain('model penguins has no version 9');
     });
 
@@ -307,11 +300,11 @@ describe('MlflowClient against the MLflow double', () => {
 
     it('turns a missing alias (MLflow: 400 INVALID_PARAMETER_VALUE) or model (404) into "train and register first"', async () => {
       const noModel = await client.getModelVersionByAlias('penguins', 'champion').catch((e) => e);
-      expect(noModel).toBeInstanceOf(MlflowNotFoundError);
+      expect(noModel).toMatchObject({ name: 'MlflowError', kind: 'not-found' });
       expect(noModel.message).toMatch(/^model penguins has no alias champion in MLflow at .*: train and register first/);
       await client.createRegisteredModel('penguins');
       const noAlias = await client.getModelVersionByAlias('penguins', 'champion').catch((e) => e);
-      expect(noAlias).toBeInstanceOf(MlflowNotFoundError);
+      expect(noAlias).toMatchObject({ name: 'MlflowError', kind: 'not-found' });
       expect(noAlias).toMatchObject({ status: 400, errorCode: 'INVALID_PARAMETER_VALUE', serverMessage: 'Registered model alias champion not found.' });
       expect(noAlias.message).toContain('model penguins has no alias champion');
     });
@@ -321,7 +314,7 @@ describe('MlflowClient against the MLflow double', () => {
       await client.createModelVersion({ name: 'penguins', source: 'mlflow-artifacts:/0/r/artifacts/model' });
       await expect(client.setRegisteredModelAlias('penguins', 'latest', 1)).rejects.toThrow(/'latest' alias name \(case insensitive\) is reserved/);
       await expect(client.setRegisteredModelAlias('penguins', 'v2', 1)).rejects.toThrow(/Version alias name 'v2' is reserved/);
-      await expect(client.setRegisteredModelAlias('penguins', 'champion', 7)).rejects.toBeInstanceOf(MlflowNotFoundError);
+      await expect(client.setRegisteredModelAlias('penguins', 'champion', 7)).rejects.toMatchObject({ name: 'MlflowError', kind: 'not-found' });
     });
   });
 
@@ -342,7 +335,7 @@ describe('MlflowClient against the MLflow double', () => {
 
     it('maps a missing file (the artifact repository fails: 500) to a server error naming the request', async () => {
       const err = await client.downloadArtifact('1/none').catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowServerError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'server' });
       expect(err.message).toContain('failed GET /api/2.0/mlflow-artifacts/artifacts/1/none with HTTP 500');
     });
 
@@ -351,7 +344,7 @@ describe('MlflowClient against the MLflow double', () => {
       double = await MlflowDouble.start({ serveArtifacts: false });
       ({ client } = clientFor(double));
       const err = await client.listArtifacts('x').catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowServerError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'server' });
       expect(err.message).toMatch(/does not serve artifacts: start it with `mlflow server --serve-artifacts`/);
     });
   });
@@ -361,7 +354,7 @@ describe('MlflowClient against the MLflow double', () => {
       const uri = await closedPortUri();
       const c = new MlflowClient({ trackingUri: uri, clock, retry: { maxRetries: 2 } });
       const err = await c.getExperimentByName('penguins').catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowUnreachableError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'unreachable' });
       expect(err).toBeInstanceOf(UserError);
       expect(err.message).toBe(`cannot reach MLflow at ${uri} (ECONNREFUSED): is the tunnel open? run \`rookery mlflow tunnel\` (or check MLFLOW_TRACKING_URI)`);
       expect(clock.sleeps).toHaveLength(2);
@@ -381,7 +374,7 @@ describe('MlflowClient against the MLflow double', () => {
     it('401 without credentials: authentication required, where the password is', async () => {
       const { client: anonymous } = clientFor(double);
       const err = await anonymous.getExperimentByName('penguins').catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowAuthError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'auth' });
       expect(err.status).toBe(401);
       expect(err.message).toMatch(/^authentication required for MLflow at .* \(HTTP 401 for GET \/api\/2\.0\/mlflow\/experiments\/get-by-name\): check MLFLOW_TRACKING_USERNAME\/MLFLOW_TRACKING_PASSWORD \(the admin password is in the secret named by the AdminSecretArn output of MlflowStack\)$/);
     });
@@ -390,7 +383,7 @@ describe('MlflowClient against the MLflow double', () => {
       for (const options of [{ username: 'admin', password: 'nope' }, { token: 'some-token' }]) {
         const { client: c } = clientFor(double, options);
         const err = await c.createExperiment('x').catch((e) => e);
-        expect(err).toBeInstanceOf(MlflowAuthError);
+        expect(err).toMatchObject({ name: 'MlflowError', kind: 'auth' });
         expect(err.message).toMatch(/^wrong credentials for MLflow at /);
       }
       const bearer = double.requests.find((r) => r.headers.authorization?.startsWith('Bearer'));
@@ -402,7 +395,7 @@ describe('MlflowClient against the MLflow double', () => {
       double = await MlflowDouble.start({ users: [ADMIN, { username: 'reader', password: 'pw' }] });
       const { client: reader } = clientFor(double, { username: 'reader', password: 'pw' });
       const err = await reader.createRun({ experimentId: '0' }).catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowAuthError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'auth' });
       expect(err.message).toMatch(/denied POST \/api\/2\.0\/mlflow\/runs\/create to user reader \(HTTP 403\): ask an MLflow admin for EDIT or MANAGE permission/);
       // A user owns what it creates (MANAGE), as in MLflow's auth app.
       const own = await reader.createExperiment('mine');
@@ -412,7 +405,7 @@ describe('MlflowClient against the MLflow double', () => {
     it('a tracking URI that is not the server root: 404 from Flask, not an MLflow error body', async () => {
       const { client: c } = clientFor(double, { ...ADMIN, trackingUri: `${double.uri}/mlflow` });
       const err = await c.getExperimentByName('x').catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowServerError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'server' });
       expect(err.message).toMatch(/\/mlflow has no GET \/api\/2\.0\/mlflow\/experiments\/get-by-name \(HTTP 404\): is MLFLOW_TRACKING_URI the server's root URL/);
     });
 
@@ -420,7 +413,7 @@ describe('MlflowClient against the MLflow double', () => {
       const { uri, server } = await serve((_req, res) => res.end('<html>hello</html>'));
       try {
         const err = await new MlflowClient({ trackingUri: uri, clock }).getExperimentByName('x').catch((e) => e);
-        expect(err).toBeInstanceOf(MlflowServerError);
+        expect(err).toMatchObject({ name: 'MlflowError', kind: 'server' });
         expect(err.message).toMatch(/not a JSON object .*is MLFLOW_TRACKING_URI an MLflow tracking server\?/);
       } finally {
         server.close();
@@ -429,20 +422,20 @@ describe('MlflowClient against the MLflow double', () => {
 
     it('POST without application/json is MLflow’s 400 INVALID_PARAMETER_VALUE', async () => {
       const err = await client.request('POST', '/api/2.0/mlflow/experiments/create', { body: '{"name":"x"}', contentType: 'text/plain' }).catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowInvalidRequestError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'invalid-request' });
       expect(err.serverMessage).toBe("Bad Request. Content-Type must be one of [application/json]. Got 'text/plain'.");
     });
 
     it('a missing required parameter', async () => {
       const err = await client.request('POST', '/api/2.0/mlflow/registered-models/create', { body: '{}', contentType: 'application/json' }).catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowInvalidRequestError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'invalid-request' });
       expect(err.serverMessage).toBe("Missing value for required parameter 'name'. See the API docs for more information about request parameters.");
     });
 
     it('a 5xx that is not retried points at the server log', async () => {
       double.inject({ path: '/api/2.0/mlflow/experiments/get-by-name', status: 500, times: 1 });
       const err = await client.getExperimentByName('x').catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowServerError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'server' });
       expect(err.message).toContain('journalctl -u mlflow');
       expect(double.calls('GET', '/api/2.0/mlflow/experiments/get-by-name')).toHaveLength(1);
     });
@@ -476,7 +469,7 @@ describe('MlflowClient against the MLflow double', () => {
       double.inject({ path: '/api/2.0/mlflow/registered-models/search', status: 503, times: 100 });
       const c = new MlflowClient({ trackingUri: double.uri, ...ADMIN, clock, retry: { maxRetries: 3 } });
       const err = await c.searchRegisteredModels().catch((e) => e);
-      expect(err).toBeInstanceOf(MlflowServerError);
+      expect(err).toMatchObject({ name: 'MlflowError', kind: 'server' });
       expect(err).toMatchObject({ status: 503, errorCode: 'TEMPORARILY_UNAVAILABLE' });
       expect(double.calls('GET', '/api/2.0/mlflow/registered-models/search')).toHaveLength(4);
       expect(clock.sleeps).toEqual([375, 750, 1500]);
@@ -484,7 +477,7 @@ describe('MlflowClient against the MLflow double', () => {
 
     it('does not retry client errors', async () => {
       await client.createExperiment('x');
-      await expect(client.createExperiment('x')).rejects.toBeInstanceOf(MlflowAlreadyExistsError);
+      await expect(client.createExperiment('x')).rejects.toMatchObject({ name: 'MlflowError', kind: 'already-exists' });
       expect(double.calls('POST', '/api/2.0/mlflow/experiments/create')).toHaveLength(2);
       expect(clock.sleeps).toEqual([]);
     });
