@@ -53,6 +53,7 @@ Exit status: 0 when every check passes, 1 when any fails, 2 when the monitor cou
     ...SCHEMA_FLAGS,
     samples: { type: 'string', value: 'N', description: 'only the N most recent captured rows' },
     out: { type: 'string', value: 'DIR', description: 'where report.html and summary.json go', default: DEFAULT_REPORT_DIR },
+    'summary-markdown': { type: 'string', value: 'FILE', description: 'also append the checks as a Markdown table to FILE (e.g. "$GITHUB_STEP_SUMMARY")' },
     'no-fail': { type: 'boolean', description: 'exit 0 even when checks fail' },
   },
   async run({ values, out }) {
@@ -73,6 +74,7 @@ Exit status: 0 when every check passes, 1 when any fails, 2 when the monitor cou
         }),
         ...(samples !== undefined ? { samples } : {}),
         outDir: values.out ?? DEFAULT_REPORT_DIR,
+        ...(values['summary-markdown'] ? { markdownPath: values['summary-markdown'] } : {}),
       },
       !values['no-fail'],
       out,

@@ -1,10 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSchema, type Schema } from '../../model/schema.ts';
 import { UserError } from '../../model/user-error.ts';
 import { table } from '../format.ts';
 import { analyze } from './analyze.ts';
 import { describeWriteError, ensureOutDir } from './locations.ts';
+import { checksMarkdown } from './markdown.ts';
 import { openCaptureReader } from './open-reader.ts';
 import { loadReference } from './reference.ts';
 import { renderReport } from './render-html.ts';
@@ -20,6 +21,8 @@ export interface MonitorRequest {
   /** The most recent N captured rows (default: all). */
   samples?: number;
   outDir: string;
+  /** Also append the checks as a Markdown table to this file (a CI job summary: appended, not replaced). */
+  markdownPath?: string;
   now?: Date;
 }
 
@@ -46,6 +49,13 @@ export async function runMonitor(request: MonitorRequest): Promise<MonitorOutcom
       writeFileSync(path, text);
     } catch (err) {
       throw new UserError(`--out ${request.outDir}: cannot write ${path} (${describeWriteError(err)}); pass --out a folder you can write, e.g. --out reports`);
+    }
+  }
+  if (request.markdownPath) {
+    try {
+      appendFileSync(request.markdownPath, checksMarkdown(summary, htmlPath));
+    } catch (err) {
+      throw new UserError(`--summary-markdown ${request.markdownPath}: cannot write it (${describeWriteError(err)})`);
     }
   }
   return { summary, htmlPath, jsonPath };
