@@ -44,5 +44,6 @@ export function azureStackProps(config: AzureAppConfig, model: ModelSource, wher
     imageBuild: config.imageBuild,
     dockerfile: config.dockerfile,
     paths: stackPaths(where.outdir, where.repoRoot),
+    ...(config.github ? { github: config.github } : {}),
   };
 }

@@ -29,6 +29,16 @@ export interface AzureAppConfig {
   readonly repoRoot: string;
   /** Dockerfile relative to `repoRoot`. */
   readonly dockerfile: string;
+  /** ROOKERY_AZURE_GITHUB_REPOSITORY: the repository whose workflows may deploy; unset adds nothing. */
+  readonly github?: GithubDeployer;
+}
+
+/** Which GitHub Actions jobs may sign in as the app's deploy identity. */
+export interface GithubDeployer {
+  /** OWNER/NAME, as GitHub spells it (the token's subject is compared exactly). */
+  readonly repository: string;
+  /** The GitHub environment the deploy job runs in. */
+  readonly environment: string;
 }
 
 /** The Azure app's own defaults; the model's (penguins@champion) are model/defaults.ts's. */
@@ -39,6 +49,7 @@ export const DEFAULTS = {
   deploymentName: 'blue',
   imageBuild: 'acr' as ImageBuild,
   dockerfile: 'container/Dockerfile',
+  githubEnvironment: 'production',
 };
 
 type Lookup = (key: string) => unknown;
@@ -72,6 +83,8 @@ function fail(s: Setting, why: string): never {
 }
 
 const MODEL_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$/;
+const GITHUB_REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+const GITHUB_ENVIRONMENT = /^[A-Za-z0-9_.-]{1,255}$/;
 
 /**
  * Reads and checks the configuration. `context` is the app's cdktf context
@@ -95,7 +108,22 @@ export function readAzureConfig(options: { env?: NodeJS.ProcessEnv; context?: Lo
     imageBuild,
     repoRoot: options.repoRoot,
     dockerfile: read.get('ROOKERY_AZURE_DOCKERFILE', 'dockerfile')?.value ?? DEFAULTS.dockerfile,
+    ...readGithub(read),
   };
+}
+
+/** The GitHub repository (and environment) trusted to deploy; the environment is read only with a repository. */
+function readGithub(read: Settings): { github?: GithubDeployer } {
+  const repoSetting = read.get('ROOKERY_AZURE_GITHUB_REPOSITORY', 'githubRepository');
+  if (!repoSetting) return {};
+  if (!GITHUB_REPOSITORY.test(repoSetting.value)) {
+    fail(repoSetting, 'is not a GitHub repository: use OWNER/NAME as GitHub spells it, e.g. ROOKERY_AZURE_GITHUB_REPOSITORY=octo-org/rookery');
+  }
+  const envSetting = read.get('ROOKERY_AZURE_GITHUB_ENVIRONMENT', 'githubEnvironment');
+  if (envSetting && !GITHUB_ENVIRONMENT.test(envSetting.value)) {
+    fail(envSetting, 'is not a GitHub environment name: use letters, digits, hyphens, underscores or periods, e.g. production');
+  }
+  return { github: { repository: repoSetting.value, environment: envSetting?.value ?? DEFAULTS.githubEnvironment } };
 }
 
 function readNames(read: Settings): { prefix: string; names: AzureNames; endpoint?: string } {

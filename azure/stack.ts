@@ -14,6 +14,7 @@ import { deriveNames, PREFIX_PATTERN, PREFIX_RULE } from '../cloud/azure-names.t
 import { AzapiProvider } from './azapi-provider.ts';
 import { EndpointIdentity } from './constructs/endpoint-identity.ts';
 import { FlatStack } from './constructs/flat.ts';
+import { GithubIdentity, type AssignableRole, type GithubIdentityProps } from './constructs/github-identity.ts';
 import { ManagedOnlineEndpoint } from './constructs/managed-online-endpoint.ts';
 import { MlWorkspace } from './constructs/ml-workspace.ts';
 import { ModelDatastore } from './constructs/model-datastore.ts';
@@ -27,6 +28,9 @@ export const STACK_ID = 'azure';
 export const STATE_FILE = '.rookery/azure/terraform.tfstate';
 
 const TAGS = { app: 'rookery', 'managed-by': 'cdktf' };
+
+/** Every role the app assigns (EndpointIdentity, ModelDatastore): all a GitHub deploy may hand out. */
+const APP_ROLES: readonly AssignableRole[] = ['AcrPull', 'Storage Blob Data Contributor', 'Storage Blob Data Reader'];
 
 export interface AzureStackProps {
   /** The validated name prefix: the `prefix` variable's default. */
@@ -47,6 +51,11 @@ export interface AzureStackProps {
   readonly dockerfile: string;
   /** Where Terraform keeps state and runs the image build, relative to the stack's folder (`stackPaths`). */
   readonly paths: StackPaths;
+  /**
+   * The GitHub repository and environment whose jobs may deploy, keyless.
+   * @default none: no GitHub identity, nothing added
+   */
+  readonly github?: Pick<GithubIdentityProps, 'repository' | 'environment'>;
 }
 
 export interface StackPaths {
@@ -134,6 +143,7 @@ export class AzureStack extends FlatStack {
       image: image.imageRef,
       model_version: `${props.model.name}:${props.model.version}`,
       try_it: `rookery invoke --target azure --endpoint ${endpointName}`,
+      ...(props.github ? this.githubDeployer(props.github, ml, names.githubIdentity, client) : {}),
     };
     for (const [id, value] of Object.entries(outputs)) new TerraformOutput(this, id, { value });
   }
@@ -153,6 +163,23 @@ export class AzureStack extends FlatStack {
       errorMessage: `The prefix must be ${PREFIX_RULE}.`,
     });
     return prefix.stringValue;
+  }
+
+  /** The identity GitHub Actions deploys as, and the ids `azure/login` needs (no secret among them). */
+  private githubDeployer(
+    github: NonNullable<AzureStackProps['github']>,
+    ml: MlWorkspace,
+    name: string,
+    client: DataAzurermClientConfig,
+  ): Record<string, string> {
+    const deployer = new GithubIdentity(this, 'GithubIdentity', {
+      ...ml.placement,
+      ...github,
+      name,
+      resourceGroupId: ml.resourceGroup.id,
+      assignableRoles: APP_ROLES,
+    });
+    return { github_client_id: deployer.identity.clientId, github_tenant_id: client.tenantId, github_subscription_id: client.subscriptionId };
   }
 
   /** azurerm (purging what `cdktf destroy` removes), azapi, and who is deploying. */

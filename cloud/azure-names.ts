@@ -24,6 +24,8 @@ export interface AzureNames {
   workspace: string;
   endpointIdentity: string;
   endpoint: string;
+  /** The identity GitHub Actions deploys as (created only when a GitHub repository is configured). */
+  githubIdentity: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export function deriveNames(prefix: string): AzureNames {
     workspace: `${prefix}-mlw`,
     endpointIdentity: `${prefix}-endpoint-id`,
     endpoint: `${prefix}-endpoint`,
+    githubIdentity: `${prefix}-github`,
   };
 }
 
@@ -61,6 +64,7 @@ export const NAME_RULES: Record<keyof AzureNames, NameRule> = {
   workspace: { pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/, rule: '3–33 letters, digits, hyphens or underscores, starting with a letter or digit' },
   endpointIdentity: { pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/, rule: '3–128 letters, digits, hyphens or underscores, starting with a letter or digit' },
   endpoint: { pattern: /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/, rule: '3–32 letters, digits or hyphens, starting with a letter and not ending with a hyphen, unique in the region' },
+  githubIdentity: { pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/, rule: '3–128 letters, digits, hyphens or underscores, starting with a letter or digit' },
 };
 
 /** Online deployment names follow the endpoint rule (3–32 characters). */

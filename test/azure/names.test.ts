@@ -20,6 +20,7 @@ describe('Azure names from one prefix', () => {
       workspace: 'rk1-mlw',
       endpointIdentity: 'rk1-endpoint-id',
       endpoint: 'rk1-endpoint',
+      githubIdentity: 'rk1-github',
     });
   });
 
