@@ -17,7 +17,7 @@ const logsIn = (job: Job) => job.steps.some((s) => CLOUD_LOGINS.has(actionOf(s) 
 const envName = (job: Job) => (typeof job.environment === 'string' ? job.environment : job.environment?.name);
 
 /** The repository variables the workflows may read: ids and names only (see README "CI/CD"). */
-const VARIABLES = ['AWS_REGION', 'AWS_DEPLOY_ROLE_ARN', 'AWS_OPS_ROLE_ARN', 'CAPTURE_URI', 'GROUND_TRUTH_URI', 'STATE_MACHINE_ARN', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID', 'AZURE_SUBSCRIPTION_ID', 'ROOKERY_AZURE_PREFIX'];
+const VARIABLES = ['AWS_REGION', 'AWS_DEPLOY_ROLE_ARN', 'AWS_OPS_ROLE_ARN', 'CAPTURE_URI', 'GROUND_TRUTH_URI', 'STATE_MACHINE_ARN', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID', 'AZURE_SUBSCRIPTION_ID', 'ROOKERY_AZURE_PREFIX', 'ROOKERY_AZURE_STATE_STORAGE_ACCOUNT', 'ROOKERY_AZURE_STATE_RESOURCE_GROUP'];
 
 describe('workflows', () => {
   it('are the four the README describes', () => {
