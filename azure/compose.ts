@@ -45,5 +45,6 @@ export function azureStackProps(config: AzureAppConfig, model: ModelSource, wher
     dockerfile: config.dockerfile,
     paths: stackPaths(where.outdir, where.repoRoot),
     ...(config.github ? { github: config.github } : {}),
+    ...(config.remoteState ? { remoteState: config.remoteState } : {}),
   };
 }

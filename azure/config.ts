@@ -6,11 +6,12 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { DEPLOYMENT_NAME_PATTERN, checkName, validatePrefix, type AzureNames } from '../cloud/azure-names.ts';
+import { DEPLOYMENT_NAME_PATTERN, NAME_RULES, checkName, validatePrefix, type AzureNames } from '../cloud/azure-names.ts';
 import { DEFAULT_MODEL_NAME } from '../model/defaults.ts';
 import { UserError } from '../model/user-error.ts';
 import type { ImageBuild } from './constructs/serving-image-build.ts';
 import type { ModelRequest } from './model-source.ts';
+import type { RemoteState } from './stack.ts';
 
 export interface AzureAppConfig {
   readonly prefix: string;
@@ -31,6 +32,8 @@ export interface AzureAppConfig {
   readonly dockerfile: string;
   /** ROOKERY_AZURE_GITHUB_REPOSITORY: the repository whose workflows may deploy; unset adds nothing. */
   readonly github?: GithubDeployer;
+  /** ROOKERY_AZURE_STATE_*: Terraform state in an Azure blob; unset keeps the local state file. */
+  readonly remoteState?: RemoteState;
 }
 
 /** Which GitHub Actions jobs may sign in as the app's deploy identity. */
@@ -50,6 +53,7 @@ export const DEFAULTS = {
   imageBuild: 'acr' as ImageBuild,
   dockerfile: 'container/Dockerfile',
   githubEnvironment: 'production',
+  stateContainer: 'tfstate',
 };
 
 type Lookup = (key: string) => unknown;
@@ -85,6 +89,10 @@ function fail(s: Setting, why: string): never {
 const MODEL_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$/;
 const GITHUB_REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const GITHUB_ENVIRONMENT = /^[A-Za-z0-9_.-]{1,255}$/;
+/** Blob container rule: no leading, trailing or doubled hyphen. */
+const STATE_CONTAINER = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+/** A blob name Terraform can use as-is: no spaces or characters that need URL escaping, not ending in . or /. */
+const STATE_KEY = /^[A-Za-z0-9_.\/-]{0,1023}[A-Za-z0-9_-]$/;
 
 /**
  * Reads and checks the configuration. `context` is the app's cdktf context
@@ -109,7 +117,51 @@ export function readAzureConfig(options: { env?: NodeJS.ProcessEnv; context?: Lo
     repoRoot: options.repoRoot,
     dockerfile: read.get('ROOKERY_AZURE_DOCKERFILE', 'dockerfile')?.value ?? DEFAULTS.dockerfile,
     ...readGithub(read),
+    ...readRemoteState(read, prefix),
   };
+}
+
+/**
+ * Where Terraform keeps state when it is not the local file: the storage
+ * account (created once, outside the app) and its resource group are both
+ * needed, and setting any state value without them is a mistake, not a
+ * silent fall back to local state.
+ */
+function readRemoteState(read: Settings, prefix: string): { remoteState?: RemoteState } {
+  const account = read.get('ROOKERY_AZURE_STATE_STORAGE_ACCOUNT', 'stateStorageAccount');
+  const group = read.get('ROOKERY_AZURE_STATE_RESOURCE_GROUP', 'stateResourceGroup');
+  const container = read.get('ROOKERY_AZURE_STATE_CONTAINER', 'stateContainer');
+  const key = read.get('ROOKERY_AZURE_STATE_KEY', 'stateKey');
+  if (!account && !group && !container && !key) return {};
+  const given = [account, group, container, key].find((s) => s)!.origin;
+  if (!account) throw missingState(given, 'ROOKERY_AZURE_STATE_STORAGE_ACCOUNT', 'stateStorageAccount');
+  if (!group) throw missingState(given, 'ROOKERY_AZURE_STATE_RESOURCE_GROUP', 'stateResourceGroup');
+  if (!NAME_RULES.storageAccount.pattern.test(account.value)) {
+    fail(account, `is not a storage account name: use ${NAME_RULES.storageAccount.rule} (the account holding Terraform state)`);
+  }
+  if (!NAME_RULES.resourceGroup.pattern.test(group.value)) {
+    fail(group, `is not a resource group name: use ${NAME_RULES.resourceGroup.rule} (the group of the state storage account)`);
+  }
+  if (container && !STATE_CONTAINER.test(container.value)) {
+    fail(container, 'is not a blob container name: use 3–63 lowercase letters, digits or single hyphens, starting and ending with a letter or digit, e.g. tfstate');
+  }
+  if (key && !STATE_KEY.test(key.value)) {
+    fail(key, 'is not a state blob name: use up to 1024 letters, digits, periods, hyphens, underscores or slashes, not ending in a period or slash, e.g. rookery.tfstate');
+  }
+  return {
+    remoteState: {
+      storageAccount: account.value,
+      resourceGroup: group.value,
+      container: container?.value ?? DEFAULTS.stateContainer,
+      key: key?.value ?? `rookery-${prefix}.tfstate`,
+    },
+  };
+}
+
+function missingState(given: string, envName: string, contextKey: string): UserError {
+  return new UserError(`${given} is set but ${envName} (or context "${contextKey}") is not`, {
+    fix: 'remote Terraform state needs both ROOKERY_AZURE_STATE_STORAGE_ACCOUNT and ROOKERY_AZURE_STATE_RESOURCE_GROUP; set both, or unset every ROOKERY_AZURE_STATE_* to keep the local state file',
+  });
 }
 
 /** The GitHub repository (and environment) trusted to deploy; the environment is read only with a repository. */

@@ -7,7 +7,7 @@
  */
 import { join, relative } from 'node:path';
 import type { Construct } from 'constructs';
-import { Fn, LocalBackend, TerraformOutput, TerraformVariable } from 'cdktf';
+import { AzurermBackend, Fn, LocalBackend, TerraformOutput, TerraformVariable } from 'cdktf';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config/index.js';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider/index.js';
 import { deriveNames, PREFIX_PATTERN, PREFIX_RULE } from '../cloud/azure-names.ts';
@@ -56,6 +56,21 @@ export interface AzureStackProps {
    * @default none: no GitHub identity, nothing added
    */
   readonly github?: Pick<GithubIdentityProps, 'repository' | 'environment'>;
+  /**
+   * Keep Terraform state in an Azure blob, so a deploy from a fresh machine (a
+   * GitHub runner) sees what earlier deploys made.
+   * @default none: the local state file at `paths.stateFile`
+   */
+  readonly remoteState?: RemoteState;
+}
+
+/** A blob in a storage account that exists before the first `terraform init` (the app does not create it). */
+export interface RemoteState {
+  readonly storageAccount: string;
+  readonly resourceGroup: string;
+  readonly container: string;
+  /** The state blob's name. */
+  readonly key: string;
 }
 
 export interface StackPaths {
@@ -78,7 +93,7 @@ export class AzureStack extends FlatStack {
   constructor(scope: Construct, id: string, props: AzureStackProps) {
     super(scope, id);
     this.image = props.image;
-    new LocalBackend(this, { path: props.paths.stateFile });
+    this.backend(props);
     const prefix = this.prefixVariable(props.prefix);
     const names = deriveNames(prefix);
     const endpointName = props.endpointName ?? names.endpoint;
@@ -180,6 +195,28 @@ export class AzureStack extends FlatStack {
       assignableRoles: APP_ROLES,
     });
     return { github_client_id: deployer.identity.clientId, github_tenant_id: client.tenantId, github_subscription_id: client.subscriptionId };
+  }
+
+  /**
+   * The local state file, or the blob: signed in through Entra ID (no storage
+   * key) with OIDC enabled, so a GitHub runner's federated token (ARM_USE_OIDC,
+   * ARM_CLIENT_ID, ARM_TENANT_ID, ARM_SUBSCRIPTION_ID) is enough; without an
+   * OIDC token Terraform falls back to the Azure CLI's `az login`.
+   */
+  private backend(props: AzureStackProps): void {
+    const state = props.remoteState;
+    if (!state) {
+      new LocalBackend(this, { path: props.paths.stateFile });
+      return;
+    }
+    new AzurermBackend(this, {
+      storageAccountName: state.storageAccount,
+      containerName: state.container,
+      key: state.key,
+      resourceGroupName: state.resourceGroup,
+      useAzureadAuth: true,
+      useOidc: true,
+    });
   }
 
   /** azurerm (purging what `cdktf destroy` removes), azapi, and who is deploying. */
