@@ -131,6 +131,12 @@ describe('workflows', () => {
     expect(deploy.jobs.azure.if).toContain("needs.changes.outputs.azure == 'true'");
     const filters = deploy.jobs.changes.steps.find((s) => s.id === 'filter')!.with!.filters as string;
     for (const dir of ['azure', 'cloud', 'container', 'model', 'registry']) expect(filters).toContain(`'${dir}/**'`);
+    // The Azure job deploys as the GitHub identity the app creates for this repository and environment:
+    // it must name both, or the plan would delete the identity it runs as.
+    const azureEnv = (deploy.jobs.azure as { env?: Record<string, string> }).env ?? {};
+    expect(azureEnv.ROOKERY_AZURE_GITHUB_REPOSITORY).toBe('${{ github.repository }}');
+    expect(azureEnv.ROOKERY_AZURE_GITHUB_ENVIRONMENT ?? 'production').toBe(envName(deploy.jobs.azure));
+    expect(azureEnv.ARM_USE_OIDC).toBe('true');
   });
 
   it('ci, train and monitor run on the events the issue names; monitor fails on a failed check', () => {
