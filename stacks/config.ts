@@ -133,11 +133,26 @@ export interface PipelineConfig {
   readonly groundTruthUri?: string;
 }
 
+/** CicdStack's settings: who may assume its roles. */
+export interface GithubConfig {
+  /** `OWNER/NAME` (`githubRepository`), exactly as GitHub spells it. */
+  readonly repository: string;
+  /** The GitHub environment of the deploy jobs (`githubEnvironment`). */
+  readonly environment: string;
+  /** The branch of the scheduled and manual training and monitoring runs (`githubBranch`). */
+  readonly branch: string;
+}
+
 /** Everything the app's stacks are configured with. */
 export interface AppConfig {
   readonly context: RookeryContext;
   readonly endpoint: EndpointConfig;
   readonly pipeline: PipelineConfig;
+  /**
+   * Keyless access for GitHub Actions (CicdStack).
+   * @default none: no `-c githubRepository`, no CicdStack
+   */
+  readonly github?: GithubConfig;
 }
 
 export const CONTEXT_DEFAULTS = {
@@ -159,9 +174,12 @@ export const ENDPOINT_DEFAULTS = {
   bakeSeconds: 300,
 } as const;
 
+export const GITHUB_DEFAULTS = { environment: 'production', branch: 'main' } as const;
+
 /** Reads and checks all of the app's context; throws a UserError naming the first bad value. */
 export function readAppConfig(node: Node): AppConfig {
-  return { context: readContext(node), endpoint: readEndpointConfig(node), pipeline: readPipelineConfig(node) };
+  const github = readGithubConfig(node);
+  return { context: readContext(node), endpoint: readEndpointConfig(node), pipeline: readPipelineConfig(node), ...(github ? { github } : {}) };
 }
 
 /**
@@ -297,6 +315,25 @@ function readEndpointConfig(node: Node): EndpointConfig {
     errorAlarmCount: readInteger(node, 'errorAlarmCount', ENDPOINT_DEFAULTS.errorAlarmCount, 1, 1_000_000),
     bakeSeconds: readInteger(node, 'bakeSeconds', ENDPOINT_DEFAULTS.bakeSeconds, 0, 3600),
   };
+}
+
+// What GitHub allows in an owner and a repository name.
+const GITHUB_REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+// IAM compares the subject literally, so a `*` or `?` would match nothing but itself: refuse it rather than
+// deploy a role nobody can assume. Git itself forbids them (and spaces and colons) in branch names.
+const GITHUB_ENVIRONMENT = /^[^*?]{1,255}$/;
+const GIT_BRANCH = /^[^\s*?:~^\\]+$/;
+
+function readGithubConfig(node: Node): GithubConfig | undefined {
+  const repository = readString(node, 'githubRepository');
+  // githubEnvironment and githubBranch may sit in cdk.json for the day CicdStack is deployed; alone they add nothing.
+  if (repository === undefined) return undefined;
+  const environment = readString(node, 'githubEnvironment');
+  const branch = readString(node, 'githubBranch');
+  if (!GITHUB_REPOSITORY.test(repository)) throw contextError('githubRepository', repository, 'expected the GitHub repository as OWNER/NAME, e.g. -c githubRepository=octo-org/rookery');
+  if (environment !== undefined && !GITHUB_ENVIRONMENT.test(environment)) throw contextError('githubEnvironment', environment, 'expected a GitHub environment name like production, without * or ?');
+  if (branch !== undefined && !GIT_BRANCH.test(branch)) throw contextError('githubBranch', branch, 'expected one branch name like main (no wildcards: the role trusts exactly one branch)');
+  return { repository, environment: environment ?? GITHUB_DEFAULTS.environment, branch: branch ?? GITHUB_DEFAULTS.branch };
 }
 
 // ---- PipelineConfig: `context key=... must be ...` ----
