@@ -3,24 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../azure/config.ts';
-import { UserError } from '../../model/user-error.ts';
-import { loadAzure, makeRegistry, REPO_ROOT } from './fixtures.ts';
+import { errorOf, loadAzure, makeRegistry, REPO_ROOT } from './fixtures.ts';
 
 /** The configuration with the model resolved, as azure/main.ts reads them before synth. */
 const read = async (env: Record<string, string>, context: Record<string, unknown> = {}) => {
   const { config, model } = await loadAzure(env, context);
   return { ...config, model };
 };
-
-async function errorOf(fn: () => Promise<unknown>): Promise<string> {
-  try {
-    await fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a UserError');
-}
 
 describe('readAzureConfig', () => {
   it('defaults to the local registry’s champion and the documented sizes', async () => {

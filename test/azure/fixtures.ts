@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'cdktf';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { azureStackProps, loadAzureApp } from '../../azure/compose.ts';
 import type { AzureAppConfig } from '../../azure/config.ts';
 import type { ModelSource } from '../../azure/model-source.ts';
 import { AzureStack, STACK_ID, type AzureStackProps } from '../../azure/stack.ts';
+import { UserError } from '../../model/user-error.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '');
 
@@ -103,4 +104,15 @@ export function azapi(json: TerraformJson, resourceType: string): any {
   const matches = Object.values(json.resource.azapi_resource ?? {}).filter((r: any) => String(r.type).split('@')[0] === resourceType);
   if (matches.length !== 1) throw new Error(`expected one azapi_resource of ${resourceType}, found ${matches.length}`);
   return matches[0];
+}
+
+/** The one-line message a UserError carries (fails the test for any other outcome). */
+export async function errorOf(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(UserError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a UserError');
 }

@@ -4,21 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_ROLE_IDS } from '../../azure/constructs/github-identity.ts';
-import { UserError } from '../../model/user-error.ts';
-import { loadAzure, makeRegistry, only, REPO_ROOT, synthAzure, type Synthesized } from './fixtures.ts';
+import { errorOf, loadAzure, makeRegistry, only, REPO_ROOT, synthAzure, type Synthesized } from './fixtures.ts';
 
 const RESOURCE_GROUP_ID = '${azurerm_resource_group.resource_group.id}';
 const GITHUB_PRINCIPAL = '${azurerm_user_assigned_identity.github_identity.principal_id}';
-
-async function errorOf(fn: () => Promise<unknown>): Promise<string> {
-  try {
-    await fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a UserError');
-}
 
 describe('the azure app with a GitHub repository (keyless deploys)', () => {
   let registry: string;

@@ -1,18 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../model/user-error.ts';
-import { loadAzure, makeRegistry, synthAzure, type Synthesized } from './fixtures.ts';
+import { errorOf, loadAzure, makeRegistry, synthAzure, type Synthesized } from './fixtures.ts';
 
 const STATE = { ROOKERY_AZURE_STATE_STORAGE_ACCOUNT: 'rookerystate01', ROOKERY_AZURE_STATE_RESOURCE_GROUP: 'rookery-state-rg' };
-
-async function errorOf(fn: () => Promise<unknown>): Promise<string> {
-  try {
-    await fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a UserError');
-}
 
 /** cdktf's synth metadata (the top-level "//" block), which names the backend type. */
 function metadata(s: Synthesized): Record<string, unknown> {

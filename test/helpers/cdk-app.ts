@@ -1,6 +1,8 @@
 // stacks/app.ts in a child process, as `cdk synth` runs it (cdk.json's app), with no AWS credentials.
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,4 +41,19 @@ export function runCdkApp(options: CdkAppOptions): Promise<{ code: number | null
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stderr }));
   });
+}
+
+/** The synthesized templates in `outdir`, by stack name. */
+export function templates(outdir: string): Record<string, any> {
+  return Object.fromEntries(
+    readdirSync(outdir)
+      .filter((f) => f.endsWith('.template.json'))
+      .map((f) => [f.replace(/\.template\.json$/, ''), JSON.parse(readFileSync(join(outdir, f), 'utf8'))]),
+  );
+}
+
+/** The AwsSolutions plugin's findings in the assembly's validation report (written on every synth with a plugin). */
+export function nagFindings(outdir: string): string[] {
+  const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+  return report.pluginReports.filter((r: any) => r.pluginName === 'AwsSolutions').flatMap((r: any) => r.violations.map((v: any) => v.ruleName));
 }

@@ -12,7 +12,7 @@ import { LocalRegistry } from '../../model/registry.ts';
 import { loadSchema } from '../../model/schema.ts';
 import { DEFAULT_TRAIN_OPTIONS, trainWithCrossValidation } from '../../model/train.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
-import { runCdkApp } from '../helpers/cdk-app.ts';
+import { nagFindings, runCdkApp, templates } from '../helpers/cdk-app.ts';
 import { useTempDirs } from '../helpers/temp.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
@@ -29,20 +29,6 @@ async function runApp(context: Record<string, string>, registry: string): Promis
   const outdir = tempDir();
   const { code, stderr } = await runCdkApp({ context, outdir, registry });
   return { code, stderr, outdir };
-}
-
-function templates(outdir: string): Record<string, any> {
-  return Object.fromEntries(
-    readdirSync(outdir)
-      .filter((f) => f.endsWith('.template.json'))
-      .map((f) => [f.replace(/\.template\.json$/, ''), JSON.parse(readFileSync(join(outdir, f), 'utf8'))]),
-  );
-}
-
-/** The AwsSolutions plugin's findings in the assembly's validation report (written on every synth with a plugin). */
-function nagFindings(outdir: string): string[] {
-  const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
-  return report.pluginReports.filter((r: any) => r.pluginName === 'AwsSolutions').flatMap((r: any) => r.violations.map((v: any) => v.ruleName));
 }
 
 let emptyRegistry: string;

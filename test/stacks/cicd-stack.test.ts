@@ -1,7 +1,6 @@
 // CicdStack: GitHub's OIDC provider and the two roles the workflows assume, checked on the synthesized
 // template (who may assume each role, and what it may then do), and through stacks/app.ts as `cdk synth`
 // runs it with and without `-c githubRepository`.
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -20,7 +19,7 @@ import { CicdStack } from '../../stacks/cicd-stack.ts';
 import { readAppConfig } from '../../stacks/config.ts';
 import { GithubOidcRoles } from '../../stacks/constructs/github-oidc-roles.ts';
 import { addNagChecks, RookeryNagChecks } from '../../stacks/shared/nag.ts';
-import { runCdkApp } from '../helpers/cdk-app.ts';
+import { nagFindings, runCdkApp, templates } from '../helpers/cdk-app.ts';
 import { useTempDirs } from '../helpers/temp.ts';
 
 const tempDir = useTempDirs('rookery-cicd-');
@@ -199,19 +198,6 @@ describe('CicdStack (-c githubRepository=octo-org/rookery)', () => {
 });
 
 // ---- through stacks/app.ts ----
-
-function templates(outdir: string): Record<string, any> {
-  return Object.fromEntries(
-    readdirSync(outdir)
-      .filter((f) => f.endsWith('.template.json'))
-      .map((f) => [f.replace(/\.template\.json$/, ''), JSON.parse(readFileSync(join(outdir, f), 'utf8'))]),
-  );
-}
-
-function nagFindings(outdir: string): string[] {
-  const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
-  return report.pluginReports.filter((r: any) => r.pluginName === 'AwsSolutions').flatMap((r: any) => r.violations.map((v: any) => v.ruleName));
-}
 
 describe('stacks/app.ts with -c githubRepository', () => {
   let modelRegistry: string;
