@@ -6,13 +6,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { saveArtifact } from '../../model/artifact.ts';
-import { loadDataset } from '../../model/dataset.ts';
-import { LocalRegistry } from '../../model/registry.ts';
-import { loadSchema } from '../../model/schema.ts';
-import { DEFAULT_TRAIN_OPTIONS, trainWithCrossValidation } from '../../model/train.ts';
-import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
 import { nagFindings, runCdkApp, templates } from '../helpers/cdk-app.ts';
+import { registryWithChampion } from '../helpers/penguins.ts';
 import { useTempDirs } from '../helpers/temp.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
@@ -44,12 +39,7 @@ const CASES = {
 
 beforeAll(async () => {
   emptyRegistry = join(tempDir(), 'registry');
-  const work = tempDir();
-  modelRegistry = join(work, 'registry');
-  const data = loadDataset(DEFAULT_DATA_PATH, loadSchema(DEFAULT_SCHEMA_PATH));
-  const result = trainWithCrossValidation(data, { ...DEFAULT_TRAIN_OPTIONS, folds: 2 });
-  saveArtifact(join(work, 'artifact'), result.params, { evaluation: result.evaluation, options: result.options, rows: data.size }, { example: data });
-  await new LocalRegistry(modelRegistry).register('penguins', join(work, 'artifact'), { alias: 'champion' });
+  modelRegistry = await registryWithChampion(tempDir());
   // Two at a time: each is a CPU-bound synth of every stack.
   const names = Object.keys(CASES) as (keyof typeof CASES)[];
   for (let i = 0; i < names.length; i += 2) {

@@ -9,17 +9,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { saveArtifact } from '../../model/artifact.ts';
-import { loadDataset } from '../../model/dataset.ts';
-import { LocalRegistry } from '../../model/registry.ts';
-import { loadSchema } from '../../model/schema.ts';
-import { DEFAULT_TRAIN_OPTIONS, trainWithCrossValidation } from '../../model/train.ts';
-import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
 import { CicdStack } from '../../stacks/cicd-stack.ts';
 import { readAppConfig } from '../../stacks/config.ts';
 import { GithubOidcRoles } from '../../stacks/constructs/github-oidc-roles.ts';
 import { addNagChecks, RookeryNagChecks } from '../../stacks/shared/nag.ts';
 import { nagFindings, runCdkApp, templates } from '../helpers/cdk-app.ts';
+import { registryWithChampion } from '../helpers/penguins.ts';
 import { useTempDirs } from '../helpers/temp.ts';
 
 const tempDir = useTempDirs('rookery-cicd-');
@@ -204,12 +199,7 @@ describe('stacks/app.ts with -c githubRepository', () => {
   let emptyRegistry: string;
   beforeAll(async () => {
     emptyRegistry = join(tempDir(), 'registry');
-    const work = tempDir();
-    modelRegistry = join(work, 'registry');
-    const data = loadDataset(DEFAULT_DATA_PATH, loadSchema(DEFAULT_SCHEMA_PATH));
-    const result = trainWithCrossValidation(data, { ...DEFAULT_TRAIN_OPTIONS, folds: 2 });
-    saveArtifact(join(work, 'artifact'), result.params, { evaluation: result.evaluation, options: result.options, rows: data.size }, { example: data });
-    await new LocalRegistry(modelRegistry).register('penguins', join(work, 'artifact'), { alias: 'champion' });
+    modelRegistry = await registryWithChampion(tempDir());
   }, 120_000);
 
   const app = async (context: Record<string, string>, registry: string) => {
