@@ -50,7 +50,8 @@ export const LAYOUT: Record<Folder, FolderRule> = {
   scripts: {
     folders: ['model', 'registry', 'cloud', 'container', 'scripts'],
     // vega-datasets: scripts/data/ regenerates data/*.csv from its JSON (npm run data:penguins, data:cars).
-    packages: ['@aws-sdk/*', '@azure/*', 'better-sqlite3', 'yaml', 'esbuild', 'tsx', 'vega-datasets'],
+    // playwright-core: scripts/check-report.ts drives Debian's Chromium (npm run report:check); a devDependency, not in the image.
+    packages: ['@aws-sdk/*', '@azure/*', 'better-sqlite3', 'yaml', 'esbuild', 'tsx', 'vega-datasets', 'playwright-core'],
     never: { stacks: ISSUE_SCRIPTS_RULE, azure: ISSUE_SCRIPTS_RULE },
   },
 };
