@@ -13,7 +13,7 @@ import {
   type IVpc,
 } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { DatabaseInstance } from 'aws-cdk-lib/aws-rds';
+import type { CfnDBInstance, DatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -189,7 +189,8 @@ export class MlflowServer extends GroupingConstruct {
       resourceSignalTimeout: Duration.minutes(20),
     });
     userData.addSignalOnExitCommand(this.instance);
-    if (database) this.instance.node.addDependency(database);
+    // Boot waits for the database instance; the boot script's Ref to the secret already orders the rest.
+    if (database) this.instance.node.addDependency(database.node.defaultChild as CfnDBInstance);
     this.acknowledgeFindings(props);
   }
 

@@ -108,8 +108,9 @@ export class SageMakerEndpoint extends GroupingConstruct {
         { key: MODEL_HASH_TAG, value: props.model.sha256 },
       ],
     });
-    // SageMaker checks the image and artifact with the role as soon as the model is created.
-    this.cfnModel.node.addDependency(this.executionRole);
+    // SageMaker checks the image and artifact with the role as soon as the model is created,
+    // so its policy must exist first (the role itself is already ordered by executionRoleArn).
+    this.cfnModel.node.addDependency(this.executionRole.node.findChild('DefaultPolicy'));
 
     this.endpointConfig = this.createEndpointConfig(props, modelName);
     this.endpoint = this.createEndpoint(props);
