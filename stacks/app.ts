@@ -9,8 +9,8 @@ import { CAPTURE_PREFIX } from './constructs/sagemaker-endpoint.ts';
 import { EndpointStack, GROUND_TRUTH_PREFIX } from './endpoint-stack.ts';
 import { MlflowStack } from './mlflow-stack.ts';
 import { PipelineStack } from './pipeline-stack.ts';
-import { addEndpointStack, prepareServedModel } from './shared/endpoint-app.ts';
-import { addNagChecks } from './shared/nag.ts';
+import { addEndpointStack, prepareServedModel } from './support/endpoint-app.ts';
+import { addNagChecks } from './support/nag.ts';
 
 const app = new App();
 try {

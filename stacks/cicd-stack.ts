@@ -3,7 +3,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { GithubConfig } from './config.ts';
 import { GithubOidcRoles, type MonitoredData } from './constructs/github-oidc-roles.ts';
-import { RookeryStack } from './shared/logical-ids.ts';
+import { RookeryStack } from './support/logical-ids.ts';
 
 export interface CicdStackProps extends StackProps {
   /** The repository, environment and branch the roles trust. */

@@ -11,13 +11,13 @@ import type { Construct } from 'constructs';
 import type { EndpointConfig } from './config.ts';
 import { alarmNames, CAPTURE_PREFIX, MODELS_PREFIX, SageMakerEndpoint } from './constructs/sagemaker-endpoint.ts';
 import type { EndpointTarget } from './pipeline-stack.ts';
-import { RookeryStack } from './shared/logical-ids.ts';
-import { acknowledge } from './shared/nag.ts';
-import { SERVING_IMAGE_ASSET } from './shared/serving-image.ts';
+import { RookeryStack } from './support/logical-ids.ts';
+import { acknowledge } from './support/nag.ts';
+import { SERVING_IMAGE_ASSET } from './support/serving-image.ts';
 
 export const GROUND_TRUTH_PREFIX = 'ground-truth';
 
-/** The model EndpointStack serves, packed by the app (stacks/shared/served-model.ts). */
+/** The model EndpointStack serves, packed by the app (stacks/support/served-model.ts). */
 export interface ServedModel {
   /** The model.tar.gz on disk, inside the cloud assembly folder. */
   readonly archivePath: string;

@@ -8,8 +8,8 @@ import type { Construct } from 'constructs';
 import type { RookeryContext } from './config.ts';
 import { ADMIN_USERNAME, MLFLOW_PORT, MLFLOW_VERSION, MlflowServer } from './constructs/mlflow-server.ts';
 import type { MlflowConnection } from './pipeline-stack.ts';
-import { RookeryStack } from './shared/logical-ids.ts';
-import { acknowledge, acknowledgeAutoDeleteProvider } from './shared/nag.ts';
+import { RookeryStack } from './support/logical-ids.ts';
+import { acknowledge, acknowledgeAutoDeleteProvider } from './support/nag.ts';
 
 export interface MlflowStackProps extends StackProps {
   /** Instance type, backend, VPC, allowed range, detailed monitoring and retainData. */

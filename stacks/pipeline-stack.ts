@@ -16,9 +16,9 @@ import { ENDPOINT_DEFAULTS, type PipelineConfig } from './config.ts';
 import { RookeryBatchJob, type BatchJobProps } from './constructs/batch-job.ts';
 import { DriftMonitor, type DriftMonitorProps } from './constructs/drift-monitor.ts';
 import { TrainingStateMachine } from './constructs/training-state-machine.ts';
-import { RookeryStack } from './shared/logical-ids.ts';
-import { acknowledgeAutoDeleteProvider, acknowledgeResource } from './shared/nag.ts';
-import { SERVING_IMAGE_ASSET } from './shared/serving-image.ts';
+import { RookeryStack } from './support/logical-ids.ts';
+import { acknowledgeAutoDeleteProvider, acknowledgeResource } from './support/nag.ts';
+import { SERVING_IMAGE_ASSET } from './support/serving-image.ts';
 
 export { STATES } from './constructs/training-state-machine.ts';
 

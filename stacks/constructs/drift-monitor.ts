@@ -8,8 +8,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { JobResources } from '../config.ts';
-import { GroupingConstruct } from '../shared/logical-ids.ts';
-import { acknowledgeResource } from '../shared/nag.ts';
+import { GroupingConstruct } from '../support/logical-ids.ts';
+import { acknowledgeResource } from '../support/nag.ts';
 import { RookeryBatchJob, type BatchJobProps } from './batch-job.ts';
 import { parseS3Uri } from '../../cloud/s3-location.ts';
 

@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { acknowledgeResource } from '../shared/nag.ts';
+import { acknowledgeResource } from '../support/nag.ts';
 
 /** GitHub Actions' OIDC issuer: the `iss` of every workflow's token, and the provider's URL. */
 export const GITHUB_OIDC_ISSUER = 'token.actions.githubusercontent.com';

@@ -17,8 +17,8 @@ import type { CfnDBInstance, DatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { GroupingConstruct } from '../shared/logical-ids.ts';
-import { acknowledge } from '../shared/nag.ts';
+import { GroupingConstruct } from '../support/logical-ids.ts';
+import { acknowledge } from '../support/nag.ts';
 
 /** The MLflow release the server runs: the last 2.x line (2.22), whose REST API rookery's client speaks. */
 export const MLFLOW_VERSION = '2.22.5';

@@ -11,7 +11,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
 import { MODEL_HASH_TAG } from '../../model/content-hash.ts';
 import type { EndpointConfig } from '../config.ts';
-import { GroupingConstruct } from '../shared/logical-ids.ts';
+import { GroupingConstruct } from '../support/logical-ids.ts';
 
 /** The variant every rookery endpoint serves through; alarms, scaling and `rookery deploy sagemaker` name it. */
 export const VARIANT_NAME = 'AllTraffic';

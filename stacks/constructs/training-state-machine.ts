@@ -6,7 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { GroupingConstruct } from '../shared/logical-ids.ts';
+import { GroupingConstruct } from '../support/logical-ids.ts';
 import type { RookeryBatchJob } from './batch-job.ts';
 
 /** Names of the state machine's states, for the stack's tests and `rookery pipeline run` output. */

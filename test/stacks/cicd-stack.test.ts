@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CicdStack } from '../../stacks/cicd-stack.ts';
 import { readAppConfig } from '../../stacks/config.ts';
 import { GithubOidcRoles } from '../../stacks/constructs/github-oidc-roles.ts';
-import { addNagChecks, RookeryNagChecks } from '../../stacks/shared/nag.ts';
+import { addNagChecks, RookeryNagChecks } from '../../stacks/support/nag.ts';
 import { nagFindings, runCdkApp, templates } from '../helpers/cdk-app.ts';
 import { registryWithChampion } from '../helpers/penguins.ts';
 import { useTempDirs } from '../helpers/temp.ts';

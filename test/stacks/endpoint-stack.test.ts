@@ -20,9 +20,9 @@ import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts'
 import { readAppConfig } from '../../stacks/config.ts';
 import { EndpointStack, type EndpointStackProps } from '../../stacks/endpoint-stack.ts';
 import { PipelineStack } from '../../stacks/pipeline-stack.ts';
-import { addEndpointStack, prepareServedModel } from '../../stacks/shared/endpoint-app.ts';
-import { addNagChecks } from '../../stacks/shared/nag.ts';
-import { DOCKERFILE, IMAGE_SOURCES, REPO_ROOT } from '../../stacks/shared/serving-image.ts';
+import { addEndpointStack, prepareServedModel } from '../../stacks/support/endpoint-app.ts';
+import { addNagChecks } from '../../stacks/support/nag.ts';
+import { DOCKERFILE, IMAGE_SOURCES, REPO_ROOT } from '../../stacks/support/serving-image.ts';
 import { useTempDirs } from '../helpers/temp.ts';
 import { MlflowDouble } from '../mlflow/mlflow-double.ts';
 

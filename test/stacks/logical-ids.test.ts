@@ -1,7 +1,7 @@
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { GroupingConstruct, RookeryStack } from '../../stacks/shared/logical-ids.ts';
+import { GroupingConstruct, RookeryStack } from '../../stacks/support/logical-ids.ts';
 
 describe('RookeryStack logical ids', () => {
   it('leaves GroupingConstruct levels out, and keeps every other construct level', () => {

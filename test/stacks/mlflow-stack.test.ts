@@ -10,7 +10,7 @@ import { UserError } from '../../model/user-error.ts';
 import { readAppConfig, stackEnv } from '../../stacks/config.ts';
 import { MLFLOW_VERSION, PSYCOPG2_VERSION } from '../../stacks/constructs/mlflow-server.ts';
 import { MlflowStack } from '../../stacks/mlflow-stack.ts';
-import { addNagChecks } from '../../stacks/shared/nag.ts';
+import { addNagChecks } from '../../stacks/support/nag.ts';
 import { runCdkApp } from '../helpers/cdk-app.ts';
 
 

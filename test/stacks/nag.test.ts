@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
-import { acknowledge, acknowledgeResource, addNagChecks } from '../../stacks/shared/nag.ts';
+import { acknowledge, acknowledgeResource, addNagChecks } from '../../stacks/support/nag.ts';
 
 /** A role in one stack reading two prefixes of a bucket in another, as PipelineStack reads EndpointStack's. */
 function crossStack(acknowledged: string[]) {

@@ -12,7 +12,7 @@ import { readAppConfig } from '../../stacks/config.ts';
 import { MLFLOW_PORT } from '../../stacks/constructs/mlflow-server.ts';
 import { MlflowStack } from '../../stacks/mlflow-stack.ts';
 import { PipelineStack } from '../../stacks/pipeline-stack.ts';
-import { addNagChecks } from '../../stacks/shared/nag.ts';
+import { addNagChecks } from '../../stacks/support/nag.ts';
 import { ACCOUNT, ENDPOINT, MLFLOW_SECRET_ARN, REGION, STANDALONE_CONTEXT, synthPipeline } from '../pipeline/definition.ts';
 
 const MONITORING = {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { MODEL_HASH_TAG } from '../../model/content-hash.ts';
 import { ENDPOINT_DEFAULTS } from '../../stacks/config.ts';
 import { SageMakerEndpoint, type SageMakerEndpointProps } from '../../stacks/constructs/sagemaker-endpoint.ts';
-import { RookeryStack } from '../../stacks/shared/logical-ids.ts';
+import { RookeryStack } from '../../stacks/support/logical-ids.ts';
 
 const SHA = 'a'.repeat(64);
 
