@@ -80,7 +80,24 @@ export function resolveModelDirectory(dir: string, source?: string): ResolvedMod
   return identify(found, name, version, `the model directory ${basename(found)}`);
 }
 
+/**
+ * The files and their hash are read on first use: serving and the CDK app
+ * never ask (the SageMaker archive hashes what it packs), so `rookery serve`
+ * does not read the model twice at start-up.
+ */
 function identify(dir: string, name: string, version: number | undefined, origin: string): ResolvedModel {
-  const files = modelFiles(dir);
-  return { dir, name, ...(version !== undefined ? { version } : {}), origin, files, sha256: modelContentHash(files) };
+  let files: readonly ModelFile[] | undefined;
+  let sha256: string | undefined;
+  return {
+    dir,
+    name,
+    ...(version !== undefined ? { version } : {}),
+    origin,
+    get files() {
+      return (files ??= modelFiles(dir));
+    },
+    get sha256() {
+      return (sha256 ??= modelContentHash(this.files));
+    },
+  };
 }
