@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 export const MOTO_INSTALL = 'moto_server is not installed: run `pip install "moto[server]"` (python3 -m moto.server must start)';
 export const MOTO_REGION = 'us-east-1';
@@ -65,4 +66,25 @@ export class Moto {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * moto_server for the calling test file: started before its tests with the
+ * SDK pointed at it (AWS_ENDPOINT_URL, dummy credentials), stopped after.
+ * `available` is false when moto is missing: the file then skips with MOTO_INSTALL.
+ */
+export function useMoto(): { available: boolean } {
+  const available = motoAvailable();
+  let moto: Moto | undefined;
+  let restoreEnv: (() => void) | undefined;
+  beforeAll(async () => {
+    if (!available) return;
+    moto = await Moto.start();
+    restoreEnv = moto.useInProcess();
+  }, 60_000);
+  afterAll(async () => {
+    restoreEnv?.();
+    await moto?.stop();
+  });
+  return { available };
 }

@@ -8,17 +8,13 @@ import { GetMetricStatisticsCommand, ListMetricsCommand, type CloudWatchClient, 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudWatchClient } from '../../scripts/aws/clients.ts';
 import { putMetricData, type MetricDatum } from '../../scripts/pipeline/cloudwatch-metrics.ts';
-import { Moto, MOTO_INSTALL, motoAvailable } from '../helpers/moto.ts';
+import { MOTO_INSTALL, useMoto } from '../helpers/moto.ts';
 
-const available = motoAvailable();
-let moto: Moto;
+const { available } = useMoto();
 let client: CloudWatchClient;
-let restoreEnv: () => void;
 
 beforeAll(async () => {
   if (!available) return;
-  moto = await Moto.start();
-  restoreEnv = moto.useInProcess();
   // moto cannot read gzip-compressed bodies, which the SDK sends for large PutMetricData calls
   // (CloudWatch can; the AWS double in test/helpers checks those).
   process.env.AWS_DISABLE_REQUEST_COMPRESSION = 'true';
@@ -27,8 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!available) return;
   client?.destroy();
-  restoreEnv?.();
-  await moto?.stop();
 });
 
 describe('putMetricData against moto_server', () => {

@@ -13,18 +13,14 @@ import { s3Client } from '../../scripts/aws/clients.ts';
 import { UserError } from '../../model/user-error.ts';
 import { downloadDir, readText, uploadDir, writeText } from '../../scripts/pipeline/locations.ts';
 import { S3BlobStore } from '../../scripts/store/s3-store.ts';
-import { Moto, MOTO_INSTALL, motoAvailable } from '../helpers/moto.ts';
+import { MOTO_INSTALL, useMoto } from '../helpers/moto.ts';
 
-const available = motoAvailable();
-let moto: Moto;
+const { available } = useMoto();
 let client: S3Client;
-let restoreEnv: () => void;
 let work: string;
 
 beforeAll(async () => {
   if (!available) return;
-  moto = await Moto.start();
-  restoreEnv = moto.useInProcess();
   client = s3Client();
   for (const Bucket of ['rookery-data', 'rookery-runs']) await client.send(new CreateBucketCommand({ Bucket }));
   work = mkdtempSync(join(tmpdir(), 'rookery-s3-moto-'));
@@ -32,8 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!available) return;
   client?.destroy();
-  restoreEnv?.();
-  await moto?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
