@@ -13,6 +13,17 @@ function expectOneLineError(result: CliResult, code: number, text: string): void
   expect(result.stderr).not.toMatch(/^\s+at /m);
 }
 
+/** `models list` of penguins versions 1 (champion) and 2: the header, then each version's columns. */
+function twoVersionListing(stdout: string): string[][] {
+  const lines = stdout.trimEnd().split('\n');
+  expect(lines).toHaveLength(3);
+  expect(lines[0].split(/\s{2,}/)).toEqual(['model', 'version', 'aliases', 'created', 'cv accuracy']);
+  const [v1, v2] = lines.slice(1).map((l) => l.split(/\s{2,}/));
+  expect(v1.slice(0, 3)).toEqual(['penguins', '1', 'champion']);
+  expect(v2.slice(0, 3)).toEqual(['penguins', '2', '-']);
+  return [v1, v2];
+}
+
 describe('rookery models, after training', () => {
   let registryDir: string;
 
@@ -28,12 +39,7 @@ describe('rookery models, after training', () => {
   it('models list shows each version with its aliases and accuracy', async () => {
     const result = await runCli(['models', 'list', '--registry', registryDir]);
     expect(result.code, result.stderr).toBe(0);
-    const lines = result.stdout.trimEnd().split('\n');
-    expect(lines).toHaveLength(3);
-    expect(lines[0].split(/\s{2,}/)).toEqual(['model', 'version', 'aliases', 'created', 'cv accuracy']);
-    const [v1, v2] = lines.slice(1).map((l) => l.split(/\s{2,}/));
-    expect(v1.slice(0, 3)).toEqual(['penguins', '1', 'champion']);
-    expect(v2.slice(0, 3)).toEqual(['penguins', '2', '-']);
+    const [v1, v2] = twoVersionListing(result.stdout);
     for (const row of [v1, v2]) {
       expect(Number.isNaN(Date.parse(row[3]))).toBe(false);
       expect(row[4]).toMatch(/^0\.9\d{3}$/);
@@ -123,12 +129,7 @@ describe('rookery models against MLflow (the double answers as a real server: no
     const before = double.requests.length;
     const result = await runCli(['models', 'list'], env, { cwd });
     expect(result.code, result.stderr).toBe(0);
-    const lines = result.stdout.trimEnd().split('\n');
-    expect(lines).toHaveLength(3);
-    expect(lines[0].split(/\s{2,}/)).toEqual(['model', 'version', 'aliases', 'created', 'cv accuracy']);
-    const [v1, v2] = lines.slice(1).map((l) => l.split(/\s{2,}/));
-    expect(v1.slice(0, 3)).toEqual(['penguins', '1', 'champion']);
-    expect(v2.slice(0, 3)).toEqual(['penguins', '2', '-']);
+    const [v1, v2] = twoVersionListing(result.stdout);
     for (const row of [v1, v2]) expect(row[4]).toMatch(/^0\.9\d{3}$/);
     expect(double.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /api/2.0/mlflow/registered-models/search',
