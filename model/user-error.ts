@@ -46,7 +46,3 @@ export class UserError extends Error {
 function formatLine(what: string, d: UserErrorDetails): string {
   return `${d.where ? `${d.where}: ` : ''}${what}${d.fix ? `; ${d.fix}` : ''}`;
 }
-
-export function isUserError(err: unknown): err is UserError {
-  return err instanceof UserError;
-}

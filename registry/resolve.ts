@@ -59,7 +59,7 @@ export async function resolveModel(text: string | undefined, options: ResolveOpt
 }
 
 /** A version in a registry; MLflow downloads it into the settings' cache folder once. */
-export async function resolveInRegistry(ref: ModelRef, registry: ModelRegistry): Promise<ResolvedModel> {
+async function resolveInRegistry(ref: ModelRef, registry: ModelRegistry): Promise<ResolvedModel> {
   const { info, dir } = await registry.resolve(ref);
   return identify(dir, info.name, info.version, `${describeVersion(ref, info.version)} from ${registry.label}`);
 }
