@@ -36,11 +36,6 @@ export class UserError extends Error {
     if (d.fix !== undefined) this.fix = d.fix;
     this.exitCode = d.exitCode ?? 1;
   }
-
-  /** The same problem said about another place (`-c model`), keeping what and fix. */
-  at(where: string): UserError {
-    return new UserError(this.where ? `${this.where}: ${this.what}` : this.what, { where, ...(this.fix ? { fix: this.fix } : {}), exitCode: this.exitCode, cause: this });
-  }
 }
 
 function formatLine(what: string, d: UserErrorDetails): string {
