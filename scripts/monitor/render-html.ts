@@ -17,7 +17,7 @@ export const TEST_NAMES: Record<StattestName, string> = {
   jensenshannon: 'Jensen–Shannon distance',
 };
 
-const CSS = `
+export const CSS = `
 :root { color-scheme: light; --fg: #24292f; --muted: #57606a; --line: #d0d7de; --bg: #f6f8fa; --pass: #1a7f37; --fail: #cf222e; --skip: #6e7781; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--fg); background: var(--bg); }
