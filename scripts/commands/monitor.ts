@@ -3,6 +3,7 @@ import { UserError } from '../../model/user-error.ts';
 import { defineCommand, numberFlag } from '../command.ts';
 import { readConfig } from '../config.ts';
 import { commandSchema, SCHEMA_FLAGS } from '../model-schema.ts';
+import { resolveMonitoredModel } from '../monitor/model.ts';
 import { formatOutcome, runMonitor, type MonitorRequest } from '../monitor/run.ts';
 
 export const DEFAULT_REPORT_DIR = 'reports';
@@ -21,6 +22,10 @@ export async function monitorExitCode(request: MonitorRequest, failOnChecks: boo
   if (outcome.summary.status === 'fail' && !failOnChecks) out('--no-fail: exiting 0 although checks failed');
   return outcome.summary.status === 'fail' && failOnChecks ? 1 : 0;
 }
+
+const asUsageError = (err: unknown): never => {
+  throw err instanceof UserError ? new UserError(err.message, { exitCode: 2, cause: err }) : err;
+};
 
 export const monitorCommand = defineCommand({
   name: 'monitor',
@@ -63,15 +68,16 @@ Exit status: 0 when every check passes, 1 when any fails, 2 when the monitor cou
     if (values['ground-truth'] && datastore.trim().startsWith('sqlite:')) {
       throw new UserError('--ground-truth is for JSON Lines captures; SQLite captures keep their labels in the table (see \'rookery label\')', { exitCode: 2 });
     }
+    // --model names the model that made the predictions too: the report shows its version and training accuracy.
+    const named = values.model?.trim() && values.schema === undefined ? await resolveMonitoredModel(values.model.trim(), config).catch(asUsageError) : undefined;
     return monitorExitCode(
       {
         datastore,
         ...(values['ground-truth'] ? { groundTruth: values['ground-truth'] } : {}),
         referencePath: values.reference ?? config.dataPath,
         schemaPath: config.schemaPath,
-        schema: await commandSchema(values, config).catch((err: unknown) => {
-          throw err instanceof UserError ? new UserError(err.message, { exitCode: 2, cause: err }) : err;
-        }),
+        schema: named?.schema ?? (await commandSchema(values, config).catch(asUsageError)),
+        ...(named ? { model: named.model } : {}),
         ...(samples !== undefined ? { samples } : {}),
         outDir: values.out ?? DEFAULT_REPORT_DIR,
         ...(values['summary-markdown'] ? { markdownPath: values['summary-markdown'] } : {}),

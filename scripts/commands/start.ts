@@ -12,6 +12,7 @@ import { defineCommand, numberFlag } from '../command.ts';
 import { commandRegistry, readConfig, type RookeryConfig } from '../config.ts';
 import { DEFAULT_ACCURACY_THRESHOLD, DEFAULT_ALIAS, DEFAULT_MODEL_NAME, DEFAULT_MODEL_REF } from '../../model/defaults.ts';
 import { LABEL_DEFAULTS, runLabel } from '../label/run.ts';
+import { monitoredModel } from '../monitor/model.ts';
 import { formatOutcome, runMonitor, type MonitorOutcome } from '../monitor/run.ts';
 import { localTarget } from '../targets/local.ts';
 import { INTERRUPTED_EXIT, interruptSignal } from '../traffic/interrupt.ts';
@@ -207,7 +208,8 @@ the monitor finds. 'start' still exits 0; it exits non-zero only if a step could
       await runLabel({ datastore, dataPath: config.dataPath, schemaPath: config.schemaPath, schema, accuracy: LABEL_ACCURACY, seed }, out);
 
       step(5, 'monitor');
-      const monitored = await runMonitor({ datastore, referencePath: config.dataPath, schemaPath: config.schemaPath, schema, outDir });
+      const served = monitoredModel({ dir: model.dir, name: DEFAULT_MODEL_NAME, version: Number(version), origin: `${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS} (version ${version})` });
+      const monitored = await runMonitor({ datastore, referencePath: config.dataPath, schemaPath: config.schemaPath, schema, outDir, model: served });
       out(formatOutcome(monitored));
       await stop();
 

@@ -4,7 +4,7 @@ import type { Dataset } from '../../model/dataset.ts';
 import { joinCsvLine, joinKey, jsonlLines, parseCaptureLine, readGroundTruth } from '../monitor/sagemaker-records.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import type { LabelOptions } from './sqlite.ts';
-import { rowKey, simulatedLabel, truthIndex, type LabelCounts } from './truth.ts';
+import { OccurrenceIds, rowKey, simulatedLabel, truthIndex, type LabelCounts, type LabelSource } from './truth.ts';
 
 export interface JsonlLabelCounts extends LabelCounts {
   /** Captured records (requests) given ground truth in this run. */
@@ -31,6 +31,7 @@ export async function labelJsonl(captures: BlobStore, groundTruth: BlobStore, da
   const counts: JsonlLabelCounts = { labeled: 0, fromDataset: 0, simulated: 0, alreadyLabeled: 0, records: 0, unreadable: 0 };
   const lines: string[] = [];
   const seen = new Set<string>();
+  const ids = new OccurrenceIds();
   for await (const { line } of jsonlLines(captures)) {
     const outcome = parseCaptureLine(line, schema);
     if (!outcome.ok) {
@@ -39,23 +40,29 @@ export async function labelJsonl(captures: BlobStore, groundTruth: BlobStore, da
     }
     const { record } = outcome;
     const id = joinKey(record);
+    // Every record's rows take their identity, labeled or not, so a row's seed does not depend on what was labeled before.
+    const keys = record.rows.map((row) => rowKey(schema, (f) => row[f]));
+    const rowIds = keys.map((key) => ids.next(key));
     if (existing.has(id) || seen.has(id)) {
       counts.alreadyLabeled += record.rows.length;
       continue;
     }
     seen.add(id);
-    const labels = record.rows.map((row, r) => {
-      const known = truth.get(rowKey(schema, (f) => row[f]));
+    const sources: LabelSource[] = [];
+    const labels = keys.map((key, r) => {
+      const known = truth.get(key);
+      sources.push(known ? 'dataset' : 'simulated');
       if (known) {
         counts.fromDataset++;
         return known;
       }
       counts.simulated++;
-      return simulatedLabel(`${record.eventId}:${r}`, record.predictions[r].prediction, classes, options.accuracy, options.seed);
+      return simulatedLabel(rowIds[r], record.predictions[r].prediction, classes, options.accuracy, options.seed);
     });
     counts.labeled += labels.length;
     counts.records++;
-    lines.push(JSON.stringify({ groundTruthData: { data: joinCsvLine(labels), encoding: 'CSV' }, eventMetadata: { eventId: id }, eventVersion: '0' }));
+    // rookeryLabelSource: Model Monitor reads only groundTruthData and eventMetadata; the monitor reads this to say which labels were simulated.
+    lines.push(JSON.stringify({ groundTruthData: { data: joinCsvLine(labels), encoding: 'CSV' }, eventMetadata: { eventId: id }, eventVersion: '0', rookeryLabelSource: sources.join(',') }));
   }
   if (lines.length) {
     const stamp = now.toISOString().replace(/[-:.]/g, '');

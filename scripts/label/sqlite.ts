@@ -4,7 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { CAPTURE_TABLE } from '../../container/capture/sqlite.ts';
 import type { Dataset } from '../../model/dataset.ts';
 import { UserError } from '../../model/user-error.ts';
-import { rowKey, simulatedLabel, truthIndex, type LabelCounts } from './truth.ts';
+import { OccurrenceIds, rowKey, simulatedLabel, truthIndex, type LabelCounts, type LabelSource } from './truth.ts';
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
@@ -49,11 +49,17 @@ export interface LabelOptions {
   seed: number;
 }
 
+/** The column beside the target where `rookery label` records each label's source (LabelSource). */
+export const LABEL_SOURCE_COLUMN = 'label_source';
+
 /**
  * Fills the target column of captured rows that have none, in one
  * transaction: the true class when the row's features equal a dataset row's,
- * otherwise a simulated label (see simulatedLabel). Labeled rows are never
- * touched, so a second run changes nothing.
+ * otherwise a simulated label (see simulatedLabel), and records which in
+ * label_source (added to the table when missing). Labeled rows are never
+ * touched, so a second run changes nothing; every row is read, in rowid order,
+ * so each unlabeled row's identity (OccurrenceIds) is the same as it was in a
+ * run that labeled everything at once.
  */
 export function labelSqlite(path: string, data: Dataset, options: LabelOptions): LabelCounts {
   const schema = data.schema;
@@ -64,27 +70,32 @@ export function labelSqlite(path: string, data: Dataset, options: LabelOptions):
     const target = schema.target.name;
     if (!columns.has(target)) throw new UserError(`${path}: the "${CAPTURE_TABLE}" table has no "${target}" column to write labels into; was it written by 'rookery serve'?`);
     const features = schema.features.map((f) => f.name);
-    const select = [...features.map((f) => (columns.has(f) ? quote(f) : 'NULL')), columns.has('prediction') ? 'prediction' : 'NULL', columns.has('uuid') ? 'uuid' : 'NULL', 'rowid'];
+    const select = [...features.map((f) => (columns.has(f) ? quote(f) : 'NULL')), columns.has('prediction') ? 'prediction' : 'NULL', quote(target), 'rowid'];
     const truth = truthIndex(data);
     const classes = schema.target.classes;
     const counts: LabelCounts = { labeled: 0, fromDataset: 0, simulated: 0, alreadyLabeled: 0 };
-    const update = db.prepare(`UPDATE ${quote(CAPTURE_TABLE)} SET ${quote(target)} = ? WHERE rowid = ? AND ${quote(target)} IS NULL`);
-    const pending: (string | number)[] = [];
+    const ids = new OccurrenceIds();
+    const pending: [string, LabelSource, number][] = [];
     db.transaction(() => {
-      counts.alreadyLabeled = (db.prepare(`SELECT COUNT(*) FROM ${quote(CAPTURE_TABLE)} WHERE ${quote(target)} IS NOT NULL`).pluck().get() as number) ?? 0;
-      const rows = db.prepare(`SELECT ${select.join(', ')} FROM ${quote(CAPTURE_TABLE)} WHERE ${quote(target)} IS NULL`).raw(true);
+      if (!columns.has(LABEL_SOURCE_COLUMN)) db.exec(`ALTER TABLE ${quote(CAPTURE_TABLE)} ADD COLUMN ${quote(LABEL_SOURCE_COLUMN)} TEXT`);
+      const update = db.prepare(`UPDATE ${quote(CAPTURE_TABLE)} SET ${quote(target)} = ?, ${quote(LABEL_SOURCE_COLUMN)} = ? WHERE rowid = ? AND ${quote(target)} IS NULL`);
+      const rows = db.prepare(`SELECT ${select.join(', ')} FROM ${quote(CAPTURE_TABLE)} ORDER BY rowid`).raw(true);
+      const f = features.length;
       for (const row of rows.iterate() as Iterable<unknown[]>) {
-        const key = rowKey(schema, (f) => row[features.indexOf(f)] as string | number | null);
+        const key = rowKey(schema, (name) => row[features.indexOf(name)] as string | number | null);
+        const id = ids.next(key);
+        if (row[f + 1] !== null) {
+          counts.alreadyLabeled++;
+          continue;
+        }
         const known = truth.get(key);
-        const prediction = row[features.length] as string | null;
-        const id = (row[features.length + 1] as string | null) ?? `rowid:${row[features.length + 2]}`;
-        const label = known ?? simulatedLabel(id, prediction, classes, options.accuracy, options.seed);
+        const label = known ?? simulatedLabel(id, row[f] as string | null, classes, options.accuracy, options.seed);
         if (known) counts.fromDataset++;
         else counts.simulated++;
-        pending.push(label, row[features.length + 2] as number);
+        pending.push([label, known ? 'dataset' : 'simulated', row[f + 2] as number]);
       }
       // Updates wait until the scan is done: SQLite does not allow writing a table while a statement is reading it.
-      for (let i = 0; i < pending.length; i += 2) counts.labeled += update.run(pending[i], pending[i + 1]).changes;
+      for (const [label, source, rowid] of pending) counts.labeled += update.run(label, source, rowid).changes;
     }).immediate();
     return counts;
   } catch (err) {

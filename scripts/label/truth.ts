@@ -38,7 +38,7 @@ export function truthIndex(data: Dataset): Map<string, string> {
   return index;
 }
 
-/** FNV-1a: a stable 32-bit seed from a row's id, so a row gets the same label on every run. */
+/** FNV-1a: a stable 32-bit seed from a row's identity, so a row gets the same label on every run. */
 function hash(text: string, seed: number): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
   for (let i = 0; i < text.length; i++) {
@@ -51,7 +51,8 @@ function hash(text: string, seed: number): number {
 /**
  * A stand-in for a human label where the truth is unknown: the prediction with
  * probability `accuracy`, otherwise one of the other classes. Drawn from a
- * generator seeded by the row's id, so re-running gives the same labels.
+ * generator seeded by the row's identity (see OccurrenceIds), so re-running
+ * gives the same labels.
  */
 export function simulatedLabel(id: string, prediction: string | null, classes: readonly string[], accuracy: number, seed: number): string {
   const random = createRandom(hash(id, seed));
@@ -63,6 +64,31 @@ export function simulatedLabel(id: string, prediction: string | null, classes: r
     return others[Math.floor(pick * others.length)];
   }
   return classes[Math.floor(pick * classes.length)];
+}
+
+/**
+ * Where a label came from, as `rookery label` records it beside the label
+ * (SQLite: the label_source column; ground truth: rookeryLabelSource), so the
+ * monitor can say how many of its labels were simulated.
+ */
+export type LabelSource = 'dataset' | 'simulated';
+
+/**
+ * A captured row's identity for seeding its simulated label: its content (the
+ * row key) and how many rows with the same content came before it. Request
+ * ids are random and arrival order varies with concurrency, so neither may
+ * seed labels; rows of equal content get the same prediction, so whichever of
+ * them comes first, the labels drawn are the same multiset and every figure
+ * computed from them is the same run after run.
+ */
+export class OccurrenceIds {
+  private readonly seen = new Map<string, number>();
+
+  next(key: string): string {
+    const n = this.seen.get(key) ?? 0;
+    this.seen.set(key, n + 1);
+    return `${key}\u001e${n}`;
+  }
 }
 
 export interface LabelCounts {

@@ -1,7 +1,8 @@
 import { classificationReport, type ClassMetrics } from '../../model/metrics.ts';
 import type { Schema } from '../../model/schema.ts';
-import { binCategoricalForPsi, binNumericForPsi, detectDrift, psi, sharedHistogram, type StattestName } from '../../model/stats/index.ts';
+import { binCategoricalForPsi, binNumericForPsi, detectDrift, modeSorted, psi, quantileSorted, sharedHistogram, type StattestName } from '../../model/stats/index.ts';
 import type { CaptureColumns } from './capture-reader.ts';
+import { confidenceDistribution, valuesOverTime, type ConfidenceDistribution, type OverTime } from './over-time.ts';
 import type { ReferenceData } from './reference.ts';
 import { THRESHOLDS } from './thresholds.ts';
 
@@ -13,6 +14,10 @@ export interface NumericStats {
   std: number | null;
   min: number | null;
   max: number | null;
+  /** numpy.quantile at 5, 25, 50, 75 and 95%. */
+  quantiles: { p5: number; p25: number; p50: number; p75: number; p95: number } | null;
+  /** The most frequent value (the smallest on a tie) and its rows. */
+  mostCommon: { value: number; count: number } | null;
 }
 
 export interface CategoricalStats {
@@ -20,11 +25,23 @@ export interface CategoricalStats {
   missing: number;
   /** Rows per value, in the order of the schema's categories, then any others by count. */
   counts: Record<string, number>;
+  /** The most frequent value (the first in that order on a tie) and its rows. */
+  mostCommon: { value: string; count: number } | null;
 }
 
 export type ColumnProfile =
   | { column: string; kind: 'numeric'; reference: NumericStats; current: NumericStats; typeMismatches: number; present: boolean }
-  | { column: string; kind: 'categorical'; known: string[]; reference: CategoricalStats; current: CategoricalStats; typeMismatches: number; present: boolean };
+  | {
+      column: string;
+      kind: 'categorical';
+      known: string[];
+      reference: CategoricalStats;
+      current: CategoricalStats;
+      /** Current values the reference never has, most rows first. */
+      newCategories: string[];
+      typeMismatches: number;
+      present: boolean;
+    };
 
 export interface TestOutcome {
   test: StattestName;
@@ -72,34 +89,46 @@ export interface Analysis {
   emptyColumns: { reference: string[]; current: string[] };
   missingCells: { reference: number; current: number; referenceShare: number; currentShare: number };
   drift: { columns: DriftColumn[]; drifted: number; tested: number };
+  /** Evidently's dataset drift: the share of drifted columns against its threshold (drift at share ≥ 0.5). */
+  datasetDrift: { share: number; threshold: number; drifted: boolean };
+  overTime: OverTime | null;
+  confidence: ConfidenceDistribution | { error: string };
   predictionDrift: PredictionDrift | { error: string };
   quality: ModelQuality | { error: string };
 }
 
 const isMissingNumber = (v: number) => Number.isNaN(v);
 
+/** The column's statistics, and its non-missing values sorted ascending (the drift tests and quantiles share the one sort). */
 function numericStats(col: Float64Array): { stats: NumericStats; values: Float64Array } {
   let count = 0;
   for (let i = 0; i < col.length; i++) if (!isMissingNumber(col[i])) count++;
   const values = new Float64Array(count);
   let k = 0;
   let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
   for (let i = 0; i < col.length; i++) {
     const v = col[i];
     if (isMissingNumber(v)) continue;
     values[k++] = v;
     sum += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
   }
-  if (count === 0) return { stats: { count: 0, missing: col.length, mean: null, std: null, min: null, max: null }, values };
+  if (count === 0) return { stats: { count: 0, missing: col.length, mean: null, std: null, min: null, max: null, quantiles: null, mostCommon: null }, values };
+  values.sort();
   const mean = sum / count;
   let squares = 0;
   for (let i = 0; i < count; i++) squares += (values[i] - mean) ** 2;
+  const q = (p: number) => quantileSorted(values, p);
   return {
-    stats: { count, missing: col.length - count, mean, std: count > 1 ? Math.sqrt(squares / (count - 1)) : null, min, max },
+    stats: {
+      count,
+      missing: col.length - count,
+      mean,
+      std: count > 1 ? Math.sqrt(squares / (count - 1)) : null,
+      min: values[0],
+      max: values[count - 1],
+      quantiles: { p5: q(0.05), p25: q(0.25), p50: q(0.5), p75: q(0.75), p95: q(0.95) },
+      mostCommon: modeSorted(values),
+    },
     values,
   };
 }
@@ -113,10 +142,10 @@ function categoricalStats(col: readonly (string | null)[], known: readonly strin
     counts.set(v, (counts.get(v) ?? 0) + 1);
   }
   const extra = [...counts].filter(([c]) => !known.includes(c)).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  return {
-    stats: { count: values.length, missing: col.length - values.length, counts: Object.fromEntries([...known.map((c) => [c, counts.get(c)!] as const), ...extra]) },
-    values,
-  };
+  const ordered = [...known.map((c) => [c, counts.get(c)!] as const), ...extra];
+  let mostCommon: CategoricalStats['mostCommon'] = null;
+  for (const [value, count] of ordered) if (count > 0 && (!mostCommon || count > mostCommon.count)) mostCommon = { value, count };
+  return { stats: { count: values.length, missing: col.length - values.length, counts: Object.fromEntries(ordered), mostCommon }, values };
 }
 
 function outcome(result: ReturnType<typeof detectDrift>): TestOutcome {
@@ -247,7 +276,11 @@ export function analyze(schema: Schema, reference: ReferenceData, current: Captu
     } else {
       const ref = categoricalStats(reference.columns[f.name] as (string | null)[], f.categories);
       const cur = categoricalStats(current.columns[f.name] as (string | null)[], f.categories);
-      columns.push({ column: f.name, kind: 'categorical', known: f.categories, reference: ref.stats, current: cur.stats, typeMismatches: mismatches, present });
+      const newCategories = Object.entries(cur.stats.counts)
+        .filter(([v, n]) => n > 0 && !ref.stats.counts[v])
+        .sort((a, b) => b[1] - a[1])
+        .map(([v]) => v);
+      columns.push({ column: f.name, kind: 'categorical', known: f.categories, reference: ref.stats, current: cur.stats, newCategories, typeMismatches: mismatches, present });
       drift.push(driftCategorical(f.name, ref.values, cur.values, f.categories));
       refMissing += ref.stats.missing;
       curMissing += cur.stats.missing;
@@ -256,6 +289,10 @@ export function analyze(schema: Schema, reference: ReferenceData, current: Captu
     }
   }
   const cells = (rows: number) => rows * names.length;
+  const tested = drift.filter((d) => !d.error).length;
+  const drifted = drift.filter((d) => d.drifted).length;
+  const share = tested ? drifted / tested : 0;
+  const numeric = schema.features.filter((f) => f.type === 'numeric').map((f) => ({ column: f.name, values: current.columns[f.name] as Float64Array }));
   return {
     columns,
     emptyRows: { reference: emptyRows(reference.columns, reference.size, names), current: emptyRows(current.columns, current.size, names) },
@@ -266,7 +303,10 @@ export function analyze(schema: Schema, reference: ReferenceData, current: Captu
       referenceShare: cells(reference.size) ? refMissing / cells(reference.size) : 0,
       currentShare: cells(current.size) ? curMissing / cells(current.size) : 0,
     },
-    drift: { columns: drift, drifted: drift.filter((d) => d.drifted).length, tested: drift.filter((d) => !d.error).length },
+    drift: { columns: drift, drifted, tested },
+    datasetDrift: { share, threshold: THRESHOLDS.datasetDriftShare, drifted: tested > 0 && share >= THRESHOLDS.datasetDriftShare },
+    overTime: valuesOverTime(current.time, numeric),
+    confidence: confidenceDistribution(current.confidence),
     predictionDrift: predictionDrift(schema, reference, current),
     quality: modelQuality(schema, current),
   };

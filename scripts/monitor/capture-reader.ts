@@ -17,6 +17,8 @@ export interface CaptureColumns {
   confidence: Float64Array;
   /** The ground truth joined to each row, null where there is none yet. */
   label: (string | null)[];
+  /** Where each row's label came from (LABEL_SOURCE), as `rookery label` recorded it. */
+  labelSource: Uint8Array;
   /** Capture time, epoch milliseconds (NaN when unknown). */
   time: Float64Array;
   /** Per-row ids where the store has them (JSON Lines: the record's event id). */
@@ -44,6 +46,13 @@ export interface ReadOptions {
   samples?: number;
   /** JSON Lines: where SageMaker-format ground truth lives. */
   groundTruth?: string;
+}
+
+/** Label source codes: unknown (no label, or ground truth not written by `rookery label`), a dataset row's true class, simulated. */
+export const LABEL_SOURCE = { unknown: 0, dataset: 1, simulated: 2 } as const;
+
+export function labelSourceCode(text: unknown): number {
+  return text === 'dataset' ? LABEL_SOURCE.dataset : text === 'simulated' ? LABEL_SOURCE.simulated : LABEL_SOURCE.unknown;
 }
 
 /** Reads captures into columns: `sqlite:///path.db`, `file:///dir` or `s3://bucket/prefix` (SageMaker Data Capture JSON Lines). */
@@ -79,6 +88,7 @@ export class ColumnBuilder {
   private prediction: (string | null)[];
   private confidence: Float64Array;
   private label: (string | null)[];
+  private labelSource: Uint8Array;
   private time: Float64Array;
   private readonly ids: string[] | undefined;
   private readonly mismatches: number[];
@@ -93,6 +103,7 @@ export class ColumnBuilder {
     this.prediction = new Array<string | null>(this.capacity).fill(null);
     this.confidence = new Float64Array(this.capacity).fill(Number.NaN);
     this.label = new Array<string | null>(this.capacity).fill(null);
+    this.labelSource = new Uint8Array(this.capacity);
     this.time = new Float64Array(this.capacity).fill(Number.NaN);
     this.ids = options.ids ? [] : undefined;
     this.mismatches = this.kinds.map(() => 0);
@@ -116,15 +127,21 @@ export class ColumnBuilder {
     strings(this.label);
     this.confidence = floats(this.confidence);
     this.time = floats(this.time);
+    const sources = new Uint8Array(this.capacity);
+    sources.set(this.labelSource);
+    this.labelSource = sources;
   }
 
   /** Starts a row and returns its index; set its features with `set`, which default to missing. */
-  add(prediction: string | null, confidence: number | null, label: string | null, time: number, id?: string): number {
+  add(prediction: string | null, confidence: number | null, label: string | null, time: number, id?: string, labelSource = 0): number {
     if (this.size === this.capacity) this.grow();
     const i = this.size++;
     if (prediction !== null) this.prediction[i] = this.interner.get(prediction);
     if (typeof confidence === 'number') this.confidence[i] = confidence;
-    if (label !== null) this.label[i] = this.interner.get(label);
+    if (label !== null) {
+      this.label[i] = this.interner.get(label);
+      this.labelSource[i] = labelSource;
+    }
     this.time[i] = time;
     if (this.ids) this.ids.push(id ?? '');
     return i;
@@ -156,6 +173,7 @@ export class ColumnBuilder {
       prediction: this.prediction.slice(0, n),
       confidence: this.confidence.slice(0, n),
       label: this.label.slice(0, n),
+      labelSource: this.labelSource.slice(0, n),
       time: this.time.slice(0, n),
       ...(this.ids ? { ids: this.ids } : {}),
       missingColumns: [],
@@ -188,6 +206,7 @@ export function mostRecent(columns: CaptureColumns, samples: number | undefined)
     prediction: pickS(columns.prediction),
     confidence: pickF(columns.confidence),
     label: pickS(columns.label),
+    labelSource: Uint8Array.from(keep, (i) => columns.labelSource[i]),
     time: pickF(columns.time),
     ...(columns.ids ? { ids: pickS(columns.ids) } : {}),
   };

@@ -2,7 +2,7 @@ import type { Schema } from '../../model/schema.ts';
 import { openBlobStore } from '../store/open.ts';
 import { ColumnBuilder, mostRecent, noCapturesError, type CaptureColumns, type CaptureReader, type ReadOptions, type SkippedRecords } from './capture-reader.ts';
 import { assertFolderLocation } from './locations.ts';
-import { joinKey, jsonlLines, parseCaptureLine, readGroundTruth } from './sagemaker-records.ts';
+import { joinKey, jsonlLines, parseCaptureLine, readGroundTruth, type GroundTruthLabels } from './sagemaker-records.ts';
 
 const MAX_EXAMPLES = 5;
 
@@ -19,7 +19,7 @@ export class JsonlCaptureReader implements CaptureReader {
     assertFolderLocation(this.uri, '--datastore');
     if (options.groundTruth) assertFolderLocation(options.groundTruth, '--ground-truth');
     const store = await openBlobStore(this.uri);
-    const truth = options.groundTruth ? await readGroundTruth(await openBlobStore(options.groundTruth)) : new Map<string, string[]>();
+    const truth = options.groundTruth ? await readGroundTruth(await openBlobStore(options.groundTruth)) : new Map<string, GroundTruthLabels>();
     const builder = new ColumnBuilder(schema, { ids: true });
     const skipped = new Map<string, SkippedRecords>();
     const matched = new Set<string>();
@@ -40,14 +40,14 @@ export class JsonlCaptureReader implements CaptureReader {
       let labels = truth.get(id);
       if (labels) {
         matched.add(id);
-        if (labels.length !== record.rows.length) {
+        if (labels.values.length !== record.rows.length) {
           mismatchedLabels++;
           labels = undefined;
         }
       }
       record.rows.forEach((row, r) => {
         const p = record.predictions[r];
-        const i = builder.add(p.prediction, p.confidence, labels ? labels[r] || null : null, record.time, record.eventId);
+        const i = builder.add(p.prediction, p.confidence, labels ? labels.values[r] || null : null, record.time, record.eventId, labels?.sources?.[r]);
         schema.features.forEach((f, k) => builder.set(i, k, row[f.name]));
       });
     }

@@ -14,3 +14,8 @@ export function pct(x: number | null | undefined): string {
   if (x === null || x === undefined || Number.isNaN(x)) return '–';
   return `${(x * 100).toFixed(1)}%`;
 }
+
+/** "1 row", "2 rows": a count and its noun, singular only for exactly one. */
+export function plural(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? noun : plural}`;
+}

@@ -6,6 +6,7 @@ import { table } from '../format.ts';
 import { analyze } from './analyze.ts';
 import { describeWriteError, ensureOutDir } from './locations.ts';
 import { checksMarkdown } from './markdown.ts';
+import type { MonitoredModel } from './model.ts';
 import { openCaptureReader } from './open-reader.ts';
 import { loadReference } from './reference.ts';
 import { renderReport } from './render-html.ts';
@@ -23,6 +24,8 @@ export interface MonitorRequest {
   outDir: string;
   /** Also append the checks as a Markdown table to this file (a CI job summary: appended, not replaced). */
   markdownPath?: string;
+  /** The model that made the predictions, for the report (captures do not record it). */
+  model?: MonitoredModel;
   now?: Date;
 }
 

@@ -1,6 +1,7 @@
 import type { FeatureRow } from '../../model/dataset.ts';
 import type { Schema } from '../../model/schema.ts';
 import { parseCsvRequest, parseJsonRequest } from '../../container/protocol.ts';
+import { labelSourceCode } from './capture-reader.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 
 /** One captured request from SageMaker Data Capture (or the server's JSON Lines sink), expanded into rows. */
@@ -113,14 +114,20 @@ export async function* jsonlLines(store: BlobStore): AsyncGenerator<{ key: strin
   }
 }
 
+/** One record's labels, and where `rookery label` says each came from (LABEL_SOURCE codes) when it wrote them. */
+export interface GroundTruthLabels {
+  values: string[];
+  sources?: number[];
+}
+
 /**
  * Labels per captured record from Model Monitor ground-truth files
  * (`{"groundTruthData": {"data": "Adelie", "encoding": "CSV"}, "eventMetadata": {"eventId": …}}`).
  * `data` is one CSV line holding each row's label in order; a single-row
  * record has exactly AWS's one-label form. A JSON list (the course's files) is read too.
  */
-export async function readGroundTruth(store: BlobStore): Promise<Map<string, string[]>> {
-  const labels = new Map<string, string[]>();
+export async function readGroundTruth(store: BlobStore): Promise<Map<string, GroundTruthLabels>> {
+  const labels = new Map<string, GroundTruthLabels>();
   for await (const { line } of jsonlLines(store)) {
     let raw: unknown;
     try {
@@ -138,7 +145,9 @@ export async function readGroundTruth(store: BlobStore): Promise<Map<string, str
       const text = String(raw.groundTruthData.encoding ?? '').toUpperCase() === 'BASE64' ? Buffer.from(data, 'base64').toString('utf8') : data;
       values = splitCsvLine(text.trim());
     }
-    if (values) labels.set(id, values);
+    if (!values) continue;
+    const sources = typeof raw.rookeryLabelSource === 'string' ? raw.rookeryLabelSource.split(',') : [];
+    labels.set(id, { values, ...(sources.length === values.length ? { sources: sources.map(labelSourceCode) } : {}) });
   }
   return labels;
 }

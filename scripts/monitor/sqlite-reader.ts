@@ -3,8 +3,8 @@ import { parseCaptureUri } from '../../container/capture/open.ts';
 import { CAPTURE_TABLE } from '../../container/capture/sqlite.ts';
 import type { Schema } from '../../model/schema.ts';
 import { UserError } from '../../model/user-error.ts';
-import { openSqlite, sqliteUserError, tableColumns } from '../label/sqlite.ts';
-import { ColumnBuilder, noCapturesError, type CaptureColumns, type CaptureReader, type ReadOptions } from './capture-reader.ts';
+import { LABEL_SOURCE_COLUMN, openSqlite, sqliteUserError, tableColumns } from '../label/sqlite.ts';
+import { ColumnBuilder, labelSourceCode, noCapturesError, type CaptureColumns, type CaptureReader, type ReadOptions } from './capture-reader.ts';
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
@@ -31,7 +31,7 @@ export class SqliteCaptureReader implements CaptureReader {
       if (columns.size === 0) throw noCapturesError(this.uri);
       const features = schema.features.map((f) => f.name);
       const has = (c: string) => columns.has(c);
-      const select = [...features, 'prediction', 'confidence', schema.target.name, 'date'].map((c) => (has(c) ? quote(c) : 'NULL'));
+      const select = [...features, 'prediction', 'confidence', schema.target.name, 'date', LABEL_SOURCE_COLUMN].map((c) => (has(c) ? quote(c) : 'NULL'));
       const total = db.prepare(`SELECT COUNT(*) FROM ${quote(CAPTURE_TABLE)}`).pluck().get() as number;
       if (total === 0) throw noCapturesError(this.uri);
       const limit = options.samples !== undefined && options.samples < total ? options.samples : undefined;
@@ -50,7 +50,7 @@ export class SqliteCaptureReader implements CaptureReader {
         }
         const prediction = row[f];
         const label = row[f + 2];
-        const i = builder.add(typeof prediction === 'string' ? prediction : null, typeof row[f + 1] === 'number' ? (row[f + 1] as number) : null, typeof label === 'string' ? label : null, lastTime);
+        const i = builder.add(typeof prediction === 'string' ? prediction : null, typeof row[f + 1] === 'number' ? (row[f + 1] as number) : null, typeof label === 'string' ? label : null, lastTime, undefined, labelSourceCode(row[f + 4]));
         for (let k = 0; k < f; k++) builder.set(i, k, row[k]);
       }
       return builder.finish(`sqlite:${this.path}`, { missingColumns: features.filter((c) => !has(c)) });

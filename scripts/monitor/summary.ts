@@ -1,12 +1,14 @@
 import type { Schema } from '../../model/schema.ts';
 import type { Analysis } from './analyze.ts';
-import type { CaptureColumns, SkippedRecords } from './capture-reader.ts';
+import { LABEL_SOURCE, type CaptureColumns, type SkippedRecords } from './capture-reader.ts';
 import { runChecks, type CheckResult } from './checks.ts';
+import type { MonitoredModel } from './model.ts';
+import { nextActions, type Action, type LabelFacts } from './verdict.ts';
 import { THRESHOLDS, type Thresholds } from './thresholds.ts';
 
 /** Everything the report shows, as written to summary.json. */
 export interface MonitorSummary {
-  version: 1;
+  version: 2;
   generatedAt: string;
   status: 'pass' | 'fail';
   counts: { checks: number; passed: number; failed: number; skipped: number };
@@ -21,6 +23,12 @@ export interface MonitorSummary {
     unmatchedLabels: number | null;
   };
   reference: { rows: number };
+  /** The model that made the predictions, when the caller named it (captures do not record it). */
+  model: MonitoredModel | null;
+  /** How many of the labels `rookery label` simulated, took from the dataset, or did not write. */
+  labels: LabelFacts;
+  /** The dataset-level verdict the report opens with, and one next step per kind of failure. */
+  verdict: { datasetDrift: Analysis['datasetDrift']; actions: Action[] };
   features: { name: string; kind: 'numeric' | 'categorical' }[];
   target: { name: string; classes: string[] };
   thresholds: Thresholds;
@@ -47,16 +55,30 @@ export interface SummaryInputs {
   groundTruth?: string;
   referencePath: string;
   samples?: number;
+  model?: MonitoredModel;
+}
+
+function labelFacts(current: CaptureColumns): LabelFacts {
+  const facts: LabelFacts = { labeled: 0, simulated: 0, fromDataset: 0, unknown: 0 };
+  for (let i = 0; i < current.size; i++) {
+    if (current.label[i] === null) continue;
+    facts.labeled++;
+    const source = current.labelSource[i];
+    if (source === LABEL_SOURCE.simulated) facts.simulated++;
+    else if (source === LABEL_SOURCE.dataset) facts.fromDataset++;
+    else facts.unknown++;
+  }
+  return facts;
 }
 
 export function summarize(schema: Schema, request: SummaryInputs, current: CaptureColumns, referenceRows: number, analysis: Analysis, now: Date): MonitorSummary {
   const checks = runChecks(schema, analysis, { reference: referenceRows, current: current.size });
   const failed = checks.filter((c) => c.status === 'fail').length;
   const skipped = checks.filter((c) => c.status === 'skipped').length;
-  let labeled = 0;
-  for (const l of current.label) if (l !== null) labeled++;
+  const labels = labelFacts(current);
+  const model = request.model ?? null;
   return {
-    version: 1,
+    version: 2,
     generatedAt: now.toISOString(),
     status: failed ? 'fail' : 'pass',
     counts: { checks: checks.length, passed: checks.length - failed - skipped, failed, skipped },
@@ -64,12 +86,15 @@ export function summarize(schema: Schema, request: SummaryInputs, current: Captu
     current: {
       rows: current.size,
       records: current.records ?? null,
-      labeledRows: labeled,
+      labeledRows: labels.labeled,
       ...timeRange(current.time),
       skippedRecords: current.skipped,
       unmatchedLabels: current.unmatchedLabels ?? null,
     },
     reference: { rows: referenceRows },
+    model,
+    labels,
+    verdict: { datasetDrift: analysis.datasetDrift, actions: nextActions(analysis, checks, labels, model?.trainingAccuracy ?? null) },
     features: schema.features.map((f) => ({ name: f.name, kind: f.type })),
     target: { name: schema.target.name, classes: [...schema.target.classes] },
     thresholds: { ...THRESHOLDS },

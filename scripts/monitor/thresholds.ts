@@ -10,6 +10,8 @@ export const THRESHOLDS = {
   absolute: 1e-12,
   /** TestNumberOfDriftedColumns(eq=0) in the course. */
   maxDriftedColumns: 0,
+  /** Evidently's DatasetDriftMetric drift_share: the dataset drifts when at least half of its columns do. */
+  datasetDriftShare: 0.5,
   /** TestAccuracyScore(gte=0.9) in the course. */
   minAccuracy: 0.9,
   /** Evidently's default PSI threshold: a column drifts at PSI >= 0.1. Shown per column; the drift verdict uses the default test. */

@@ -12,7 +12,9 @@ import { labelJsonl } from '../../scripts/label/jsonl.ts';
 import { labelSqlite } from '../../scripts/label/sqlite.ts';
 import { simulatedLabel } from '../../scripts/label/truth.ts';
 import { runLabel } from '../../scripts/label/run.ts';
+import { LABEL_SOURCE } from '../../scripts/monitor/capture-reader.ts';
 import { JsonlCaptureReader } from '../../scripts/monitor/jsonl-reader.ts';
+import { runMonitor } from '../../scripts/monitor/run.ts';
 import { FileBlobStore } from '../../scripts/store/blob-store.ts';
 import { sampleTraffic } from '../../scripts/traffic/sample.ts';
 import { completeRows, data, DATA_PATH, record, schema, SCHEMA_PATH, scratch, writeSqlite } from '../monitor/fixtures.ts';
@@ -71,6 +73,31 @@ describe('labeling SQLite captures', () => {
     expect(simulatedLabel('x', 'Gentoo', CLASSES, 0, 42)).not.toBe('Gentoo');
   });
 
+  it('seeds simulated labels from row content, not request ids or arrival order: the same rows in another order with other ids get the same labels', async () => {
+    const rows = sampleTraffic(data, { samples: 300, seed: 9, drift: true }).rows;
+    const labelsOf = async (order: typeof rows) => {
+      const path = join(scratch(), 'captures.db');
+      const records = [];
+      for (let i = 0; i < order.length; i += 10) records.push(record(order.slice(i, i + 10), order.slice(i, i + 10).map((r) => (Number(r.body_mass_g) > 4500 ? 'Gentoo' : 'Adelie'))));
+      await writeSqlite(path, records);
+      labelSqlite(path, data, { accuracy: 0.7, seed: 42 });
+      return readCaptureTable(path).map((r) => `${JSON.stringify([r.island, r.culmen_length_mm, r.body_mass_g, r.sex])}=${r.species}/${r.label_source}`).sort();
+    };
+    const first = await labelsOf(rows);
+    expect(first).toEqual(await labelsOf([...rows].reverse()));
+    expect(first.some((l) => l.endsWith('/simulated'))).toBe(true);
+  });
+
+  it('records where each label came from in label_source, and the monitor counts the simulated ones', async () => {
+    const path = await sqliteStore();
+    labelSqlite(path, data, { accuracy: 0.8, seed: 42 });
+    const sources = readCaptureTable(path).map((r) => r.label_source);
+    expect(sources.slice(0, 20).every((s) => s === 'dataset')).toBe(true);
+    expect(sources.slice(20).every((s) => s === 'simulated')).toBe(true);
+    const { summary } = await runMonitor({ datastore: `sqlite:///${path}`, referencePath: DATA_PATH, schemaPath: SCHEMA_PATH, outDir: join(scratch(), 'report') });
+    expect(summary.labels).toEqual({ labeled: 220, simulated: 200, fromDataset: 20, unknown: 0 });
+  });
+
   it('names the problem when there is nothing to label', async () => {
     await expect(runLabel({ datastore: `sqlite:///${join(scratch(), 'none.db')}`, dataPath: DATA_PATH, schemaPath: SCHEMA_PATH, accuracy: 0.9, seed: 1 }, () => {})).rejects.toThrow(
       /no capture database at .*none\.db: start the server with capture on and send traffic first .*--datastore sqlite:\/\/\/\.rookery\/start\/penguins\.db/,
@@ -98,14 +125,15 @@ describe('labeling JSON Lines captures (Model Monitor ground truth)', () => {
     const lines = readFileSync(join(gtDir, counts.written!), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
     const ids = (await new JsonlCaptureReader(pathToFileURL(captures).href).read(schema, {})).ids!;
     expect(lines).toEqual([
-      { groundTruthData: { data: `${pool[0].species},${pool[200].species}`, encoding: 'CSV' }, eventMetadata: { eventId: ids.at(-1) }, eventVersion: '0' },
+      { groundTruthData: { data: `${pool[0].species},${pool[200].species}`, encoding: 'CSV' }, eventMetadata: { eventId: ids.at(-1) }, eventVersion: '0', rookeryLabelSource: 'dataset,dataset' },
       // The second record carries an inferenceId, which Model Monitor joins on.
-      { groundTruthData: { data: 'Gentoo', encoding: 'CSV' }, eventMetadata: { eventId: 'req-7' }, eventVersion: '0' },
+      { groundTruthData: { data: 'Gentoo', encoding: 'CSV' }, eventMetadata: { eventId: 'req-7' }, eventVersion: '0', rookeryLabelSource: 'simulated' },
     ]);
     const joined = await new JsonlCaptureReader(pathToFileURL(captures).href).read(schema, { groundTruth: pathToFileURL(gtDir).href });
     // Most recent first: the single-row record, then the two rows of the first.
     expect(joined.label).toEqual(['Gentoo', pool[0].species, pool[200].species]);
     expect(joined.unmatchedLabels).toBe(0);
+    expect(Array.from(joined.labelSource)).toEqual([LABEL_SOURCE.simulated, LABEL_SOURCE.dataset, LABEL_SOURCE.dataset]);
   });
 
   it('is idempotent: a second run writes nothing; new captures get only their own labels', async () => {
