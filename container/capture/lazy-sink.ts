@@ -37,9 +37,10 @@ export class LazyCaptureSink {
     return this.sink;
   }
 
-  /** For /health: the open sink's counts, or why it could not be opened. */
+  /** For /health: the open sink's counts, or why it could not be opened (which degrades capture too). */
   stats(): Partial<CaptureStats> & { openError?: string } {
-    return { ...(this.sink ? this.sink.stats() : {}), ...(this.openError ? { openError: this.openError.message } : {}) };
+    if (this.sink) return this.sink.stats();
+    return this.openError ? { openError: this.openError.message, degraded: `the capture sink cannot be opened: ${this.openError.message}` } : {};
   }
 
   /** Writes what is pending (see CaptureSink.close); nothing to do if the sink was never opened. */

@@ -23,28 +23,32 @@ export interface CaptureStats {
   written: number;
   /** Requests queued, waiting to be written. */
   pending: number;
-  /** Requests whose answer is held until the sink catches up (their records are queued). */
+  /** Requests whose answer is held: waiting for room in the queue, or (durable mode) for their batch's write. */
   waiting: number;
-  /** Failed write attempts (each is retried); `lastError` is the most recent one's, kept after a recovery. */
+  /** Failed write attempts (each is retried). */
   failures: number;
-  /** Requests whose record was not stored: refused at the queue's byte limit, or given up at a stop while the sink was still failing. */
+  /** Requests whose record was not stored: dropped under the `drop` policy while writes fail, after waiting the longest allowed, or given up at a stop. */
   dropped: number;
+  /** Why capture is not keeping every record right now (writes failing, records dropped since the last write); absent when all is well. */
+  degraded?: string;
+  /** The failing writes' error, while they fail. */
   lastError?: string;
+  /** Once writes work again: the error they had, and when they recovered. */
+  previousError?: string;
+  recoveredAt?: string;
 }
 
 /**
- * Where captured requests go. Capture is off the request's path: `enqueue`
- * never throws, and queues the record at once (or drops and counts it, when
- * the queue is at its byte limit because the storage is failing or stuck). It
- * returns `undefined`, or, when the queue has grown past the point where the
- * storage is clearly slower than the traffic, a promise the caller awaits
- * before answering: it settles once the storage has caught up, after a wait
- * limit, or at once if the storage fails, and never rejects. A sink slower
- * than the traffic thus slows the answers down instead of losing records or
- * growing memory without bound.
+ * Where captured requests go. `enqueue` never throws. It queues the record at
+ * once and returns `undefined`, or returns a promise the caller awaits before
+ * answering: while the queue has no room for the record (it enters as writes
+ * make room), or in durable mode until the record's batch is written. The
+ * promise never rejects; it resolves to false when the answer must not claim
+ * success (durable mode under the `hold` policy, the record not stored in
+ * time: the server answers 503).
  */
 export interface CaptureSink {
-  enqueue(record: CaptureRecord): Promise<void> | undefined;
+  enqueue(record: CaptureRecord): Promise<boolean> | undefined;
   /** Writes everything pending; resolves when done or when the deadline passes. */
   close(deadlineMs?: number): Promise<void>;
   stats(): CaptureStats;

@@ -1,9 +1,10 @@
 // The capture queue (BatchingSink) against an in-test writer: records are
-// written once each, in order, in bounded batches, one write at a time; past
-// slowDownBytes a request's answer waits (its record queued) until the writer
-// catches up or maxWaitMs passes, past maxPendingBytes records are dropped, a
-// failing writer releases waiting requests at once; failed batches are kept and
-// retried with backoff; close() drains everything or gives up at its deadline.
+// written once each, in order, in bounded batches, one write at a time; a
+// record the queue has no room for waits (its answer with it) until writes
+// make room or maxWaitMs passes; while writes fail, `drop` answers at once and
+// counts what it drops, `hold` keeps answers waiting; durable mode answers once
+// the record's batch is written; failed batches are kept and retried with
+// backoff; close() drains everything or gives up at its deadline.
 // Time is faked, so the timings below are exact.
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -126,10 +127,13 @@ function rec(bytes = 100, rows = 1): CaptureRecord {
 const idsOf = (records: CaptureRecord[]) => records.map((r) => r.eventId);
 
 /** Whether a promise has settled, seen through flags (the sink's promises must never reject). */
-function track(p: Promise<void> | undefined): { resolved: boolean; rejected: boolean } {
-  const state = { resolved: p === undefined, rejected: false };
+function track(p: Promise<boolean> | undefined): { resolved: boolean; rejected: boolean; value?: boolean } {
+  const state: { resolved: boolean; rejected: boolean; value?: boolean } = { resolved: p === undefined, rejected: false };
   p?.then(
-    () => (state.resolved = true),
+    (v) => {
+      state.resolved = true;
+      state.value = v;
+    },
     () => (state.rejected = true),
   );
   return state;
@@ -144,7 +148,6 @@ function makeSink(options: Partial<BatcherOptions> = {}): { writer: FakeWriter; 
     maxBatch: 4,
     maxBatchRows: 100,
     maxDelayMs: 50,
-    slowDownBytes: 5_000,
     maxPendingBytes: 10_000,
     maxWaitMs: 1_000,
     retryDelayMs: 100,
@@ -245,59 +248,56 @@ describe('BatchingSink: batching', () => {
     await closeSink(sink);
   });
 
-  it('a record larger than maxPendingBytes (and than a 128 KiB batch buffer) is accepted when the queue is empty; past maxPendingBytes otherwise, records are dropped and counted', async () => {
-    const { writer, sink } = makeSink({ slowDownBytes: 100_000, maxPendingBytes: 200, maxWaitMs: 5_000 });
+  it('a record larger than maxPendingBytes (and than a 128 KiB batch buffer) is accepted when the queue is empty; otherwise it waits for the queue to empty', async () => {
+    const { writer, sink } = makeSink({ maxPendingBytes: 200, maxWaitMs: 5_000 });
     const big = rec(1_000);
     expect(sink.enqueue(big)).toBeUndefined();
     expect(sink.stats()).toMatchObject({ accepted: 1, pending: 1, waiting: 0, dropped: 0 });
-    expect(sink.enqueue(rec(50))).toBeUndefined();
-    expect(sink.stats()).toMatchObject({ accepted: 1, pending: 1, dropped: 1 });
-    expect(logs.join('\n')).toMatch(/dropped a request's record \(1 so far\): 1000 bytes are waiting for fake:batches/);
+    const small = rec(50);
+    const smallWait = track(sink.enqueue(small));
+    expect(smallWait.resolved).toBe(false);
+    expect(sink.stats()).toMatchObject({ accepted: 1, pending: 1, waiting: 1, dropped: 0 });
 
     await tick(50);
     expect(writer.ids).toEqual(idsOf([big]));
-    // Alone in the queue it is taken, however large; past slowDownBytes its answer waits for the write.
-    const huge = rec(200_000);
-    const hugeWait = track(sink.enqueue(huge));
-    expect(hugeWait.resolved).toBe(false);
+    expect(smallWait).toMatchObject({ resolved: true, value: true });
     await tick(50);
-    expect(hugeWait).toEqual({ resolved: true, rejected: false });
+    // Alone in the queue a record is taken, however large.
+    const huge = rec(200_000);
+    expect(sink.enqueue(huge)).toBeUndefined();
+    await tick(50);
     expect(writer.problems).toEqual([]);
-    expect(writer.ids).toEqual(idsOf([big, huge]));
-    expect(writer.written[1].body).toBe(huge.requestBody);
-    expect(sink.stats()).toMatchObject({ accepted: 2, written: 2, pending: 0, waiting: 0, dropped: 1 });
+    expect(writer.ids).toEqual(idsOf([big, small, huge]));
+    expect(writer.written[2].body).toBe(huge.requestBody);
+    expect(sink.stats()).toMatchObject({ accepted: 3, written: 3, pending: 0, waiting: 0, dropped: 0 });
     await closeSink(sink);
   });
 });
 
-describe('BatchingSink: a queue past slowDownBytes', () => {
-  it('queues the record and returns a promise that resolves once writes bring the queue back under slowDownBytes; nothing is dropped', async () => {
-    const { writer, sink } = makeSink({ slowDownBytes: 300, maxPendingBytes: 1_000, maxWaitMs: 1_000 });
+describe('BatchingSink: a full queue', () => {
+  it('a record that does not fit waits, unqueued, until writes make room; later records queue behind it in order; nothing is dropped', async () => {
+    const { writer, sink } = makeSink({ maxPendingBytes: 300, maxWaitMs: 1_000 });
     writer.block();
     const first = [rec(100), rec(100), rec(50)];
     for (const r of first) expect(sink.enqueue(r)).toBeUndefined();
     await tick(50);
     expect(writer.attempts).toHaveLength(1);
 
-    // 250 + 100 > 300: queued at once, but its answer waits; so does the next one's.
+    // 250 + 100 > 300: r4 waits; r5 would fit (250 + 20) but queues behind r4.
     const r4 = rec(100);
     const r5 = rec(20);
-    const p4 = sink.enqueue(r4);
-    const p5 = sink.enqueue(r5);
-    expect(p4).toBeInstanceOf(Promise);
-    expect(p5).toBeInstanceOf(Promise);
-    const w4 = track(p4);
-    const w5 = track(p5);
-    expect(sink.stats()).toMatchObject({ accepted: 5, pending: 5, waiting: 2, dropped: 0 });
+    const w4 = track(sink.enqueue(r4));
+    const w5 = track(sink.enqueue(r5));
+    expect(sink.stats()).toMatchObject({ accepted: 3, pending: 3, waiting: 2, dropped: 0 });
     await tick(900);
     expect([w4.resolved, w5.resolved]).toEqual([false, false]);
 
-    // The first batch (250 bytes) written: 120 bytes left, under 300: both answered.
+    // The first batch written: the queue is empty, both enter and are answered.
     writer.release();
     await tick(0);
     expect([w4, w5]).toEqual([
-      { resolved: true, rejected: false },
-      { resolved: true, rejected: false },
+      { resolved: true, rejected: false, value: true },
+      { resolved: true, rejected: false, value: true },
     ]);
     expect(sink.stats()).toMatchObject({ accepted: 5, written: 3, pending: 2, waiting: 0, dropped: 0 });
     await tick(50);
@@ -306,8 +306,8 @@ describe('BatchingSink: a queue past slowDownBytes', () => {
     await closeSink(sink);
   });
 
-  it('answers a request that waited maxWaitMs (its promise resolves, never rejects); its record stays queued and is written', async () => {
-    const { writer, sink } = makeSink({ slowDownBytes: 300, maxPendingBytes: 1_000, maxWaitMs: 200 });
+  it('a record that waited maxWaitMs is dropped and counted (the promise resolves, never rejects); capture is degraded until the next write', async () => {
+    const { writer, sink } = makeSink({ maxPendingBytes: 300, maxWaitMs: 200 });
     writer.block();
     const first = [rec(100), rec(100), rec(100)];
     for (const r of first) sink.enqueue(r);
@@ -317,44 +317,57 @@ describe('BatchingSink: a queue past slowDownBytes', () => {
     await tick(199);
     expect(wait).toEqual({ resolved: false, rejected: false });
     expect(sink.stats()).toMatchObject({ waiting: 1, dropped: 0 });
+    expect(sink.stats().degraded).toBeUndefined();
     await tick(1);
-    expect(wait).toEqual({ resolved: true, rejected: false });
-    expect(sink.stats()).toMatchObject({ accepted: 4, pending: 4, waiting: 0, dropped: 0 });
+    expect(wait).toEqual({ resolved: true, rejected: false, value: true });
+    expect(sink.stats()).toMatchObject({ accepted: 3, pending: 3, waiting: 0, dropped: 1, degraded: '1 records dropped since the last write to fake:batches' });
+    expect(logs.join('\n')).toMatch(/dropped a request's record \(1 so far\): it waited 200 ms for room in the queue/);
 
     writer.release();
+    await tick(0);
+    expect(sink.stats().degraded).toBeUndefined();
     await closeSink(sink);
-    expect(writer.ids).toEqual(idsOf([...first, late]));
-    expect(sink.stats()).toMatchObject({ accepted: 4, written: 4, dropped: 0, pending: 0, waiting: 0 });
+    expect(writer.ids).toEqual(idsOf(first));
+    expect(sink.stats()).toMatchObject({ accepted: 3, written: 3, dropped: 1, pending: 0, waiting: 0 });
   });
 });
 
 describe('BatchingSink: a failing writer', () => {
-  it('answers the waiting requests at once, holds none while failing, keeps every queued record (dropping only past maxPendingBytes) and writes them once the writer recovers', async () => {
-    const { writer, sink } = makeSink({ slowDownBytes: 300, maxPendingBytes: 450, maxWaitMs: 10_000 });
+  it('onFault=drop: answers the waiting requests at once dropping their records, keeps every queued one, drops what does not fit while failing, and writes the rest once the writer recovers', async () => {
+    const { writer, sink } = makeSink({ onFault: 'drop', maxPendingBytes: 300, maxWaitMs: 10_000 });
     writer.block();
     writer.fail = 'disk full';
-    const first = [rec(100), rec(100), rec(100)];
+    const first = [rec(100), rec(100), rec(50)];
     for (const r of first) sink.enqueue(r);
     await tick(50);
-    const held = [rec(100), rec(20)];
+    const held = [rec(100), rec(100)];
     const waits = held.map((r) => track(sink.enqueue(r)));
-    expect(sink.stats()).toMatchObject({ accepted: 5, waiting: 2 });
+    expect(sink.stats()).toMatchObject({ accepted: 3, waiting: 2 });
 
     writer.release();
     await tick(0);
     expect(waits).toEqual([
-      { resolved: true, rejected: false },
-      { resolved: true, rejected: false },
+      { resolved: true, rejected: false, value: true },
+      { resolved: true, rejected: false, value: true },
     ]);
-    expect(sink.stats()).toEqual({ sink: 'fake:batches', accepted: 5, written: 0, pending: 5, waiting: 0, failures: 1, dropped: 0, lastError: 'disk full' });
-    expect(logs.join('\n')).toMatch(/writing to fake:batches failed \(disk full\); 5 records kept, retrying/);
+    expect(sink.stats()).toEqual({
+      sink: 'fake:batches',
+      accepted: 3,
+      written: 0,
+      pending: 3,
+      waiting: 0,
+      failures: 1,
+      dropped: 2,
+      degraded: 'writes to fake:batches are failing: disk full',
+      lastError: 'disk full',
+    });
+    expect(logs.join('\n')).toMatch(/writing to fake:batches failed \(disk full\); 3 records kept, retrying/);
 
-    // While failing: queued without waiting while it fits under maxPendingBytes (420 + 20), dropped past it.
-    const fits = rec(20);
+    // While failing: queued without waiting while it fits (250 + 50), dropped at once past it.
+    const fits = rec(50);
     expect(sink.enqueue(fits)).toBeUndefined();
-    expect(sink.enqueue(rec(100))).toBeUndefined();
-    expect(sink.stats()).toMatchObject({ accepted: 6, waiting: 0, dropped: 1 });
-    expect(logs.join('\n')).toMatch(/440 bytes are waiting for fake:batches, which is failing \(disk full\)/);
+    expect(sink.enqueue(rec(20))).toBeUndefined();
+    expect(sink.stats()).toMatchObject({ accepted: 4, waiting: 0, dropped: 3 });
 
     await tick(1_000);
     expect(writer.written).toEqual([]);
@@ -365,9 +378,46 @@ describe('BatchingSink: a failing writer', () => {
 
     writer.fail = undefined;
     await tick(1_000);
-    expect(writer.ids).toEqual(idsOf([...first, ...held, fits]));
-    expect(sink.stats()).toMatchObject({ accepted: 6, written: 6, pending: 0, waiting: 0, dropped: 1, failures });
+    expect(writer.ids).toEqual(idsOf([...first, fits]));
+    const recovered = sink.stats();
+    expect(recovered).toMatchObject({ accepted: 4, written: 4, pending: 0, waiting: 0, dropped: 3, failures, previousError: 'disk full' });
+    expect(recovered.lastError).toBeUndefined();
+    expect(recovered.degraded).toBeUndefined();
+    expect(new Date(recovered.recoveredAt!).getTime()).toBeGreaterThan(0);
+    expect(logs.join('\n')).toMatch(/writing to fake:batches works again after: disk full/);
     await closeSink(sink);
+  });
+
+  it('onFault=hold: answers keep waiting while the writer fails; once it recovers within maxWaitMs every record is written, none dropped', async () => {
+    const { writer, sink } = makeSink({ onFault: 'hold', maxPendingBytes: 300, maxWaitMs: 5_000, retryDelayMs: 100, maxRetryDelayMs: 400 });
+    writer.fail = 'database is locked';
+    const records = Array.from({ length: 8 }, () => rec(100));
+    const waits = records.map((r) => track(sink.enqueue(r)));
+    await tick(2_000);
+    // Three fit the queue and are answered; five wait.
+    expect(waits.filter((w) => w.resolved)).toHaveLength(3);
+    expect(sink.stats()).toMatchObject({ accepted: 3, waiting: 5, dropped: 0, degraded: 'writes to fake:batches are failing: database is locked' });
+    writer.fail = undefined;
+    await tick(1_000);
+    expect(waits.every((w) => w.resolved && w.value !== false)).toBe(true);
+    expect(writer.ids).toEqual(idsOf(records));
+    expect(sink.stats()).toMatchObject({ accepted: 8, written: 8, waiting: 0, dropped: 0 });
+    await closeSink(sink);
+  });
+
+  it('onFault=hold: past maxWaitMs a waiting record is dropped and its request answered', async () => {
+    const { writer, sink } = makeSink({ onFault: 'hold', maxPendingBytes: 100, maxWaitMs: 1_000 });
+    writer.fail = 'read-only file system';
+    sink.enqueue(rec(100));
+    const wait = track(sink.enqueue(rec(100)));
+    await tick(999);
+    expect(wait.resolved).toBe(false);
+    await tick(1);
+    expect(wait).toMatchObject({ resolved: true, value: true });
+    expect(sink.stats()).toMatchObject({ accepted: 1, dropped: 1, waiting: 0 });
+    writer.fail = undefined;
+    await closeSink(sink);
+    expect(writer.written).toHaveLength(1);
   });
 
   it('retries a failed batch with a backoff that doubles up to maxRetryDelayMs, then back to retryDelayMs after a success', async () => {
@@ -425,16 +475,79 @@ describe('BatchingSink: a failing writer', () => {
   });
 });
 
+describe('BatchingSink: durable mode', () => {
+  it('answers once the record\'s batch is written; records arriving during a write share the next one (group commit), written as soon as the first is done', async () => {
+    const { writer, sink } = makeSink({ durable: true, maxBatch: 100, maxDelayMs: 50 });
+    writer.block();
+    const first = rec();
+    const w1 = track(sink.enqueue(first));
+    await tick(0);
+    // No maxDelayMs in durable mode: the write starts at once.
+    expect(writer.attempts).toHaveLength(1);
+    const group = Array.from({ length: 9 }, () => rec());
+    const waits = group.map((r) => track(sink.enqueue(r)));
+    expect(sink.stats()).toMatchObject({ accepted: 10, pending: 10, waiting: 10 });
+    await tick(900);
+    expect([w1, ...waits].some((w) => w.resolved)).toBe(false);
+
+    writer.release();
+    await tick(0);
+    expect(w1).toMatchObject({ resolved: true, value: true });
+    expect(writer.attempts).toHaveLength(2);
+    expect(writer.attempts[1].ids).toEqual(idsOf(group));
+    await tick(0);
+    expect(waits.every((w) => w.resolved && w.value === true)).toBe(true);
+    expect(writer.batches.map((b) => b.length)).toEqual([1, 9]);
+    expect(sink.stats()).toMatchObject({ accepted: 10, written: 10, pending: 0, waiting: 0 });
+    await closeSink(sink);
+  });
+
+  it('onFault=hold: an answer whose batch is not written within maxWaitMs resolves false (the server answers 503); the record stays queued and is written later', async () => {
+    const { writer, sink } = makeSink({ durable: true, onFault: 'hold', maxWaitMs: 1_000 });
+    writer.fail = 'database is locked';
+    const r = rec();
+    const wait = track(sink.enqueue(r));
+    await tick(999);
+    expect(wait.resolved).toBe(false);
+    expect(sink.stats()).toMatchObject({ waiting: 1, pending: 1 });
+    await tick(1);
+    expect(wait).toMatchObject({ resolved: true, value: false });
+    expect(logs.join('\n')).toMatch(/1 answers sent after 1000 ms without their records written \(as 503s\)/);
+    // After close() the sink admits nothing durable: a late record is refused the same way.
+    writer.fail = undefined;
+    await closeSink(sink);
+    expect(writer.ids).toEqual([r.eventId]);
+    await expect(sink.enqueue(rec())).resolves.toBe(false);
+  });
+
+  it('onFault=drop: a failing write answers its waiting requests at once (true), and records arriving while it fails are answered without waiting', async () => {
+    const { writer, sink } = makeSink({ durable: true, onFault: 'drop', maxWaitMs: 10_000 });
+    writer.block();
+    writer.fail = 'disk full';
+    const wait = track(sink.enqueue(rec()));
+    await tick(0);
+    expect(wait.resolved).toBe(false);
+    writer.release();
+    await tick(0);
+    expect(wait).toMatchObject({ resolved: true, value: true });
+    expect(sink.enqueue(rec())).toBeUndefined();
+    expect(sink.stats()).toMatchObject({ accepted: 2, pending: 2, waiting: 0, dropped: 0 });
+    writer.fail = undefined;
+    await closeSink(sink);
+    expect(writer.written).toHaveLength(2);
+  });
+});
+
 describe('BatchingSink: close()', () => {
-  it('answers waiting requests at once, writes everything queued back to back, then closes the writer', async () => {
-    const { writer, sink } = makeSink({ slowDownBytes: 300, maxPendingBytes: 1_000, maxDelayMs: 10_000 });
+  it('admits and answers waiting requests at once, writes everything queued back to back, then closes the writer', async () => {
+    const { writer, sink } = makeSink({ maxPendingBytes: 300, maxDelayMs: 10_000 });
     writer.block();
     const queued = [rec(100), rec(100), rec(100)];
     for (const r of queued) sink.enqueue(r);
     await tick(10_000);
     const waiting = [rec(100), rec(200), rec(50)];
     const waits = waiting.map((r) => track(sink.enqueue(r)));
-    expect(sink.stats()).toMatchObject({ pending: 6, waiting: 3 });
+    expect(sink.stats()).toMatchObject({ pending: 3, waiting: 3 });
 
     const start = Date.now();
     let closed = false;
@@ -518,7 +631,7 @@ describe('BatchingSink: close()', () => {
 });
 
 describe('BatchingSink: properties', () => {
-  it('after close(), the writer holds exactly the accepted records, in order, each once; accepted + dropped = enqueued; the queue never held more than maxPendingBytes (or one record); a client that awaits its answers loses nothing', async () => {
+  it('after close(), the writer holds exactly the accepted records, in order, each once; accepted + dropped = enqueued; the queue never held more than maxPendingBytes (or one record); with a working writer nothing waits out maxWaitMs and nothing is dropped; a durable answer comes after its write', async () => {
     const step = fc.record({
       bytes: fc.oneof(fc.integer({ min: 19, max: 300 }), fc.integer({ min: 19, max: 3_000 })),
       rows: fc.integer({ min: 1, max: 12 }),
@@ -532,18 +645,20 @@ describe('BatchingSink: properties', () => {
         fc.integer({ min: 0, max: 40 }),
         fc.integer({ min: 1, max: 6 }),
         fc.constantFrom(25, 600_000),
-        async (steps, maxPendingBytes, writeMs, maxBatch, maxWaitMs) => {
-          // Room past slowDownBytes for the largest record: a client that awaits each answer never reaches maxPendingBytes.
-          const slowDownBytes = Math.max(1, maxPendingBytes - 3_000);
-          const { writer, sink } = makeSink({ slowDownBytes, maxPendingBytes, maxBatch, maxBatchRows: 16, maxDelayMs: 10, maxWaitMs });
+        fc.boolean(),
+        async (steps, maxPendingBytes, writeMs, maxBatch, maxWaitMs, durable) => {
+          const { writer, sink } = makeSink({ maxPendingBytes, maxBatch, maxBatchRows: 16, maxDelayMs: 10, maxWaitMs, durable });
           writer.writeMs = writeMs;
           const records: CaptureRecord[] = [];
           const snapshots: { accepted: number; written: number }[] = [];
           const waits: ReturnType<typeof track>[] = [];
+          const answeredUnwritten: string[] = [];
           for (const s of steps) {
             const r = rec(s.bytes, s.rows);
             records.push(r);
-            const wait = track(sink.enqueue(r));
+            const p = sink.enqueue(r);
+            if (durable) void p?.then((ok) => ok && !writer.ids.includes(r.eventId) && answeredUnwritten.push(r.eventId));
+            const wait = track(p);
             waits.push(wait);
             snapshots.push(sink.stats());
             // As the server does: answer only once the record is queued (or dropped).
@@ -572,8 +687,9 @@ describe('BatchingSink: properties', () => {
             expect(w.body).toBe(r.requestBody);
             expect(w.rows).toBe(r.rows.length);
           }
-          // With no wait limit to speak of and a working writer, a client that awaits every answer loses nothing.
-          if (maxWaitMs === 600_000 && steps.every((s) => s.awaitIt)) expect(stats.dropped).toBe(0);
+          // With no wait limit to speak of and a working writer, nothing is lost, whether or not clients await their answers.
+          if (maxWaitMs === 600_000) expect(stats.dropped).toBe(0);
+          if (durable && maxWaitMs === 600_000) expect(answeredUnwritten).toEqual([]);
           for (const batch of writer.batches) {
             expect(batch.length).toBeLessThanOrEqual(maxBatch);
             if (batch.length > 1) expect(batch.reduce((n, w) => n + w.rows, 0)).toBeLessThanOrEqual(16);
