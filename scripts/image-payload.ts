@@ -2,12 +2,12 @@
 // plus the runtime dependencies container/image-package.json installs next to it.
 //
 //   npm run image:payload              measure from this checkout's node_modules (offline, a second)
-//   npm run image:payload -- --install also run `npm install --omit=dev` of image-package.json into a
+//   npm run image:payload -- --install also run `npm ci --omit=dev` of image-package.json into a
 //                                      temporary folder and measure that (needs the npm registry;
 //                                      better-sqlite3 may compile from source, about a minute)
 //
 // From node_modules it reports two figures, because what Node loads at run time
-// is smaller than what `npm install --omit=dev` leaves on disk:
+// is smaller than what `npm ci --omit=dev` leaves on disk:
 //   - loaded at run time: each package's files minus the C/C++ sources and build
 //     intermediates, with the native addon as the only build output;
 //   - installed: each package as npm unpacks it (sources included), plus the
@@ -24,6 +24,8 @@ import { buildImageBundle } from './build-image.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const IMAGE_PACKAGE = join(REPO_ROOT, 'container', 'image-package.json');
+/** The image's lockfile: `npm ci` installs exactly these versions, transitive dependencies included. */
+export const IMAGE_LOCKFILE = join(REPO_ROOT, 'container', 'image-package-lock.json');
 
 interface PackageJson {
   name: string;
@@ -122,8 +124,10 @@ function npmInstallSize(): { bytes: number; packages: number; seconds: number } 
   const dir = mkdtempSync(join(tmpdir(), 'rookery-image-deps-'));
   try {
     writeFileSync(join(dir, 'package.json'), readFileSync(IMAGE_PACKAGE));
+    writeFileSync(join(dir, 'package-lock.json'), readFileSync(IMAGE_LOCKFILE));
     const started = performance.now();
-    execFileSync('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--no-package-lock'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    // The Dockerfile's install: the lockfile's versions, nothing floats.
+    execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
     const seconds = (performance.now() - started) / 1000;
     const modules = join(dir, 'node_modules');
     const packages = readdirSync(modules).filter((n) => !n.startsWith('.')).length;
@@ -173,13 +177,13 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`bundle ${relative(REPO_ROOT, bundle)}: ${kib(bundleBytes)}`);
   console.log(`runtime dependencies loaded by Node (${packages.filter((p) => !p.installOnly).length} packages): ${mib(loaded)}`);
-  console.log(`runtime dependencies as npm install --omit=dev leaves them with a prebuilt addon (${packages.length} packages, C sources and prebuild-install included): ${mib(installedPrebuilt)}`);
+  console.log(`runtime dependencies as npm ci --omit=dev leaves them with a prebuilt addon (${packages.length} packages, C sources and prebuild-install included): ${mib(installedPrebuilt)}`);
   console.log(`  + build intermediates if the addon compiles from source instead (as in this checkout): ${mib(sourceBuild)}`);
   console.log(`payload, what runs: ${mib(bundleBytes + loaded)}`);
   console.log(`payload, as installed (prebuilt addon): ${mib(bundleBytes + installedPrebuilt)}`);
   if (process.argv.includes('--install')) {
     console.log('');
-    console.log('npm install --omit=dev of container/image-package.json into a temporary folder…');
+    console.log('npm ci --omit=dev of container/image-package.json (and its lockfile) into a temporary folder…');
     const r = npmInstallSize();
     console.log(`installed node_modules: ${r.packages} top-level packages, ${mib(r.bytes)} (${r.seconds.toFixed(0)} s); payload: ${mib(bundleBytes + r.bytes)}`);
   }

@@ -3,14 +3,18 @@
 // and from the build stage, no secrets, no dev dependencies, and a bundle that
 // carries only the serving and training code (no cloud SDK, no IaC, no tests).
 import { build } from 'esbuild';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, posix, relative } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVING_PORT } from '../../container/contract.ts';
 import { BUNDLE, JOBS_BUNDLE } from '../../scripts/build-image.ts';
 import { DOCKERFILE, imageEntrypoint, parseDockerfile, stagesOf, words, type Stage, type Instruction } from '../../scripts/dockerfile.ts';
-import { REPO_ROOT } from '../../scripts/image-payload.ts';
-import { fixture } from '../helpers/server.ts';
+import { IMAGE_LOCKFILE, IMAGE_PACKAGE, REPO_ROOT } from '../../scripts/image-payload.ts';
+import { fixture, serve, stopAll } from '../helpers/server.ts';
 
 interface Copy {
   from?: string;
@@ -64,6 +68,8 @@ const instructions = parseDockerfile(dockerfile);
 const { args: globalArgs, stages } = stagesOf(instructions);
 const finalStage = stages[stages.length - 1];
 const buildStage = stages.find((s) => s.name === 'build');
+
+afterAll(() => stopAll());
 
 describe('container/Dockerfile', () => {
   it('is multi-stage: a build stage, then a final stage from the same Node image', () => {
@@ -170,13 +176,68 @@ describe('container/Dockerfile', () => {
     expect(copiedNodeModules.every((c) => c.from === 'build')).toBe(true);
   });
 
+  it('pins the base image by digest, the tag kept in the reference', () => {
+    for (const stage of stages) expect(stage.from).toMatch(/^node:24-bookworm-slim@sha256:[0-9a-f]{64}$/);
+  });
+
+  it('installs the runtime dependencies from container/image-package-lock.json with npm ci, in step with image-package.json and the root lockfile', () => {
+    const install = runsOf(buildStage!).find((r) => r.command.includes('container/image-package.json'))!;
+    expect(install.command).toMatch(/\bnpm ci\b[^&|;]*--omit=dev/);
+    expect(install.command).not.toMatch(/npm install|--no-package-lock/);
+    expect(install.command).toMatch(/cp \S*container\/image-package-lock\.json package-lock\.json/);
+    const lock = JSON.parse(readFileSync(IMAGE_LOCKFILE, 'utf8')) as { lockfileVersion: number; packages: Record<string, { version?: string; integrity?: string; dependencies?: Record<string, string> }> };
+    const imagePackage = JSON.parse(readFileSync(IMAGE_PACKAGE, 'utf8'));
+    const rootLock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8'));
+    // npm ci refuses a lockfile whose root dependencies differ from package.json's.
+    expect(lock.packages[''].dependencies).toEqual(imagePackage.dependencies);
+    expect(lock.packages['node_modules/better-sqlite3'].version).toBe(rootLock.packages['node_modules/better-sqlite3'].version);
+    const installed = Object.entries(lock.packages).filter(([path]) => path !== '');
+    expect(installed.length).toBeGreaterThan(1);
+    for (const [path, entry] of installed) expect(entry.integrity, `${path} has an integrity hash`).toMatch(/^sha512-/);
+  });
+
+  it('runs as root, as SageMaker requires (no USER)', () => {
+    expect(finalStage.instructions.filter((i) => i.keyword === 'USER')).toEqual([]);
+  });
+
+  describe('HEALTHCHECK', () => {
+    const healthchecks = finalStage.instructions.filter((i) => i.keyword === 'HEALTHCHECK');
+    const argv = words(healthchecks[0]?.args.replace(/^(--\S+\s+)*CMD\s+/, '') ?? '[]');
+    const runCheck = (port: number) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, argv.slice(1), { env: { ...process.env, SAGEMAKER_BIND_TO_PORT: String(port) }, stdio: 'ignore' });
+        child.on('close', resolve);
+      });
+
+    it('is one exec-form node command with an interval, a timeout and retries', () => {
+      expect(healthchecks).toHaveLength(1);
+      expect(healthchecks[0].args).toMatch(/--interval=\d+s\b.*--timeout=\d+s\b.*--retries=\d+/);
+      expect(healthchecks[0].args).toMatch(/CMD \[/);
+      expect(argv.slice(0, 2)).toEqual(['node', '-e']);
+    });
+
+    it('passes against the running server and fails when /ping is not 200 or nothing listens', async () => {
+      const served = await serve();
+      expect(await runCheck(served.port)).toBe(0);
+      await served.stop();
+      const failing = createServer((_, res) => res.writeHead(503).end()).listen(0, '127.0.0.1');
+      await once(failing, 'listening');
+      const port = (failing.address() as AddressInfo).port;
+      expect(await runCheck(port)).toBe(1);
+      failing.close();
+      await once(failing, 'close');
+      expect(await runCheck(port)).toBe(1);
+    }, 60_000);
+  });
+
   it('sets no secrets in ENV or ARG', () => {
     const secretName = /KEY|SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL/i;
     const secretValue = /AKIA[0-9A-Z]{16}|-----BEGIN|[A-Za-z0-9+/]{40,}/;
     for (const ins of instructions.filter((i) => i.keyword === 'ENV' || i.keyword === 'ARG')) {
       for (const [k, v] of ins.keyword === 'ENV' ? pairs(ins) : [ins.args.split('=') as [string, string?]].map(([a, b]) => [a, b ?? ''] as [string, string])) {
         expect(k, `line ${ins.line}`).not.toMatch(secretName);
-        expect(v, `line ${ins.line}`).not.toMatch(secretValue);
+        // An image digest is long and random-looking but public.
+        expect(v.replace(/@sha256:[0-9a-f]{64}/g, ''), `line ${ins.line}`).not.toMatch(secretValue);
       }
     }
   });
