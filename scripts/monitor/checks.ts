@@ -1,6 +1,6 @@
 import type { Schema } from '../../model/schema.ts';
 import type { Analysis } from './analyze.ts';
-import { num, pct } from './numbers.ts';
+import { accuracy, num, pct, plural } from './numbers.ts';
 import { THRESHOLDS, tolerance, type Thresholds } from './thresholds.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'skipped';
@@ -132,7 +132,7 @@ function driftAndQualityChecks(a: Analysis, thresholds: Thresholds): CheckResult
       id: 'accuracy',
       name: 'Accuracy on labeled rows',
       status: verdict(a.quality.accuracy >= thresholds.minAccuracy),
-      value: `${num(a.quality.accuracy)} (${a.quality.labeledRows - a.quality.excludedRows} rows)`,
+      value: `${accuracy(a.quality.accuracy)} (${plural(a.quality.labeledRows - a.quality.excludedRows, 'row')})`,
       condition: `≥ ${thresholds.minAccuracy}`,
     });
   }

@@ -19,3 +19,6 @@ export function pct(x: number | null | undefined): string {
 export function plural(count: number, noun: string, plural = `${noun}s`): string {
   return `${count.toLocaleString('en-US')} ${count === 1 ? noun : plural}`;
 }
+
+/** Accuracy, shown with three significant digits everywhere: the checks, the report, the next steps. */
+export const accuracy = (x: number | null | undefined) => num(x, 3);

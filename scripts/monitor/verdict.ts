@@ -4,7 +4,7 @@
 
 import type { Analysis } from './analyze.ts';
 import type { CheckResult } from './checks.ts';
-import { num, pct, plural } from './numbers.ts';
+import { accuracy, pct, plural } from './numbers.ts';
 
 export interface Action {
   /** The checks this action answers (their ids). */
@@ -51,13 +51,13 @@ function accuracyAction(a: Analysis, failed: CheckResult[], labels: LabelFacts, 
   const check = failed.find((c) => c.id === 'accuracy');
   if (!check || 'error' in a.quality) return null;
   const scored = a.quality.labeledRows - a.quality.excludedRows;
-  const training = trainingAccuracy === null ? '' : ` against ${num(trainingAccuracy, 3)} at training`;
+  const training = trainingAccuracy === null ? '' : ` against ${accuracy(trainingAccuracy)} at training`;
   const simulated = labels.simulated
     ? ` ${plural(labels.simulated, 'label')} of ${labels.labeled} ${labels.simulated === 1 ? 'is' : 'are'} simulated ('rookery label' keeps the prediction at a set rate), so this figure measures the simulation, not the model; with real labels it would be the model's.`
     : '';
   return {
     checks: [check.id],
-    title: `accuracy ${num(a.quality.accuracy, 3)} on ${plural(scored, 'labeled row')}, below ${check.condition.replace(/^≥ /, '')}`,
+    title: `accuracy ${accuracy(a.quality.accuracy)} on ${plural(scored, 'labeled row')}, below ${check.condition.replace(/^≥ /, '')}`,
     reading: `The model is wrong more often than the threshold allows${training}.${simulated}`,
     next: 'Retrain on recent labeled data, check the new version clears the threshold, and deploy it.',
     command: 'npx rookery train --data NEW_LABELED_DATA.csv',

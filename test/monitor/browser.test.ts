@@ -1,5 +1,6 @@
 // The report in a real browser: headless Chromium (Debian's package) renders
-// it with no page errors and no outside requests, and draws every chart.
+// it with no page errors and no outside requests, draws every chart, and
+// nothing passes the window's edge at 700 px or at 1400 px.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +22,10 @@ describe.skipIf(!available)(`report in headless Chromium${why}`, () => {
     const { htmlPath } = await runMonitor({ datastore: `sqlite:///${join(dir, 'captures.db')}`, referencePath: DATA_PATH, schemaPath: SCHEMA_PATH, outDir: join(dir, 'report') });
     const result = await checkReport(htmlPath, { screenshot: join(dir, 'report.png') });
     expect(result.problems).toEqual([]);
-    expect(result).toMatchObject({ ok: true, charts: 7, drawnCharts: 7, checkRows: 13, errors: [], externalRequests: [] });
+    // Per column a thumbnail and a distribution, per numeric column its values over time, then prediction shares and confidence (nothing labeled: no confusion matrix).
+    const charts = 6 * 2 + 4 + 2;
+    expect(result).toMatchObject({ ok: true, charts, drawnCharts: charts, checkRows: 13, errors: [], externalRequests: [] });
+    expect(result.viewports).toEqual([700, 1400].map((width) => ({ width, charts, drawnCharts: charts, scrollWidth: width, overflowing: [] })));
     expect(result.title).toMatch(/^Monitoring report: \d+ checks failed$/);
     expect(existsSync(join(dir, 'report.png'))).toBe(true);
   });
@@ -35,5 +39,13 @@ describe.skipIf(!available)(`report in headless Chromium${why}`, () => {
     expect(result.problems.join('\n')).toMatch(/script elements/);
     expect(result.problems.join('\n')).toMatch(/requests outside the file: http:\/\/127\.0\.0\.1:9\/logo\.png/);
     expect(result.errors.join('\n')).toMatch(/boom/);
+  });
+
+  it('catches an element wider than the window, naming it and the width it shows at', async () => {
+    const page = join(scratch(), 'wide.html');
+    writeFileSync(page, '<!doctype html><title>wide</title><svg class="chart" width="100" height="50"><rect width="10" height="10"/></svg><table id="wide" style="width:900px"><tr><td>x</td></tr></table>');
+    const result = await checkReport(page);
+    expect(result.viewports.map((v) => v.width)).toEqual([700, 1400]);
+    expect(result.problems).toEqual([expect.stringMatching(/^at 700 px: the page is \d+ px wide \(sideways scrolling\)$/), expect.stringMatching(/^at 700 px: \d+ elements pass the window's right edge: table#wide \(\d+ px\)/)]);
   });
 });

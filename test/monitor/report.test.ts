@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { monitorExitCode } from '../../scripts/commands/monitor.ts';
-import { num } from '../../scripts/monitor/numbers.ts';
+import { detectDrift, modeSorted, quantileSorted } from '../../model/stats/index.ts';
+import { num, pct } from '../../scripts/monitor/numbers.ts';
 import { runMonitor } from '../../scripts/monitor/run.ts';
 import type { MonitorSummary } from '../../scripts/monitor/summary.ts';
 import { sampleTraffic } from '../../scripts/traffic/sample.ts';
@@ -45,8 +46,8 @@ describe('monitoring report', () => {
     expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/@import|url\(/i);
     expect(html).toContain("default-src 'none'");
-    // One chart per column, the prediction shares and the confusion matrix.
-    expect(html.match(/<svg class="chart"/g)).toHaveLength(8);
+    // Per column a thumbnail and a distribution chart, per numeric column its values over time; the prediction shares, the confidence and the confusion matrix.
+    expect(html.match(/<svg class="chart"/g)).toHaveLength(6 * 2 + 4 + 3);
 
     expect(json.status).toBe('fail');
     expect(json.current).toMatchObject({ rows: 200, labeledRows: 100, from: '2025-03-01T10:00:00.000Z', to: '2025-03-01T10:03:10.000Z' });
@@ -68,12 +69,61 @@ describe('monitoring report', () => {
     expect(json.checks.find((c) => c.id === 'accuracy')).toMatchObject({ status: 'pass', value: '1 (100 rows)' });
   });
 
+  it("shows summary.json's figures: the verdict, the actions, quantiles, most common values, confidence, label sources", async () => {
+    const { summary: s, htmlPath } = await runMonitor(request(await store(true, true), scratch()));
+    const html = readFileSync(htmlPath, 'utf8');
+    const text = html.replace(/<[^>]+>/g, '');
+    const d = s.verdict.datasetDrift;
+    expect(d).toEqual({ share: 1 / 6, threshold: 0.5, drifted: false });
+    expect(text).toContain(`1 of 6 columns drifted (${pct(d.share)}); the dataset drifts when ${pct(0.5)} or more do: no dataset drift.`);
+    expect(s.verdict.actions.map((a) => a.checks)).toEqual([['drifted-columns', 'mean:body_mass_g']]);
+    for (const a of s.verdict.actions) for (const part of [a.title, a.reading, a.next]) expect(html).toContain(part.replaceAll("'", '&#39;'));
+    for (const c of s.analysis.columns) {
+      if (c.kind === 'numeric') {
+        for (const v of Object.values(c.current.quantiles!)) expect(text).toContain(num(v));
+        expect(text).toContain(`most common ${num(c.current.mostCommon!.value)} (${c.current.mostCommon!.count} row${c.current.mostCommon!.count === 1 ? '' : 's'})`);
+      } else {
+        expect(text).toContain(`most common ${c.current.mostCommon!.value} (${c.current.mostCommon!.count} rows)`);
+        expect(c.newCategories).toEqual([]);
+      }
+    }
+    const confidence = s.analysis.confidence as Exclude<typeof s.analysis.confidence, { error: string }>;
+    expect(confidence.count).toBe(200);
+    expect(confidence.mean).toBeCloseTo(0.9, 12);
+    expect(confidence.counts.reduce((a, b) => a + b, 0)).toBe(200);
+    expect(text).toContain(`mean ${num(0.9, 3)} over 200 rows`);
+    // The labels were written by hand, not by 'rookery label': their source is unknown, none simulated.
+    expect(s.labels).toEqual({ labeled: 100, simulated: 0, fromDataset: 0, unknown: 100 });
+    // No --model: the training accuracy is unknown, today's is shown beside it.
+    expect(text).toContain(`– → ${num(1, 3)}`);
+    expect(text).toContain('not given: pass --model to name it');
+  });
+
+  it("summary.json's figures are the statistics module's over the same values", async () => {
+    const path = await store(true, true);
+    const { summary: s } = await runMonitor(request(path, scratch()));
+    const db = new Database(path, { readonly: true });
+    const current = (c: string) => (db.prepare(`SELECT ${c} FROM data WHERE ${c} IS NOT NULL`).pluck().all() as (number | string)[]);
+    for (const d of s.analysis.drift.columns) {
+      const reference = d.kind === 'numeric' ? Array.from(data.numeric[d.column]).filter((v) => !Number.isNaN(v)) : data.categorical[d.column].filter((v): v is string => v !== null);
+      const result = detectDrift(d.kind === 'numeric' ? { kind: 'numeric', reference, current: current(d.column) as number[] } as never : { kind: 'categorical', reference, current: current(d.column) as string[] } as never);
+      expect(d).toMatchObject({ test: result.test, drifted: result.drifted, ...('pvalue' in result ? { pvalue: result.pvalue } : { distance: result.distance }) });
+    }
+    for (const c of s.analysis.columns) {
+      if (c.kind !== 'numeric') continue;
+      const sorted = Float64Array.from(current(c.column) as number[]).sort();
+      expect(c.current.quantiles).toEqual({ p5: quantileSorted(sorted, 0.05), p25: quantileSorted(sorted, 0.25), p50: quantileSorted(sorted, 0.5), p75: quantileSorted(sorted, 0.75), p95: quantileSorted(sorted, 0.95) });
+      expect(c.current.mostCommon).toEqual(modeSorted(sorted));
+    }
+    db.close();
+  });
+
   it('says so instead of drawing model quality while nothing is labeled', async () => {
     const { summary, htmlPath } = await runMonitor(request(await store(false), scratch()));
     const html = readFileSync(htmlPath, 'utf8');
     expect(summary.checks.find((c) => c.id === 'accuracy')!.status).toBe('skipped');
     expect(html).toContain('Not computed: no labeled rows yet');
-    expect(html.match(/<svg class="chart"/g)).toHaveLength(7);
+    expect(html.match(/<svg class="chart"/g)).toHaveLength(6 * 2 + 4 + 2);
   });
 
   it('exit status: 1 when a check fails, 0 with --no-fail, 0 when all pass', async () => {
