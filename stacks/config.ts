@@ -17,7 +17,7 @@ export interface RookeryContext {
   /** EC2 instance type of the MLflow server (`mlflowInstanceType`). */
   readonly mlflowInstanceType: string;
   /**
-   * Opens port 5000 to this IPv4 range (`mlflowAllowedCidr`).
+   * Opens MLflow's HTTPS port to this IPv4 range, /16 or narrower (`mlflowAllowedCidr`).
    * @default no inbound rule at all
    */
   readonly mlflowAllowedCidr?: string;
@@ -234,16 +234,29 @@ function readInteger(node: Node, key: string, fallback: number, min: number, max
 // e.g. t3.small, m7g.large, c6in.2xlarge, u-6tb1.metal
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
-/** An IPv4 CIDR other than "everyone": a.b.c.d/n with n from 1 to 32 and host bits zero. */
+/**
+ * The widest `mlflowAllowedCidr` accepted: a /16 (65,536 addresses, an office
+ * or a VPN's range). Anything wider opens the server to a slice of the internet.
+ */
+export const MAX_ALLOWED_CIDR_PREFIX = 16;
+
+const CIDR_FIX = `give your own address as a.b.c.d/32 (curl -s https://checkip.amazonaws.com) or a range of /${MAX_ALLOWED_CIDR_PREFIX} or narrower, or leave it unset and use \`rookery mlflow tunnel\``;
+
+/**
+ * An IPv4 CIDR no wider than /16: a.b.c.d/n with n from 16 to 32 and host bits
+ * zero. IPv6 is refused: the server has no IPv6 address.
+ */
 export function checkCidr(key: string, value: string): string {
+  if (value.includes(':')) throw contextError(key, value, `IPv6 ranges are not supported (the MLflow server has no IPv6 address); ${CIDR_FIX}`);
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
   const octets = m ? m.slice(1, 5).map(Number) : [];
   const prefix = m ? Number(m[5]) : -1;
   if (!m || octets.some((o) => o > 255) || prefix > 32) {
     throw contextError(key, value, 'expected an IPv4 range like 203.0.113.7/32 (your address: curl -s https://checkip.amazonaws.com)');
   }
-  if (prefix === 0) {
-    throw contextError(key, value, 'refusing to open MLflow to the whole internet; give your own address as a.b.c.d/32, or leave it unset and use `rookery mlflow tunnel`');
+  if (prefix < MAX_ALLOWED_CIDR_PREFIX) {
+    const what = prefix === 0 ? 'the whole internet' : `${(2 ** (32 - prefix)).toLocaleString('en-US')} addresses`;
+    throw contextError(key, value, `/${prefix} opens MLflow to ${what}, wider than the /${MAX_ALLOWED_CIDR_PREFIX} bound; ${CIDR_FIX}`);
   }
   const address = octets.reduce((acc, o) => acc * 256 + o, 0);
   const hostBits = 2 ** (32 - prefix);
@@ -436,9 +449,11 @@ function pipelineConnections(node: Node): Pick<PipelineConfig, 'mlflowTrackingUr
 
 function readPipelineConfig(node: Node): PipelineConfig {
   const enableMonitoring = pipelineBoolean(node, 'enableMonitoring', false);
-  const logRetentionDays = pipelineNumber(node, 'logRetentionDays', 30, { integer: true });
-  if (!RETENTION_DAYS.includes(logRetentionDays)) {
-    throw new UserError(`context logRetentionDays=${logRetentionDays} is not a CloudWatch Logs retention; use one of ${RETENTION_DAYS.join(', ')}`);
+  const logRetentionDays = pipelineNumber(node, 'logRetentionDays', 365, { integer: true });
+  // AWS Control Tower's CT.CLOUDWATCH.PR.2 (checked at synth by cfn-guard) asks for a year at least.
+  const allowed = RETENTION_DAYS.filter((days) => days >= 365);
+  if (!allowed.includes(logRetentionDays)) {
+    throw new UserError(`context logRetentionDays=${logRetentionDays} is not a CloudWatch Logs retention of a year or more; use one of ${allowed.join(', ')}`);
   }
   const trainingSchedule = pipelineSchedule(node, 'trainingSchedule');
   return {

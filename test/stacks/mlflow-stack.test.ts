@@ -221,15 +221,23 @@ describe('MlflowStack options', () => {
     template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
 
-  it('refuses 0.0.0.0/0 (and other whole-internet or malformed ranges) with an error naming the value', () => {
+  it('refuses any range wider than /16 (0.0.0.0/1 included), IPv6 and malformed ranges with one line naming the value, the bound and the fix', () => {
     expect(() => synth({ mlflowAllowedCidr: '0.0.0.0/0' })).toThrow(UserError);
-    expect(() => synth({ mlflowAllowedCidr: '0.0.0.0/0' })).toThrow(
-      '-c mlflowAllowedCidr=0.0.0.0/0 is not valid: refusing to open MLflow to the whole internet; give your own address as a.b.c.d/32, or leave it unset and use `rookery mlflow tunnel`',
+    expect(() => synth({ mlflowAllowedCidr: '0.0.0.0/1' })).toThrow(
+      '-c mlflowAllowedCidr=0.0.0.0/1 is not valid: /1 opens MLflow to 2,147,483,648 addresses, wider than the /16 bound; give your own address as a.b.c.d/32 (curl -s https://checkip.amazonaws.com) or a range of /16 or narrower, or leave it unset and use `rookery mlflow tunnel`',
     );
-    expect(() => synth({ mlflowAllowedCidr: '10.1.2.3/0' })).toThrow(/whole internet/);
-    expect(() => synth({ mlflowAllowedCidr: '::/0' })).toThrow(/-c mlflowAllowedCidr=::\/0 is not valid: expected an IPv4 range/);
+    expect(() => synth({ mlflowAllowedCidr: '0.0.0.0/0' })).toThrow(/\/0 opens MLflow to the whole internet, wider than the \/16 bound/);
+    expect(() => synth({ mlflowAllowedCidr: '10.0.0.0/15' })).toThrow(/wider than the \/16 bound/);
+    expect(() => synth({ mlflowAllowedCidr: '::/0' })).toThrow(/-c mlflowAllowedCidr=::\/0 is not valid: IPv6 ranges are not supported/);
+    expect(() => synth({ mlflowAllowedCidr: '2001:db8::/32' })).toThrow(/IPv6 ranges are not supported/);
     expect(() => synth({ mlflowAllowedCidr: '203.0.113.7/24' })).toThrow(/host bits are set; did you mean 203\.0\.113\.0\/24\?/);
     expect(() => synth({ mlflowAllowedCidr: '300.1.1.1/32' })).toThrow(/expected an IPv4 range/);
+  });
+
+  it('accepts a /16, the widest range allowed, as the only ingress rule', () => {
+    const { json } = synth({ mlflowAllowedCidr: '10.20.0.0/16' });
+    const [, sg] = only(json, 'AWS::EC2::SecurityGroup');
+    expect(sg.Properties.SecurityGroupIngress.map((r: { CidrIp: string }) => r.CidrIp)).toEqual(['10.20.0.0/16']);
   });
 
   it('checks the other context values, naming the bad one', () => {
@@ -409,13 +417,13 @@ describe('stacks/app.ts (what `cdk synth MlflowStack` runs)', () => {
     }
   });
 
-  it('exits 1 with one clear line for -c mlflowAllowedCidr=0.0.0.0/0', async () => {
+  it('exits 1 with one clear line for -c mlflowAllowedCidr=0.0.0.0/1', async () => {
     const out = mkdtempSync(join(tmpdir(), 'rookery-cdk-'));
     try {
-      const { code, stderr } = await runApp({ mlflowAllowedCidr: '0.0.0.0/0' }, out);
+      const { code, stderr } = await runApp({ mlflowAllowedCidr: '0.0.0.0/1' }, out);
       expect(code).toBe(1);
       expect(stderr.trim()).toBe(
-        'rookery CDK app: -c mlflowAllowedCidr=0.0.0.0/0 is not valid: refusing to open MLflow to the whole internet; give your own address as a.b.c.d/32, or leave it unset and use `rookery mlflow tunnel`',
+        'rookery CDK app: -c mlflowAllowedCidr=0.0.0.0/1 is not valid: /1 opens MLflow to 2,147,483,648 addresses, wider than the /16 bound; give your own address as a.b.c.d/32 (curl -s https://checkip.amazonaws.com) or a range of /16 or narrower, or leave it unset and use `rookery mlflow tunnel`',
       );
     } finally {
       rmSync(out, { recursive: true, force: true });
