@@ -17,7 +17,7 @@ import { FlatStack } from './constructs/flat.ts';
 import { GithubIdentity, type AssignableRole, type GithubIdentityProps } from './constructs/github-identity.ts';
 import { ManagedOnlineEndpoint } from './constructs/managed-online-endpoint.ts';
 import { MlWorkspace } from './constructs/ml-workspace.ts';
-import { ModelDatastore } from './constructs/model-datastore.ts';
+import { blobContainerId, ModelDatastore, workspaceBlobStoreContainer } from './constructs/model-datastore.ts';
 import { RegisteredModel } from './constructs/registered-model.ts';
 import { ServingImageBuild, type ImageBuild } from './constructs/serving-image-build.ts';
 import type { ImageContent } from './image.ts';
@@ -101,17 +101,18 @@ export class AzureStack extends FlatStack {
 
     const ml = new MlWorkspace(this, 'MlWorkspace', { names, location: props.location, tenantId: client.tenantId, tags: TAGS });
     const { resourceGroup, storage, registry, workspace } = ml;
-    const identity = new EndpointIdentity(this, 'EndpointIdentity', {
-      ...ml.placement,
-      name: names.endpointIdentity,
-      registryId: registry.id,
-      storageAccountId: storage.id,
-    });
     const store = new ModelDatastore(this, 'ModelDatastore', {
       storageAccountId: storage.id,
       workspaceId: workspace.id,
       workspacePrincipalId: workspace.identity.principalId,
       deployerObjectId: client.objectId,
+    });
+    const identity = new EndpointIdentity(this, 'EndpointIdentity', {
+      ...ml.placement,
+      name: names.endpointIdentity,
+      registryId: registry.id,
+      modelContainerId: store.container.resourceManagerId,
+      payloadContainerId: blobContainerId(storage.id, workspaceBlobStoreContainer(workspace.workspaceId)),
     });
     const image = new ServingImageBuild(this, 'ServingImageBuild', {
       workspaceId: workspace.id,

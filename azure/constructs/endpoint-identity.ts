@@ -1,6 +1,9 @@
 /**
  * The identity a managed online endpoint runs as, with exactly the roles it
- * needs: pull the serving image, read the model and write collected payloads.
+ * needs, each on the one resource it is for: pull the serving image (the
+ * registry), read the model (the model container) and write collected
+ * payloads (the workspace blob store's container). No role on the storage
+ * account: its other containers (Terraform state, Azure ML's own) stay out of reach.
  * User-assigned so Terraform owns the grants (Azure ML's automatic grants
  * apply to system-assigned identities only).
  */
@@ -15,8 +18,10 @@ export interface EndpointIdentityProps {
   readonly location: string;
   /** The container registry the serving image is pulled from (AcrPull). */
   readonly registryId: string;
-  /** The storage account holding the model and the collected payloads (Storage Blob Data Contributor). */
-  readonly storageAccountId: string;
+  /** Resource ID of the blob container holding the model files (Storage Blob Data Reader). */
+  readonly modelContainerId: string;
+  /** Resource ID of the blob container Azure ML's data collector writes payloads to (Storage Blob Data Contributor). */
+  readonly payloadContainerId: string;
   /** @default none */
   readonly tags?: Record<string, string>;
 }
@@ -38,8 +43,9 @@ export class EndpointIdentity extends FlatConstruct {
       new RoleAssignment(this, id, { scope, roleDefinitionName, principalId: this.identity.principalId, principalType: 'ServicePrincipal' });
     this.grants = [
       grant('endpoint_acr_pull', props.registryId, 'AcrPull'),
-      // Reads the model; writes payload logs (the data collector uses the endpoint identity).
-      grant('endpoint_blob_contributor', props.storageAccountId, 'Storage Blob Data Contributor'),
+      grant('endpoint_model_reader', props.modelContainerId, 'Storage Blob Data Reader'),
+      // Payload logs: the data collector writes them as the endpoint identity.
+      grant('endpoint_payload_writer', props.payloadContainerId, 'Storage Blob Data Contributor'),
     ];
   }
 }

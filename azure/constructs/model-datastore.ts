@@ -11,6 +11,20 @@ import type { Construct } from 'constructs';
 import { MODEL_CONTAINER, MODEL_DATASTORE } from '../../cloud/azure-ml.ts';
 import { FlatConstruct } from './flat.ts';
 
+/** A blob container's Azure resource ID: the scope a role on that container alone is assigned at. */
+export function blobContainerId(storageAccountId: string, container: string): string {
+  return `${storageAccountId}/blobServices/default/containers/${container}`;
+}
+
+/**
+ * The container behind the workspace's default datastore (workspaceblobstore),
+ * which Azure ML creates as `azureml-blobstore-<workspace GUID>` and where its
+ * data collector writes payload logs (`modelDataCollector/`).
+ */
+export function workspaceBlobStoreContainer(workspaceGuid: string): string {
+  return `azureml-blobstore-${workspaceGuid}`;
+}
+
 export interface ModelDatastoreProps {
   readonly storageAccountId: string;
   readonly workspaceId: string;

@@ -132,13 +132,24 @@ describe('the synthesized azure stack', () => {
     expect(only(s.json, 'azurerm_application_insights').workspace_id).toBe('${azurerm_log_analytics_workspace.logs.id}');
   });
 
-  it('lets the endpoint identity pull images and read/write blobs, and nothing more', () => {
+  it('lets the endpoint identity pull images, read the model container and write the payload container, and nothing more', () => {
     const roles = Object.values(s.json.resource.azurerm_role_assignment);
     const endpointRoles = roles.filter((r: any) => r.principal_id === '${azurerm_user_assigned_identity.endpoint_identity.principal_id}');
     expect(endpointRoles.map((r: any) => [r.role_definition_name, r.scope]).sort()).toEqual([
       ['AcrPull', '${azurerm_container_registry.registry.id}'],
-      ['Storage Blob Data Contributor', '${azurerm_storage_account.storage.id}'],
+      ['Storage Blob Data Contributor', '${azurerm_storage_account.storage.id}/blobServices/default/containers/azureml-blobstore-${azurerm_machine_learning_workspace.workspace.workspace_id}'],
+      ['Storage Blob Data Reader', '${azurerm_storage_container.model_container.resource_manager_id}'],
     ]);
+  });
+
+  it('assigns no storage role on the whole account: every blob role is scoped to one container', () => {
+    const roles = Object.values(s.json.resource.azurerm_role_assignment) as any[];
+    const blobRoles = roles.filter((r) => r.role_definition_name.startsWith('Storage Blob'));
+    expect(blobRoles.length).toBeGreaterThanOrEqual(4);
+    for (const r of blobRoles) {
+      expect(r.scope, r.role_definition_name).not.toBe('${azurerm_storage_account.storage.id}');
+      expect(r.scope).toMatch(/\/blobServices\/default\/containers\/|^\$\{azurerm_storage_container\.\w+\.resource_manager_id\}$/);
+    }
   });
 
   it('builds the image into the workspace registry before any environment uses it', () => {
