@@ -1,7 +1,8 @@
 // A capture sink that fails (a locked database, a path that cannot be
 // created, a folder that goes away) never fails or slows a prediction: the
-// failure is logged, counted and shown on /health, the records wait in memory
-// and are written once the sink recovers, with nothing lost.
+// failure is logged, counted and shown on /health ("degraded", with the
+// cause, until writes work again), the records wait in memory and are written
+// once the sink recovers, with nothing lost.
 import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,11 +42,18 @@ describe('a failing capture sink', () => {
         return c.failures > 0 ? c : undefined;
       }, 'a failed capture write');
       expect(failing).toMatchObject({ sink: `sqlite:${dbPath}`, accepted: 20, written: 0, pending: 20, dropped: 0, lastError: expect.stringMatching(/locked/) });
-      expect((await request(s, { path: ROUTES.health })).json().status).toBe('ok');
+      const health = (await request(s, { path: ROUTES.health })).json();
+      expect(health).toMatchObject({ status: 'degraded', capture: { degraded: expect.stringMatching(/^writes to sqlite:.* are failing: database is locked/) } });
 
       lock.exec('COMMIT');
       await until(async () => ((await capture(s)).written === 20 ? true : undefined), 'the pending records written after the lock is released', 15_000);
       expect(markers(lock)).toEqual(range(1_000, 20));
+      // Recovered: ok again, the error kept as past.
+      const recovered = (await request(s, { path: ROUTES.health })).json();
+      expect(recovered.status).toBe('ok');
+      expect(recovered.capture).toMatchObject({ previousError: expect.stringMatching(/locked/), recoveredAt: expect.any(String) });
+      expect(recovered.capture.lastError).toBeUndefined();
+      expect(recovered.capture.degraded).toBeUndefined();
 
       // Locked again while the server is writing (WAL mode now): the same, and the batch is retried whole.
       lock.exec('BEGIN EXCLUSIVE');

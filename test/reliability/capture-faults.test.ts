@@ -1,0 +1,128 @@
+// Capture under faults, on the real server under load: a database another
+// process locks exclusively, under each fault policy (drop: answers keep
+// coming and every lost record is counted; hold: answers wait and nothing is
+// lost); a JSON Lines folder made read-only (chattr +i: root ignores modes);
+// /health says "degraded" with the cause while it lasts and "ok" after, with
+// the error kept as previousError. Durations are shrunk through the settings.
+import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../container/contract.ts';
+import { request, scratchDir, serve, sleep, stopAll, until, type Served } from '../helpers/server.ts';
+import { captureHealth, jsonlMarkers, load, missing, sqliteMarkers } from './load.ts';
+
+afterAll(async () => {
+  await stopAll();
+});
+
+const LOCK_MS = 4_000;
+
+/** Loads the server until told, and samples /health meanwhile; returns what the sampler saw. */
+async function underLoad(s: Served, during: () => Promise<void>) {
+  const traffic = load(s, { connections: 16, perConnection: Number.MAX_SAFE_INTEGER, rows: 1 });
+  const seen: { status: string; capture: Record<string, any> }[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      seen.push(await captureHealth(s));
+      // /ping stays about the model whatever capture does.
+      expect((await request(s, { path: ROUTES.ping, timeoutMs: 2_000 })).status).toBe(200);
+      await sleep(200);
+    }
+  })();
+  await sleep(500);
+  await during();
+  await sleep(1_000);
+  traffic.stop();
+  sampling = false;
+  await sampler;
+  return { ...(await traffic.done), seen };
+}
+
+/** Waits until capture has written everything and says ok, and returns its stats. */
+const settled = (s: Served) =>
+  until(async () => {
+    const h = await captureHealth(s);
+    return h.status === 'ok' && h.capture.pending === 0 && h.capture.waiting === 0 ? h.capture : undefined;
+  }, 'capture to catch up and report ok', 20_000);
+
+function lockFor(dbPath: string, ms: number): Promise<void> {
+  const lock = new Database(dbPath, { timeout: 5_000 });
+  lock.exec('BEGIN EXCLUSIVE');
+  return sleep(ms).then(() => {
+    lock.exec('COMMIT');
+    lock.close();
+  });
+}
+
+describe('a database locked by another process for a few seconds, under load', () => {
+  it('ROOKERY_CAPTURE_ON_FAULT=drop: answers keep coming, /health is degraded then ok; every answered record is on disk or counted as dropped', async () => {
+    const dbPath = join(scratchDir('lock-drop'), 'capture.db');
+    const s = await serve({ env: { DATA_CAPTURE: 'true', DATA_COLLECTION_URI: `sqlite:///${dbPath}`, ROOKERY_CAPTURE_QUEUE_BYTES: '32768' } });
+    const { answered, others, seen } = await underLoad(s, () => lockFor(dbPath, LOCK_MS));
+    expect(others).toEqual({});
+    expect(seen.some((h) => h.status === 'degraded' && /writes to sqlite:.* are failing: database is locked/.test(h.capture.degraded))).toBe(true);
+    const after = await settled(s);
+    expect(after.lastError).toBeUndefined();
+    expect(after.previousError).toMatch(/locked/);
+    expect(after.dropped).toBeGreaterThan(0);
+    expect((await s.stop()).code).toBe(0);
+    const onDisk = sqliteMarkers(dbPath);
+    expect(missing(answered, onDisk, 1).length).toBe(after.dropped);
+    expect(onDisk.size).toBe(answered.length - after.dropped);
+  }, 60_000);
+
+  it('ROOKERY_CAPTURE_ON_FAULT=hold: answers wait out the lock; every answered record is on disk, none dropped', async () => {
+    const dbPath = join(scratchDir('lock-hold'), 'capture.db');
+    const s = await serve({
+      env: { DATA_CAPTURE: 'true', DATA_COLLECTION_URI: `sqlite:///${dbPath}`, ROOKERY_CAPTURE_ON_FAULT: 'hold', ROOKERY_CAPTURE_MAX_WAIT_MS: '15000', ROOKERY_CAPTURE_QUEUE_BYTES: '32768' },
+    });
+    const { answered, others, seen } = await underLoad(s, () => lockFor(dbPath, LOCK_MS));
+    expect(others).toEqual({});
+    expect(seen.some((h) => h.status === 'degraded' && h.capture.waiting > 0)).toBe(true);
+    const after = await settled(s);
+    expect(after).toMatchObject({ dropped: 0, previousError: expect.stringMatching(/locked/) });
+    expect((await s.stop()).code).toBe(0);
+    expect(missing(answered, sqliteMarkers(dbPath), 1)).toEqual([]);
+  }, 60_000);
+});
+
+const chattr = spawnSync('chattr', ['--help']).error === undefined;
+
+/** chattr +i (or -i) on a folder and everything in it. */
+function immutable(root: string, on: boolean): void {
+  const paths: string[] = [];
+  const walk = (d: string) => {
+    paths.push(d);
+    for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : paths.push(join(d, e.name));
+  };
+  walk(root);
+  const r = spawnSync('chattr', [on ? '+i' : '-i', ...paths], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`chattr failed: ${r.stderr}`);
+}
+
+describe('a JSON Lines folder made read-only for a few seconds, under load', () => {
+  it.skipIf(!chattr)('drop policy: degraded while writes fail (install e2fsprogs for chattr if skipped), ok after; every answered record is on disk or counted as dropped', async () => {
+    const root = join(scratchDir('readonly'), 'capture');
+    const s = await serve({ env: { DATA_CAPTURE: 'true', DATA_COLLECTION_URI: `file://${root}`, ROOKERY_CAPTURE_QUEUE_BYTES: '65536' } });
+    let locked = false;
+    try {
+      const { answered, others, seen } = await underLoad(s, async () => {
+        immutable(root, (locked = true));
+        await sleep(LOCK_MS);
+        immutable(root, (locked = false));
+      });
+      expect(others).toEqual({});
+      expect(seen.some((h) => h.status === 'degraded' && /are failing: .*(EPERM|not permitted)/.test(h.capture.degraded))).toBe(true);
+      const after = await settled(s);
+      expect(after.previousError).toMatch(/EPERM|not permitted/);
+      expect((await s.stop()).code).toBe(0);
+      const onDisk = jsonlMarkers(root);
+      expect(missing(answered, onDisk, 1).length).toBe(after.dropped);
+    } finally {
+      if (locked) immutable(root, false);
+    }
+  }, 60_000);
+});
