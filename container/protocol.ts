@@ -124,6 +124,28 @@ export function parseJsonRequest(text: string, schema: Schema): ScoringRequest {
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/**
+ * How CSV records under this header become feature rows (request bodies and
+ * `rookery score` read CSV alike): fills `into` and returns undefined, or
+ * returns the first field that is not a value. Throws when the header lacks a feature column; a repeated name reads its last column.
+ */
+export function csvFeatureReader(schema: Schema, header: readonly string[]): (fields: readonly string[], into: FeatureRow) => { field: string; message: string } | undefined {
+  const missingColumns = schema.features.filter((f) => !header.includes(f.name)).map((f) => f.name);
+  if (missingColumns.length) throw bad(`the CSV header lacks ${missingColumns.map((m) => `"${m}"`).join(', ')}; every feature column must be present`);
+  const missing = new Set(schema.missingValues);
+  const columns = schema.features.map((f) => ({ feature: f, at: header.lastIndexOf(f.name) }));
+  return (fields, into) => {
+    for (const { feature: f, at } of columns) {
+      const raw = fields[at].trim();
+      if (missing.has(raw)) into[f.name] = null;
+      else if (f.type === 'categorical') into[f.name] = raw;
+      else if (NUMBER.test(raw) && Number.isFinite(Number(raw))) into[f.name] = Number(raw);
+      else return { field: f.name, message: `expected a finite number or an empty field, got ${JSON.stringify(raw)}` };
+    }
+    return undefined;
+  };
+}
+
 /** CSV with a header row; empty fields (and the schema's missing markers) are nulls. */
 export function parseCsvRequest(text: string, schema: Schema): ScoringRequest {
   const records = parseCsv(text);
@@ -132,21 +154,13 @@ export function parseCsvRequest(text: string, schema: Schema): ScoringRequest {
     const header = records.next();
     if (header.done) throw bad('the CSV body is empty; send a header row naming the columns, then one line per row');
     const names = header.value.fields.map((f) => f.trim());
-    const missingColumns = schema.features.filter((f) => !names.includes(f.name)).map((f) => f.name);
-    if (missingColumns.length) throw bad(`the CSV header lacks ${missingColumns.map((m) => `"${m}"`).join(', ')}; every feature column must be present`);
-    const missing = new Set(schema.missingValues);
-    const at = new Map(names.map((n, i) => [n, i]));
+    const readFeatures = csvFeatureReader(schema, names);
     for (const { fields } of records) {
       const r = rows.length;
       if (fields.length !== names.length) throw bad(`CSV row ${r} has ${fields.length} fields but the header has ${names.length}`);
       const row: FeatureRow = {};
-      for (const f of schema.features) {
-        const raw = fields[at.get(f.name)!].trim();
-        if (missing.has(raw)) row[f.name] = null;
-        else if (f.type === 'categorical') row[f.name] = raw;
-        else if (NUMBER.test(raw) && Number.isFinite(Number(raw))) row[f.name] = Number(raw);
-        else throw bad(`invalid input: row ${r}, field "${f.name}": expected a finite number or an empty field, got ${JSON.stringify(raw)}`);
-      }
+      const issue = readFeatures(fields, row);
+      if (issue) throw bad(`invalid input: row ${r}, field "${issue.field}": ${issue.message}`);
       rows.push(row);
     }
   } catch (err) {
