@@ -4,6 +4,8 @@ import { UserError } from './user-error.ts';
 export interface CsvRecord {
   line: number;
   fields: string[];
+  /** parseCsvChunks only, for a record with no quotes: its text, which is its fields joined by commas. */
+  text?: string;
 }
 
 /** Malformed CSV at `line`; callers (datasets, request bodies) say whose CSV it was. */
@@ -76,4 +78,66 @@ export function* parseCsv(text: string): Generator<CsvRecord> {
     if (fields.length === 1 && fields[0] === '' && !quoted) continue;
     yield { line: start, fields };
   }
+}
+
+/** Text with no quote and no line break but LF or CRLF: what parseCsv reads, split faster (no field can hold a comma or a break). */
+const PLAIN = /^[^"\r]*(?:\r\n[^"\r]*)*$/;
+
+function plainRecords(text: string, lineBase: number): CsvRecord[] {
+  const lines = text.split('\n');
+  const records: CsvRecord[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
+    if (line !== '') records.push({ line: lineBase + i + 1, fields: line.split(','), text: line });
+  }
+  return records;
+}
+
+/**
+ * parseCsv over text that arrives in pieces (a file read a chunk at a time),
+ * a batch of records per piece. Each batch ends at the last line break
+ * outside quotes seen so far, so what is held is one piece and one partial
+ * record whatever the file's size; lines count from the start of the text.
+ */
+export async function* parseCsvChunks(pieces: AsyncIterable<string>): AsyncGenerator<CsvRecord[]> {
+  let pending = '';
+  let scanned = 0;
+  let inQuotes = false;
+  let newlines = 0;
+  let lineBase = 0;
+  const batch = (text: string, lines: number): CsvRecord[] => {
+    try {
+      const records = PLAIN.test(text) ? plainRecords(text, lineBase) : Array.from(parseCsv(text), (r) => ({ line: r.line + lineBase, fields: r.fields }));
+      lineBase += lines;
+      return records;
+    } catch (err) {
+      if (err instanceof CsvSyntaxError) throw new CsvSyntaxError(err.line + lineBase, err.message);
+      throw err;
+    }
+  };
+  for await (const piece of pieces) {
+    pending += piece;
+    let cut = -1;
+    let newlinesAtCut = 0;
+    for (let i = scanned; i < pending.length; i++) {
+      const c = pending.charCodeAt(i);
+      if (c === 34) inQuotes = !inQuotes;
+      else if (c === 10) {
+        newlines++;
+        if (!inQuotes) {
+          cut = i;
+          newlinesAtCut = newlines;
+        }
+      }
+    }
+    scanned = pending.length;
+    if (cut < 0) continue;
+    // The cut is outside quotes, so what follows it keeps the quote state already found.
+    const text = pending.slice(0, cut + 1);
+    pending = pending.slice(cut + 1);
+    scanned = pending.length;
+    newlines -= newlinesAtCut;
+    yield batch(text, newlinesAtCut);
+  }
+  if (pending) yield batch(pending, newlines);
 }

@@ -10,10 +10,11 @@ import { pipelineMonitorCommand } from './pipeline-monitor.ts';
 import { pipelineRunCommand } from './pipeline-run.ts';
 import { pipelineWatchCommand } from './pipeline-watch.ts';
 import { monitorCommand } from './monitor.ts';
+import { scoreCommand } from './score.ts';
 import { serveCommand } from './serve.ts';
 import { startCommand } from './start.ts';
 import { trainCommand } from './train.ts';
 import { trafficCommand } from './traffic.ts';
 
 /** Every `rookery` subcommand, in the order `rookery --help` lists them. Add a command by adding its module here. */
-export const commands: Command[] = [startCommand, trainCommand, serveCommand, invokeCommand, trafficCommand, labelCommand, monitorCommand, modelsListCommand, modelsShowCommand, modelsRegisterCommand, azureDeployCommand, sagemakerDeployCommand, pipelineRunCommand, pipelineWatchCommand, pipelineMonitorCommand, mlflowTunnelCommand];
+export const commands: Command[] = [startCommand, trainCommand, serveCommand, invokeCommand, trafficCommand, scoreCommand, labelCommand, monitorCommand, modelsListCommand, modelsShowCommand, modelsRegisterCommand, azureDeployCommand, sagemakerDeployCommand, pipelineRunCommand, pipelineWatchCommand, pipelineMonitorCommand, mlflowTunnelCommand];

@@ -6,17 +6,28 @@ export interface ProgressStream {
   write(text: string): unknown;
 }
 
+/** What the lines call the work: `traffic: 10/20 rows sent`; `rookery score` counts megabytes read. */
+export interface ProgressWords {
+  name: string;
+  unit: string;
+  verb: string;
+  amount?: (n: number) => string;
+}
+
+const TRAFFIC_WORDS: ProgressWords = { name: 'traffic', unit: 'rows', verb: 'sent' };
+
 /**
  * Progress on stderr: a bar redrawn in place on a terminal; on a pipe or in
  * CI, a plain line every 10% (and at most every 2 s) so logs stay readable.
  */
-export function progressReporter(stream: ProgressStream = process.stderr, now: () => number = Date.now): {
+export function progressReporter(stream: ProgressStream = process.stderr, now: () => number = Date.now, words: ProgressWords = TRAFFIC_WORDS): {
   update(p: TrafficProgress): void;
   done(): void;
 } {
   let lastLine = 0;
   let lastDecile = -1;
   let drawn = false;
+  const amount = words.amount ?? String;
   return {
     update(p) {
       const share = p.rowsTotal ? p.rowsDone / p.rowsTotal : 1;
@@ -24,7 +35,7 @@ export function progressReporter(stream: ProgressStream = process.stderr, now: (
       if (stream.isTTY) {
         const width = Math.max(10, Math.min(40, (stream.columns ?? 80) - 45));
         const filled = Math.round(share * width);
-        stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.rowsDone}/${p.rowsTotal} rows${failed}\x1b[K`);
+        stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${amount(p.rowsDone)}/${amount(p.rowsTotal)} ${words.unit}${failed}\x1b[K`);
         drawn = true;
         return;
       }
@@ -32,7 +43,7 @@ export function progressReporter(stream: ProgressStream = process.stderr, now: (
       if (decile > lastDecile && (now() - lastLine >= 2_000 || share === 1 || lastDecile < 0)) {
         lastDecile = decile;
         lastLine = now();
-        stream.write(`traffic: ${p.rowsDone}/${p.rowsTotal} rows sent (${Math.round(share * 100)}%)${failed}\n`);
+        stream.write(`${words.name}: ${amount(p.rowsDone)}/${amount(p.rowsTotal)} ${words.unit} ${words.verb} (${Math.round(share * 100)}%)${failed}\n`);
       }
     },
     done() {

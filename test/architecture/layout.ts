@@ -51,7 +51,8 @@ export const LAYOUT: Record<Folder, FolderRule> = {
     folders: ['model', 'registry', 'cloud', 'container', 'scripts'],
     // vega-datasets: scripts/data/ regenerates data/*.csv from its JSON (npm run data:penguins, data:cars).
     // playwright-core: scripts/check-report.ts drives Debian's Chromium (npm run report:check); a devDependency, not in the image.
-    packages: ['@aws-sdk/*', '@azure/*', 'better-sqlite3', 'yaml', 'esbuild', 'tsx', 'vega-datasets', 'playwright-core'],
+    // hyparquet, hyparquet-writer: rookery score reads and writes Parquet (scripts/score/parquet.ts).
+    packages: ['@aws-sdk/*', '@azure/*', 'better-sqlite3', 'yaml', 'esbuild', 'tsx', 'vega-datasets', 'playwright-core', 'hyparquet', 'hyparquet-writer'],
     never: { stacks: ISSUE_SCRIPTS_RULE, azure: ISSUE_SCRIPTS_RULE },
   },
 };
