@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import type { DataProfile } from './data-profile.ts';
 import { rowAt, type Dataset } from './dataset.ts';
 import { Predictor, type ModelParams } from './predictor.ts';
 import { parseSchema, type Schema } from './schema.ts';
@@ -20,6 +21,8 @@ export interface Metrics {
   evaluation: Evaluation;
   options: TrainOptions;
   rows: number;
+  /** Class balance and missing values of the training data (what the training report's "Data" section shows). */
+  data?: DataProfile;
 }
 
 /** MLflow column specs for the signature: every feature column must be present, null allowed. */

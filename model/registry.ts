@@ -40,6 +40,8 @@ export interface ModelRegistry {
   /** The version a reference points at, and a local directory holding its artifact. */
   resolve(ref: ModelRef): Promise<{ info: ModelVersionInfo; dir: string }>;
   list(): Promise<RegisteredModelInfo[]>;
+  /** The folder holding a version's files, when the registry keeps them on this machine (not MLflow's). */
+  localPath?(name: string, version: number): string;
 }
 
 const VERSION_FILE = 'version.json';
@@ -119,10 +121,14 @@ export class LocalRegistry implements ModelRegistry {
       version = this.latestVersion(ref.name);
       if (version === 0) throw new UserError(`no versions of model ${ref.name} in the local registry ${this.location}`, { fix: TRAIN_FIRST });
     }
-    const dir = join(this.location, ref.name, 'versions', String(version));
+    const dir = this.localPath(ref.name, version);
     const info = this.readVersion(ref.name, version);
     if (!info) throw new UserError(`${describeVersion(ref, version)} is not in the local registry ${this.location}`, { fix: TRAIN_FIRST });
     return { info, dir };
+  }
+
+  localPath(name: string, version: number): string {
+    return join(this.location, name, 'versions', String(version));
   }
 
   async list(): Promise<RegisteredModelInfo[]> {

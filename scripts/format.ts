@@ -7,16 +7,17 @@ export function table(header: string[], rows: (string | number)[][]): string {
   return cells.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
 }
 
-const f3 = (x: number) => x.toFixed(3);
+/** Accuracy, precision, recall, F1 and their spread: four decimals wherever they are shown (terminal, reports, messages). */
+export const score = (x: number) => x.toFixed(4);
 
 export function formatEvaluation(e: Evaluation): string {
   const { report } = e;
   return [
-    `cross-validated accuracy: ${f3(e.accuracyMean)} ± ${f3(e.accuracyStd)} (folds: ${e.folds.map((f) => f3(f.accuracy)).join(', ')})`,
+    `cross-validated accuracy: ${score(e.accuracyMean)} ± ${score(e.accuracyStd)} (folds: ${e.folds.map((f) => score(f.accuracy)).join(', ')})`,
     '',
     table(
       ['class', 'precision', 'recall', 'f1', 'support'],
-      report.perClass.map((c) => [c.class, f3(c.precision), f3(c.recall), f3(c.f1), c.support]),
+      report.perClass.map((c) => [c.class, score(c.precision), score(c.recall), score(c.f1), c.support]),
     ),
     '',
     'confusion matrix (rows: true class, columns: predicted)',

@@ -1,13 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveArtifact, type Metrics } from '../model/artifact.ts';
+import { coefficientTable } from '../model/coefficients.ts';
+import { profileDataset } from '../model/data-profile.ts';
 import { loadDataset } from '../model/dataset.ts';
 import type { ModelRegistry, ModelVersionInfo } from '../model/registry.ts';
 import { loadSchema } from '../model/schema.ts';
 import { trainWithCrossValidation, type TrainOptions, type TrainResult } from '../model/train.ts';
 import { UserError } from '../model/user-error.ts';
 import { formatEvaluation } from './format.ts';
+import { thresholdDecision } from './train-report/decision.ts';
+import { REPORT_FILE, renderTrainingReport } from './train-report/render.ts';
 
 export interface TrainingRequest {
   dataPath: string;
@@ -60,18 +64,30 @@ export async function trainAndRegister(
   out(`trained in ${((performance.now() - started) / 1000).toFixed(2)} s`);
   out(formatEvaluation(result.evaluation));
 
-  const metrics: Metrics = { evaluation: result.evaluation, options: result.options, rows: data.size };
+  const metrics: Metrics = { evaluation: result.evaluation, options: result.options, rows: data.size, data: profileDataset(data) };
+  const accuracy = result.evaluation.accuracyMean;
+  const decision = thresholdDecision(accuracy, request.accuracyThreshold, { register: request.register !== false, modelName: request.modelName, alias: request.alias });
   const staging = request.outDir ?? mkdtempSync(join(tmpdir(), 'rookery-model-'));
   try {
     saveArtifact(staging, result.params, metrics, { example: data });
+    // Written with the artifact, so the registry, MLflow and the pipeline's --out all keep it with the model.
+    writeFileSync(
+      join(staging, REPORT_FILE),
+      renderTrainingReport({
+        modelName: request.modelName,
+        dataPath: request.dataPath,
+        generatedAt: new Date().toISOString(),
+        evaluation: result.evaluation,
+        options: result.options,
+        data: metrics.data!,
+        coefficients: coefficientTable(result.params),
+        decision,
+      }),
+    );
     const { runId } = tracker ? await tracker.logTraining(request, result, staging) : {};
-    const accuracy = result.evaluation.accuracyMean;
     const run = runId ? { runId } : {};
-    if (request.register === false) return { result, ...run };
-    if (accuracy < request.accuracyThreshold) {
-      const rejected = `cross-validated accuracy ${accuracy.toFixed(4)} is below the threshold ${request.accuracyThreshold}: the model was not registered`;
-      return { result, rejected, ...run };
-    }
+    if (decision.outcome === 'leave') return { result, ...run };
+    if (decision.outcome === 'reject') return { result, rejected: decision.reason, ...run };
     const registered = await registry.register(request.modelName, staging, {
       alias: request.alias,
       ...(runId ? { runId } : {}),
@@ -79,6 +95,8 @@ export async function trainAndRegister(
     });
     const alias = request.alias ? ` and moved alias ${request.alias} to it` : '';
     out(`registered ${request.modelName} version ${registered.version} in ${registry.location}${alias}`);
+    const kept = registry.localPath?.(request.modelName, registered.version);
+    if (kept) out(`training report: ${join(kept, REPORT_FILE)}`);
     return { result, registered, ...run };
   } finally {
     if (!request.outDir) rmSync(staging, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { formatModelRef, parseModelRef } from '../../model/reference.ts';
@@ -8,6 +8,7 @@ import { commandRegistry, readConfig } from '../config.ts';
 import { DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 import { table } from '../format.ts';
 import { registryFlag } from '../registry.ts';
+import { REPORT_FILE } from '../train-report/render.ts';
 
 const registryOption = registryFlag("MLflow's model registry");
 
@@ -32,7 +33,7 @@ export const modelsListCommand = defineCommand({
 
 export const modelsShowCommand = defineCommand({
   name: 'models show',
-  summary: 'Show one model version: aliases, metrics and signature',
+  summary: 'Show one model version: aliases, metrics, signature and where its training report is',
   args: `[${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS} | models:/NAME/VERSION]`,
   about: `
 The reference may be NAME@ALIAS, NAME/VERSION, NAME (the latest version), with or without
@@ -46,6 +47,8 @@ the models:/ prefix. Default: ${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS}.`,
     const { info, dir } = await registry.resolve(ref);
     const mlmodel = parseYaml(readFileSync(join(dir, 'MLmodel'), 'utf8')) as { signature?: { inputs?: string }; flavors?: Record<string, unknown> };
     const inputs = JSON.parse(mlmodel.signature?.inputs ?? '[]') as { name: string; type: string }[];
+    // Versions trained before the report existed have none.
+    const report = join(dir, REPORT_FILE);
     out(
       [
         `${formatModelRef({ name: info.name, version: info.version })}`,
@@ -54,6 +57,7 @@ the models:/ prefix. Default: ${DEFAULT_MODEL_NAME}@${DEFAULT_ALIAS}.`,
         ...(info.runId ? [`  run id:    ${info.runId}`] : []),
         `  flavors:   ${Object.keys(mlmodel.flavors ?? {}).join(', ')}`,
         `  location:  ${dir}`,
+        ...(existsSync(report) ? [`  report:    ${report}`] : []),
         ...Object.entries(info.metrics ?? {}).map(([k, v]) => `  ${`${k}:`.padEnd(10)} ${v.toFixed(4)}`),
         `  inputs:    ${inputs.map((c) => `${c.name} (${c.type})`).join(', ')}`,
       ].join('\n'),

@@ -57,7 +57,8 @@ export const trainCommand = defineCommand({
       const request = { ...fields, ...(outputs.outDir ? { outDir: outputs.outDir } : {}) };
       const outcome = await trainAndRegister(request, commandRegistry(config, values.registry), out, openTracker(config, out));
       await outputs.finish(request, outcome);
-      if (outcome.rejected) throw new UserError(outcome.rejected);
+      // Without --out (or MLflow) a rejected model's folder, and the report saying why, are not kept.
+      if (outcome.rejected) throw new UserError(outcome.rejected, outputs.outDir || outcome.runId ? {} : { fix: 'pass --out DIR to keep the model and its report.html' });
       return 0;
     } finally {
       outputs.cleanup();

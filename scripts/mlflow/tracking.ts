@@ -1,10 +1,12 @@
-import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { TrainResult } from '../../model/train.ts';
 import type { TrainingRequest, TrainingTracker } from '../training.ts';
 import { proxiedArtifactPath, uploadDirectory } from '../../registry/mlflow/artifacts.ts';
 import type { KeyValue, Metric } from '../../registry/mlflow/batch.ts';
 import type { MlflowClient } from '../../registry/mlflow/client.ts';
 import { PARENT_RUN_ID_TAG, sourceTags } from '../../registry/mlflow/tags.ts';
+import { REPORT_FILE } from '../train-report/render.ts';
 
 
 /** MLflow keys allow letters, digits, _ - . / and spaces. */
@@ -89,9 +91,10 @@ export class MlflowTracker implements TrainingTracker {
       }
       const files = await uploadDirectory(client, artifactDir, `${proxiedArtifactPath(parent.info.artifact_uri)}/model`);
       await client.updateRun(runId, { status: 'FINISHED', endTime: this.now() });
-      this.out(
-        `logged run ${runId} with ${folds.length} nested fold runs and ${files.length} model files to MLflow: ${client.trackingUri}/#/experiments/${experimentId}/runs/${runId}`,
-      );
+      const runPage = `${client.trackingUri}/#/experiments/${experimentId}/runs/${runId}`;
+      this.out(`logged run ${runId} with ${folds.length} nested fold runs and ${files.length} model files to MLflow: ${runPage}`);
+      // The UI's route to one selected artifact (Routes.getRunArtifactRoute in MLflow's web app), which shows HTML inline.
+      if (existsSync(join(artifactDir, REPORT_FILE))) this.out(`training report: ${runPage}/artifactPath/model/${REPORT_FILE}`);
       return { runId };
     } catch (err) {
       await client.updateRun(runId, { status: 'FAILED', endTime: this.now() }).catch(() => undefined);

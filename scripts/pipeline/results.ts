@@ -18,6 +18,8 @@ export interface TrainingResult {
   runId: string | null;
   /** Where `--out` put the model artifact (a folder or s3:// prefix), for `rookery models register --from`. */
   artifact: string | null;
+  /** The training report (`report.html`) inside `artifact`; `rookery pipeline run` prints it. */
+  report: string | null;
   rows: number;
   folds: number;
   seed: number;

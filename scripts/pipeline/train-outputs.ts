@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TrainingOutcome, TrainingRequest } from '../training.ts';
+import { REPORT_FILE } from '../train-report/render.ts';
 import { isS3Uri, uploadDir, writeText } from './locations.ts';
 import type { TrainingResult } from './results.ts';
 
@@ -26,6 +27,7 @@ export function trainingOutputs(flags: { out?: string; result?: string }, out: (
         const files = await uploadDir(outDir, remote);
         out(`uploaded the model artifact (${files} files) to ${remote}`);
       }
+      if (flags.out) out(`training report: ${reportLocation(remote ?? resolve(flags.out))}`);
       if (request.register === false) {
         const accuracy = outcome.result.evaluation.accuracyMean;
         const verdict = accuracy >= request.accuracyThreshold ? 'meets' : 'is below';
@@ -42,6 +44,11 @@ export function trainingOutputs(flags: { out?: string; result?: string }, out: (
   };
 }
 
+/** The training report inside an artifact folder or s3:// prefix. */
+export function reportLocation(artifact: string): string {
+  return `${artifact.replace(/\/+$/, '')}/${REPORT_FILE}`;
+}
+
 export function trainingResult(request: TrainingRequest, outcome: TrainingOutcome, artifact: string | null): TrainingResult {
   const evaluation = outcome.result.evaluation;
   const registered = outcome.registered;
@@ -56,6 +63,7 @@ export function trainingResult(request: TrainingRequest, outcome: TrainingOutcom
     alias: registered ? request.alias : null,
     runId: outcome.runId ?? registered?.runId ?? null,
     artifact,
+    report: artifact ? reportLocation(artifact) : null,
     // Every labelled row is predicted once out of fold, so the confusion matrix counts the rows trained on.
     rows: evaluation.report.confusion.flat().reduce((a, b) => a + b, 0),
     folds: request.options.folds,

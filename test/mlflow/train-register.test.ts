@@ -92,15 +92,20 @@ describe('train and register against the MLflow double', () => {
 
     const root = `${experiment.experiment_id}/${parent.info.run_id}/artifacts/model`;
     expect([...double.artifacts.keys()].filter((k) => k.startsWith(root)).map((k) => k.slice(root.length + 1)).sort()).toEqual([
-      'MLmodel', 'input_example.json', 'metrics.json', 'model.json', 'serving_input_example.json',
+      'MLmodel', 'input_example.json', 'metrics.json', 'model.json', 'report.html', 'serving_input_example.json',
     ]);
+    // The training report is a run artifact, uploaded as HTML so MLflow's artifact view renders it.
+    expect(double.artifacts.get(`${root}/report.html`)!.toString('utf8')).toMatch(/^<!doctype html>[\s\S]*<h1>Training report: penguins<\/h1>/);
+    const upload = double.requests.find((r) => r.method === 'PUT' && r.path.endsWith(`${root}/report.html`))!;
+    expect(upload.headers['content-type']).toBe('text/html');
     const model = double.models.get('penguins')!;
     expect(model.versions).toHaveLength(1);
     expect(model.versions[0]).toMatchObject({ version: '1', source: `mlflow-artifacts:/${experiment.experiment_id}/${parent.info.run_id}/artifacts/model`, run_id: parent.info.run_id, status: 'READY' });
     expect(model.versions[0].tags.map((t) => t.key).sort()).toEqual(['rookery.metric.accuracy_mean', 'rookery.metric.accuracy_std']);
     expect(model.aliases.get('champion')).toBe('1');
-    expect(lines.some((l) => l.startsWith(`logged run ${parent.info.run_id} with 5 nested fold runs and 5 model files to MLflow: ${double.uri}/#/experiments/`))).toBe(true);
+    expect(lines.some((l) => l.startsWith(`logged run ${parent.info.run_id} with 5 nested fold runs and 6 model files to MLflow: ${double.uri}/#/experiments/`))).toBe(true);
     expect(lines).toContain(`registered penguins version 1 in MLflow at ${double.uri} and moved alias champion to it`);
+    expect(lines).toContain(`training report: ${double.uri}/#/experiments/${experiment.experiment_id}/runs/${parent.info.run_id}/artifactPath/model/report.html`);
   });
 
   it('resolves models:/penguins@champion to a downloaded directory the model runtime loads, and caches it', async () => {
@@ -171,7 +176,7 @@ describe('rookery train / models / serve with MLFLOW_TRACKING_URI (child process
   it('rookery train logs to MLflow and registers penguins with the champion alias', async () => {
     const result = await runCli(['train'], env, { cwd, timeoutMs: 60_000 });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/logged run [0-9a-f]{32} with 5 nested fold runs and 5 model files to MLflow/);
+    expect(result.stdout).toMatch(/logged run [0-9a-f]{32} with 5 nested fold runs and 6 model files to MLflow/);
     expect(result.stdout).toContain(`registered penguins version 1 in MLflow at ${double.uri} and moved alias champion to it`);
     expect(existsSync(join(cwd, '.rookery', 'registry'))).toBe(false);
   });

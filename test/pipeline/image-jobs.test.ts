@@ -74,10 +74,10 @@ describe('the image’s entry', () => {
     expect(run.stdout).toMatch(/training on 344 rows of .*penguins\.csv/);
     expect(run.stdout).toMatch(/not registered \(--no-register\): cross-validated accuracy 0\.9\d+ meets the threshold 0\.9/);
     const result = JSON.parse(readFileSync(join(dir, 'training.json'), 'utf8'));
-    expect(result).toMatchObject({ name: 'penguins', threshold: 0.9, passed: true, registered: false, version: null, runId: null, artifact: join(dir, 'model'), rows: 344, folds: 5, seed: 42 });
+    expect(result).toMatchObject({ name: 'penguins', threshold: 0.9, passed: true, registered: false, version: null, runId: null, artifact: join(dir, 'model'), report: join(dir, 'model', 'report.html'), rows: 344, folds: 5, seed: 42 });
     expect(result.accuracy).toBeGreaterThan(0.9);
     expect(result.accuracyStd).toBeGreaterThanOrEqual(0);
-    expect(readdirSync(join(dir, 'model')).sort()).toEqual(['MLmodel', 'input_example.json', 'metrics.json', 'model.json', 'serving_input_example.json']);
+    expect(readdirSync(join(dir, 'model')).sort()).toEqual(['MLmodel', 'input_example.json', 'metrics.json', 'model.json', 'report.html', 'serving_input_example.json']);
     // Nothing was registered.
     expect(() => readdirSync(join(dir, 'registry'))).toThrow();
   });
@@ -96,18 +96,19 @@ describe('the image’s entry', () => {
     const trained = await image(['train', '--no-register', '--name', 'penguins', '--accuracy-threshold', '0.7', '--out', `${run}/model`, '--result', `${run}/training.json`], env);
     expect(trained.stderr).toBe('');
     expect(trained.code).toBe(0);
-    expect(trained.stdout).toContain(`uploaded the model artifact (5 files) to ${run}/model`);
+    expect(trained.stdout).toContain(`uploaded the model artifact (6 files) to ${run}/model`);
     const training = JSON.parse(aws.object('rookery-runs/runs/exec-1/training.json')!.toString('utf8'));
-    expect(training).toMatchObject({ passed: true, artifact: `${run}/model`, threshold: 0.7 });
+    expect(training).toMatchObject({ passed: true, artifact: `${run}/model`, report: `${run}/model/report.html`, threshold: 0.7 });
+    expect(trained.stdout).toContain(`training report: ${run}/model/report.html`);
     expect(aws.objectIds().filter((k) => k.includes('/model/')).sort()).toEqual(
-      ['MLmodel', 'input_example.json', 'metrics.json', 'model.json', 'serving_input_example.json'].map((f) => `rookery-runs/runs/exec-1/model/${f}`),
+      ['MLmodel', 'input_example.json', 'metrics.json', 'model.json', 'report.html', 'serving_input_example.json'].map((f) => `rookery-runs/runs/exec-1/model/${f}`),
     );
 
     const registry = join(work, 's3-registry');
     const registered = await image(['models', 'register', '--from', `${run}/training.json`, '--name', 'penguins', '--alias', 'champion', '--registry', registry, '--result', `${run}/registration.json`], env);
     expect(registered.stderr).toBe('');
     expect(registered.code).toBe(0);
-    expect(registered.stdout).toContain(`downloaded the model artifact (5 files) from ${run}/model`);
+    expect(registered.stdout).toContain(`downloaded the model artifact (6 files) from ${run}/model`);
     expect(registered.stdout).toMatch(/registered penguins version 1 in .* and moved alias champion to it/);
     const registration = JSON.parse(aws.object('rookery-runs/runs/exec-1/registration.json')!.toString('utf8'));
     expect(registration).toMatchObject({ name: 'penguins', version: 1, alias: 'champion', runId: null, accuracy: training.accuracy, from: `${run}/training.json` });
