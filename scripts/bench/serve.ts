@@ -8,11 +8,12 @@
 //   (a) the bare server (scripts/bench/bare-server.ts, bundled, plain node),
 //   (b) the real server with capture off,
 //   (c) the real server with capture on (SQLite in a temporary folder),
+//   (d) the same with durable capture (ROOKERY_CAPTURE_DURABLE=true: answers wait for their commit),
 // with 1-row and 100-row requests over 16 keep-alive connections from a
 // separate load-generator process (this file, run with --load-generator):
 // saturating (each connection sends again as soon as its answer arrives), and
 // paced at a fixed request rate (latency without self-inflicted queueing).
-// The three servers run side by side and are measured in turns, several
+// The servers run side by side and are measured in turns, several
 // rounds, so a change in the machine's load hits them alike; the ratio to the
 // bare server is taken within each round. Then process start → first 200 from
 // /ping (median of several starts, from spawn) and each server's peak resident
@@ -330,6 +331,8 @@ async function setUp(work: string, options: BenchOptions): Promise<Setup> {
 const BARE = 'bare node:http, fixed JSON';
 const OFF = 'rookery serve, capture off';
 const ON = 'rookery serve, capture on (SQLite)';
+/** Capture on with ROOKERY_CAPTURE_DURABLE=true: each answer waits for its batch's commit (group commit). */
+const DURABLE = 'rookery serve, durable capture';
 
 type Case = { server: string; rows: number; paced: boolean };
 const key = (c: Case) => `${c.server}|${c.rows}|${c.paced}`;
@@ -357,7 +360,7 @@ async function measureLoad(servers: Map<string, Started>, setup: Setup, options:
         append(m.runs, key({ server: name, rows, paced: false }), r);
         console.log(`  round ${round}  ${name.padEnd(36)} ${String(rows).padStart(3)} row${rows > 1 ? 's' : ' '}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${failed(r)}`);
       }
-      for (const name of [OFF, ON]) append(m.ratios, `${name}|${rows}`, inRound.get(name)!.rps / inRound.get(BARE)!.rps);
+      for (const name of [OFF, ON, DURABLE]) append(m.ratios, `${name}|${rows}`, inRound.get(name)!.rps / inRound.get(BARE)!.rps);
       // Peak memory with 1-row requests only, before any 100-row load.
       if (round === 1 && rows === 1) for (const [name, p] of servers) m.oneRowPeak.set(name, memory(p.pid).hwm);
     }
@@ -458,6 +461,11 @@ function printChecks(r: Results, options: BenchOptions): void {
   for (const [name, ok, figure] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(60)} ${figure}`);
   const on100 = aggregate(r, { server: ON, rows: 100, paced: false });
   console.log(`info  ${'100 rows, capture on, saturating (no target)'.padEnd(60)} ${on100.rps.toFixed(0)} req/s (${(on100.rps * 100).toFixed(0)} rows/s), p99 ${on100.p99.toFixed(2)} ms`);
+  for (const rows of [1, 100]) {
+    const durable = aggregate(r, { server: DURABLE, rows, paced: false });
+    const on = rows === 1 ? on1 : on100;
+    console.log(`info  ${`durable capture, ${rows} row${rows > 1 ? 's' : ''}: cost (no target)`.padEnd(60)} ${durable.rps.toFixed(0)} req/s, ${((100 * durable.rps) / on.rps).toFixed(0)}% of capture on; p50 ${durable.p50.toFixed(2)} vs ${on.p50.toFixed(2)} ms`);
+  }
   console.log('');
   console.log("For scale: MLflow's Python scoring server on this kind of machine gave 450-820 requests/s, p50 16-36 ms, 1.7-2.1 s to start and about 313 MiB.");
   if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
@@ -471,13 +479,15 @@ function printHeader(setup: Setup, options: BenchOptions, load0: number[]): void
   console.log('');
 }
 
-/** Starts the three servers side by side and waits for each to answer /ping; returns them with their idle resident memory. */
+/** Starts the servers side by side and waits for each to answer /ping; returns them with their idle resident memory. */
 async function startServers(setup: Setup, work: string, options: BenchOptions, processes: Started[]): Promise<{ servers: Map<string, Started>; idle: Map<string, number> }> {
   const servers = new Map<string, Started>();
   const serveArgs = ['serve', '--port', '0', '--model', setup.modelDir];
   servers.set(BARE, await startProcess(setup.bare, ['--port', '0'], setup.env, work));
   servers.set(OFF, await startProcess(setup.bundle, serveArgs, setup.env, work, options.nodeOptions));
   servers.set(ON, await startProcess(setup.bundle, serveArgs, { ...setup.env, DATA_CAPTURE: 'true', DATA_COLLECTION_URI: `sqlite:///${setup.dbPath}` }, work, options.nodeOptions));
+  const durableDb = `sqlite:///${setup.dbPath.replace(/\.db$/, '-durable.db')}`;
+  servers.set(DURABLE, await startProcess(setup.bundle, serveArgs, { ...setup.env, DATA_CAPTURE: 'true', DATA_COLLECTION_URI: durableDb, ROOKERY_CAPTURE_DURABLE: 'true' }, work, options.nodeOptions));
   processes.push(...servers.values());
   const idle = new Map<string, number>();
   for (const [name, p] of servers) {

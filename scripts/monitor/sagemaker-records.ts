@@ -98,17 +98,34 @@ export function parseCaptureLine(line: string, schema: Schema): RecordOutcome {
   };
 }
 
-/** Every line of every .jsonl object under the store, in key order (yyyy/mm/dd/hh sorts by time). */
+/** Objects read ahead of the one being parsed: S3 answers each GET in tens of milliseconds, so reading one at a time would wait on the network for most of a large prefix. */
+export const READ_AHEAD = 32;
+
+/** Every line of every .jsonl object under the store, in key order (yyyy/mm/dd/hh sorts by time), with up to READ_AHEAD objects being fetched meanwhile. */
 export async function* jsonlLines(store: BlobStore): AsyncGenerator<{ key: string; line: string }> {
-  for await (const key of store.list()) {
-    if (!key.endsWith('.jsonl')) continue;
-    const text = (await store.read(key)).toString('utf8');
+  const keys = store.list()[Symbol.asyncIterator]();
+  const queue: { key: string; body: Promise<Buffer> }[] = [];
+  let listed = false;
+  for (;;) {
+    while (!listed && queue.length < READ_AHEAD) {
+      const next = await keys.next();
+      if (next.done) listed = true;
+      else if (next.value.endsWith('.jsonl')) {
+        const body = store.read(next.value);
+        // Its error is raised when its turn comes; until then it must not count as unhandled.
+        body.catch(() => {});
+        queue.push({ key: next.value, body });
+      }
+    }
+    const item = queue.shift();
+    if (!item) return;
+    const text = (await item.body).toString('utf8');
     let start = 0;
     while (start < text.length) {
       let end = text.indexOf('\n', start);
       if (end < 0) end = text.length;
       const line = text.slice(start, end).trim();
-      if (line) yield { key, line };
+      if (line) yield { key: item.key, line };
       start = end + 1;
     }
   }

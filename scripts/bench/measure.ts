@@ -1,0 +1,49 @@
+// Wall time and peak resident memory of a child process, measured the same
+// way for rookery and for the baseline it is compared with.
+
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Peak resident set size of a process so far, from the kernel (bytes). */
+export function vmHwm(pid: number | 'self' = 'self'): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export interface Measured {
+  wallMs: number;
+  peakBytes: number;
+  exitCode: number | null;
+  output: string;
+}
+
+/**
+ * Runs a command from spawn to exit, sampling its VmHWM every 20 ms; a child
+ * that prints `peak-bytes N` just before exiting (which polling can miss)
+ * reports its own.
+ */
+export function measure(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Measured> {
+  return new Promise((done, fail) => {
+    const started = performance.now();
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    let peak = 0;
+    const poll = setInterval(() => (peak = Math.max(peak, vmHwm(child.pid!))), 20);
+    child.on('error', fail);
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      const wallMs = performance.now() - started;
+      const reported = /^peak-bytes (\d+)$/m.exec(output);
+      done({ wallMs, peakBytes: Math.max(peak, reported ? Number(reported[1]) : 0), exitCode: code, output });
+    });
+  });
+}
+
+export const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MB`;
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
