@@ -36,6 +36,8 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 const coefficient = (x: number) => x.toFixed(3);
 const scoreTicks = [0, 0.2, 0.4, 0.6, 0.8, 1];
 const card = (label: string, big: string, small = '') => `<div class="card"><div class="muted">${h(label)}</div><div class="big">${big}</div>${small ? `<div class="muted">${small}</div>` : ''}</div>`;
+/** A sentence written for the terminal, with its `commands` set as code. */
+const prose = (text: string) => h(text).replace(/`([^`]+)`/g, '<code>$1</code>');
 const chart = (svg: string) => `<div class="chart-card">${svg}</div>`;
 
 function decisionSection(d: ThresholdDecision, folds: number): string {
@@ -46,7 +48,7 @@ function decisionSection(d: ThresholdDecision, folds: number): string {
 <table id="checks"><thead><tr><th>check</th><th class="num">value</th><th class="num">threshold</th><th>status</th><th>outcome</th></tr></thead><tbody>
 <tr><td>mean cross-validated accuracy ≥ threshold</td><td class="num">${score(d.accuracy)}</td><td class="num">${num(d.threshold)}</td><td><span class="badge ${status}">${d.passed ? 'PASS' : 'FAIL'}</span></td><td>${h(outcome)}</td></tr>
 </tbody></table>
-<p>${h(d.reason[0].toUpperCase() + d.reason.slice(1))}.</p>
+<p>${prose(d.reason[0].toUpperCase() + d.reason.slice(1))}.</p>
 <p class="muted">Why this figure: the mean accuracy over the ${plural(folds, 'fold')} is measured on rows each fold's model never saw, so it estimates how the model trained on all rows will do on new penguins. A model is registered (and so deployable) only when it reaches the threshold (<code>--accuracy-threshold</code>); otherwise the current version stays in service.</p>
 </section>`;
 }
@@ -170,6 +172,8 @@ export function renderTrainingReport(r: TrainingReportInput): string {
 <title>Training report: ${h(r.modelName)}, accuracy ${score(e.accuracyMean)} (${d.passed ? 'passes' : 'below'} ${num(d.threshold)})</title>
 <style>${CSS}
 .charts > div > table { margin: 0; }
+td.num, th.num { white-space: nowrap; }
+.banner code { color: inherit; }
 </style>
 </head>
 <body>
@@ -178,7 +182,7 @@ export function renderTrainingReport(r: TrainingReportInput): string {
 <h1>Training report: ${h(r.modelName)}</h1>
 <div class="muted">Generated ${h(r.generatedAt)} · data: <code>${h(r.dataPath)}</code> · ${plural(o.folds, 'fold')}, seed ${o.seed}, ${plural(o.epochs, 'epoch')}, learning rate ${num(o.learningRate)}, L2 ${num(o.l2)}</div>
 </header>
-<div class="banner ${d.passed ? 'pass' : 'fail'}"><strong>${d.passed ? 'PASS' : 'FAIL'}</strong><span>${h(d.reason)}</span></div>
+<div class="banner ${d.passed ? 'pass' : 'fail'}"><strong>${d.passed ? 'PASS' : 'FAIL'}</strong><span>${prose(d.reason)}</span></div>
 <div class="cards">
 ${card('cross-validated accuracy', score(e.accuracyMean), `± ${score(e.accuracyStd)} over ${plural(e.folds.length, 'fold')}`)}
 ${card('threshold', num(d.threshold), d.passed ? 'met' : 'not met')}
