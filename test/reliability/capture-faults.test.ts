@@ -3,7 +3,8 @@
 // coming and every lost record is counted; hold: answers wait and nothing is
 // lost); a JSON Lines folder made read-only (chattr +i: root ignores modes);
 // /health says "degraded" with the cause while it lasts and "ok" after, with
-// the error kept as previousError. Durations are shrunk through the settings.
+// the error kept as previousError; durable capture under hold answers 503,
+// never a 200 it cannot stand behind. Durations are shrunk through the settings.
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -89,6 +90,21 @@ describe('a database locked by another process for a few seconds, under load', (
   }, 60_000);
 });
 
+describe('durable capture under hold, with the database locked for longer than the wait', () => {
+  it('answers 503 rather than 200 for a request whose record is not committed within ROOKERY_CAPTURE_MAX_WAIT_MS; every 200 is on disk', async () => {
+    const dbPath = join(scratchDir('durable-hold'), 'capture.db');
+    const s = await serve({
+      env: { DATA_CAPTURE: 'true', DATA_COLLECTION_URI: `sqlite:///${dbPath}`, ROOKERY_CAPTURE_DURABLE: 'true', ROOKERY_CAPTURE_ON_FAULT: 'hold', ROOKERY_CAPTURE_MAX_WAIT_MS: '1000' },
+    });
+    const { answered, others } = await underLoad(s, () => lockFor(dbPath, 2_500));
+    expect(others['503']).toBeGreaterThan(0);
+    expect(Object.keys(others)).toEqual(['503']);
+    await settled(s);
+    expect((await s.stop()).code).toBe(0);
+    expect(missing(answered, sqliteMarkers(dbPath), 1)).toEqual([]);
+  }, 60_000);
+});
+
 const chattr = spawnSync('chattr', ['--help']).error === undefined;
 
 /** chattr +i (or -i) on a folder and everything in it. */
@@ -104,7 +120,7 @@ function immutable(root: string, on: boolean): void {
 }
 
 describe('a JSON Lines folder made read-only for a few seconds, under load', () => {
-  it.skipIf(!chattr)('drop policy: degraded while writes fail (install e2fsprogs for chattr if skipped), ok after; every answered record is on disk or counted as dropped', async () => {
+  it.skipIf(!chattr)(`${chattr ? '' : 'skipped, needs chattr (apt-get install e2fsprogs): '}drop policy: degraded while writes fail, ok after; every answered record is on disk or counted as dropped`, async () => {
     const root = join(scratchDir('readonly'), 'capture');
     const s = await serve({ env: { DATA_CAPTURE: 'true', DATA_COLLECTION_URI: `file://${root}`, ROOKERY_CAPTURE_QUEUE_BYTES: '65536' } });
     let locked = false;
