@@ -2,12 +2,13 @@
 // process locks exclusively, under each fault policy (drop: answers keep
 // coming and every lost record is counted; hold: answers wait and nothing is
 // lost); a JSON Lines folder made read-only (chattr +i: root ignores modes);
+// a full disk (a small tmpfs filled up);
 // /health says "degraded" with the cause while it lasts and "ok" after, with
 // the error kept as previousError; durable capture under hold answers 503,
 // never a 200 it cannot stand behind. Durations are shrunk through the settings.
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../container/contract.ts';
@@ -139,6 +140,39 @@ describe('a JSON Lines folder made read-only for a few seconds, under load', () 
       expect(missing(answered, onDisk, 1).length).toBe(after.dropped);
     } finally {
       if (locked) immutable(root, false);
+    }
+  }, 60_000);
+});
+
+/** Mounts a small tmpfs (root with CAP_SYS_ADMIN only); false when this machine does not allow it. */
+function mountTmpfs(dir: string): boolean {
+  return spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', dir]).status === 0;
+}
+
+describe('a full disk for a few seconds, under load', () => {
+  const probe = scratchDir('tmpfs-probe');
+  const canMount = mountTmpfs(probe) && spawnSync('umount', [probe]).status === 0;
+  it.skipIf(!canMount)(`${canMount ? '' : 'skipped, needs root allowed to mount tmpfs: '}JSON Lines on a full tmpfs: degraded (ENOSPC) while full, ok after; every answered record is on disk or counted as dropped`, async () => {
+    const mount = scratchDir('full-disk');
+    expect(mountTmpfs(mount)).toBe(true);
+    try {
+      const root = join(mount, 'capture');
+      mkdirSync(root);
+      const s = await serve({ env: { DATA_CAPTURE: 'true', DATA_COLLECTION_URI: `file://${root}`, ROOKERY_CAPTURE_QUEUE_BYTES: '65536' } });
+      const filler = join(mount, 'filler');
+      const { answered, others, seen } = await underLoad(s, async () => {
+        spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k'], { stdio: 'ignore' });
+        await sleep(LOCK_MS);
+        rmSync(filler);
+      });
+      expect(others).toEqual({});
+      expect(seen.some((h) => h.status === 'degraded' && /are failing: .*ENOSPC/.test(h.capture.degraded))).toBe(true);
+      const after = await settled(s);
+      expect(after.previousError).toMatch(/ENOSPC/);
+      expect((await s.stop()).code).toBe(0);
+      expect(missing(answered, jsonlMarkers(root), 1).length).toBe(after.dropped);
+    } finally {
+      spawnSync('umount', ['-l', mount]);
     }
   }, 60_000);
 });
