@@ -8,7 +8,8 @@ export const pipelineRunCommand = defineCommand({
   name: 'pipeline run',
   summary: 'Start the training pipeline in AWS Step Functions and print its progress until it ends',
   notes: `
-Prints each state entered and left with UTC timestamps, failures with their cause and retries.
+Prints each state entered and left with UTC timestamps, failures with their cause and retries,
+and where the training job put its report (training report: s3://BUCKET/runs/NAME/model/report.html).
 Interrupting stops the watching, not the execution: \`rookery pipeline watch EXECUTION_ARN\` resumes it.
 AWS credentials and region come from the usual places (AWS_PROFILE, AWS_REGION, ...).
 

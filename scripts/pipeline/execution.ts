@@ -88,12 +88,28 @@ export function explainCause(cause: string | undefined): string {
   return cause;
 }
 
+/**
+ * Where the training job put its report: the state machine reads the job's
+ * result (`rookery train --result`) into `$.training.result`, so every state
+ * after that carries its `report` in its output.
+ */
+export function trainingReport(output: string | undefined): string | undefined {
+  if (!output) return undefined;
+  try {
+    const report = JSON.parse(output)?.training?.result?.report;
+    return typeof report === 'string' && report ? report : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Formats history events as lines; keeps what it needs (entry times, current state) between calls. */
 export class HistoryPrinter {
   private entered = new Map<string, number>();
   private current: string | undefined;
   private failedIn: string | undefined;
   private attempts = new Map<string, number>();
+  private reportShown = false;
   end: ExecutionEnd | undefined;
 
   constructor(private readonly out: (line: string) => void) {}
@@ -111,6 +127,11 @@ export class HistoryPrinter {
       const started = this.entered.get(name);
       const took = started !== undefined ? ` (${duration(new Date(event.timestamp!).getTime() - started)})` : '';
       this.out(`${at}  <- ${name}${took}`);
+      const report = trainingReport(event.stateExitedEventDetails?.output);
+      if (report && !this.reportShown) {
+        this.reportShown = true;
+        this.out(`${at}     training report: ${report}`);
+      }
     } else if (type === 'TaskScheduled') {
       const state = this.current ?? '?';
       const attempt = (this.attempts.get(state) ?? 0) + 1;
