@@ -144,7 +144,7 @@ export function confusionSvg(id: string, classes: readonly string[], matrix: rea
       const t = total ? n / total : 0;
       const x = frame.left + cell * j;
       const y = frame.top + cell * i;
-      out += `<rect x="${x}" y="${y}" width="${cell - 2}" height="${cell - 2}" fill="${heat(t)}" stroke="${COLORS.grid}"><title>${escapeHtml(`true ${c}, predicted ${classes[j]}: ${n} rows`)}</title></rect>`;
+      out += `<rect x="${x}" y="${y}" width="${cell - 2}" height="${cell - 2}" fill="${heat(t)}" stroke="${COLORS.grid}"><title>${escapeHtml(`true ${c}, predicted ${classes[j]}: ${n} ${n === 1 ? 'row' : 'rows'}`)}</title></rect>`;
       out += `<text x="${x + (cell - 2) / 2}" y="${y + (cell - 2) / 2 + 5}" text-anchor="middle" font-size="14" fill="${t > 0.55 ? '#ffffff' : COLORS.text}">${n}</text>`;
     });
   });
