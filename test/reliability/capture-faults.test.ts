@@ -127,6 +127,8 @@ describe('a JSON Lines folder made read-only for a few seconds, under load', () 
     let locked = false;
     try {
       const { answered, others, seen } = await underLoad(s, async () => {
+        // The folder and the hour's file exist once a first batch is written.
+        await until(async () => ((await captureHealth(s)).capture.written > 0 ? true : undefined), 'a first capture write');
         immutable(root, (locked = true));
         await sleep(LOCK_MS);
         immutable(root, (locked = false));
