@@ -159,7 +159,11 @@ export async function deployToSageMaker(clients: AwsClients, request: SageMakerD
   await createRollout(sagemaker, name, running, uploaded);
   out(`created model and endpoint configuration ${name}`);
   out(`updating ${endpoint}: blue/green, ${plan.label}; rolls back if ${plan.alarms.join(' or ')} fires (limit ${Math.round(plan.maxExecution / 60)} min)`);
-  await startBlueGreenUpdate(sagemaker, endpoint, name, request.terminationWaitSeconds, plan);
+  await startBlueGreenUpdate(sagemaker, endpoint, name, request.terminationWaitSeconds, plan).catch(async (err: unknown) => {
+    // The endpoint never saw the new configuration: what this run created would otherwise be left behind.
+    await cleanUp(sagemaker, name, name, out);
+    throw err;
+  });
 
   const outcome = await waitForUpdate(describeEndpoint, {
     endpoint,

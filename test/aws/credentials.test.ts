@@ -2,10 +2,10 @@ import { SageMakerClient, DescribeEndpointCommand } from '@aws-sdk/client-sagema
 import { describe, expect, it } from 'vitest';
 import { awsCall, explainAwsError, profileName } from '../../scripts/aws/credentials.ts';
 import { UserError } from '../../model/user-error.ts';
-import { REGION } from '../helpers/aws-double.ts';
 
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });
 const WHAT = 'SageMaker endpoint rookery-penguins';
+const REGION = 'eu-west-1';
 
 describe('explainAwsError', () => {
   it.each([

@@ -4,7 +4,7 @@
  * AWS_ENDPOINT_URL (read by the SDK itself), listing past S3's 1000-key page,
  * and S3's own NoSuchKey and NoSuchBucket answers.
  */
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,32 @@ describe('S3 through the SDK clients against moto_server', () => {
     const hour3 = keys.filter((k) => k.includes('/01/03/')).sort();
     expect(await all(store.list('rookery-penguins/AllTraffic/2024/05/01/03/'))).toEqual(hour3.map((k) => k));
     expect((await store.read(keys[0])).toString('utf8')).toBe('{}\n');
+  });
+
+  it('pages with a small MaxKeys and narrows the listing to a sub-prefix', async () => {
+    const store = new S3BlobStore('s3://rookery-data/small/', { pageSize: 7 });
+    const keys = Array.from({ length: 30 }, (_, i) => `rookery-penguins/AllTraffic/2024/05/01/${String(i % 24).padStart(2, '0')}/${String(i).padStart(5, '0')}-2b3c.jsonl`);
+    await Promise.all(keys.map((k) => store.write(k, '{}\n')));
+    expect(await all(store.list('rookery-penguins/AllTraffic/2024/05/01/03/'))).toEqual(['rookery-penguins/AllTraffic/2024/05/01/03/00003-2b3c.jsonl', 'rookery-penguins/AllTraffic/2024/05/01/03/00027-2b3c.jsonl']);
+    expect(await all(store.list())).toEqual([...keys].sort());
+    expect(await all(new S3BlobStore('s3://rookery-data/nothing-here').list())).toEqual([]);
+  });
+
+  it('writes with SSE-KMS when given a key and the bucket default otherwise, and reads bytes back unchanged', async () => {
+    const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const labels = new S3BlobStore('s3://rookery-data/ground-truth', { kmsKeyId: keyArn });
+    const line = '{"groundTruthData":{"data":"Adelie","encoding":"CSV"},"eventMetadata":{"eventId":"e1"},"eventVersion":"0"}\n';
+    await labels.write('2024/05/01/12/labels.jsonl', line);
+    const head = await client.send(new HeadObjectCommand({ Bucket: 'rookery-data', Key: 'ground-truth/2024/05/01/12/labels.jsonl' }));
+    expect(head).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn, ContentType: 'application/jsonl' });
+    expect((await labels.read('2024/05/01/12/labels.jsonl')).toString('utf8')).toBe(line);
+
+    const reports = new S3BlobStore('s3://rookery-data/reports');
+    const bytes = Buffer.from([0, 1, 2, 253, 254, 255]);
+    await reports.write('run/blob.bin', bytes);
+    const plain = await client.send(new GetObjectCommand({ Bucket: 'rookery-data', Key: 'reports/run/blob.bin' }));
+    expect(plain.ServerSideEncryption).not.toBe('aws:kms');
+    expect(Buffer.from(await plain.Body!.transformToByteArray()).equals(bytes)).toBe(true);
   });
 
   it("turns S3's NoSuchKey into a missing file and NoSuchBucket into one line", async () => {
