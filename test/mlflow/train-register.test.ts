@@ -190,6 +190,10 @@ describe('rookery train / models / serve with MLFLOW_TRACKING_URI (child process
     expect(show.stdout).toContain('models:/penguins/1');
     expect(show.stdout).toMatch(/run id:\s+[0-9a-f]{32}/);
     expect(show.stdout).toContain(join(cwd, 'cache', 'mlflow', 'penguins'));
+    // The version's report came down with its files: the path printed is a local copy a browser opens.
+    const report = /^ {2}report: {4}(.+)$/m.exec(show.stdout)![1];
+    expect(report.startsWith(join(cwd, 'cache', 'mlflow', 'penguins'))).toBe(true);
+    expect(readFileSync(report, 'utf8')).toContain('<h1>Training report: penguins</h1>');
   });
 
   it('wrong credentials and an unreachable server are one-line errors that say what to do', async () => {
