@@ -28,6 +28,7 @@ export async function scoreJsonl(job: ScoreJob): Promise<void> {
   let row = 0;
   for await (const lines of lineBatches(job)) {
     job.signal.throwIfAborted();
+    const firstRow = row;
     const objects: Record<string, unknown>[] = [];
     const kept: { row: number; line: number; text: string }[] = [];
     for (const { line, text } of lines) {
@@ -74,7 +75,7 @@ export async function scoreJsonl(job: ScoreJob): Promise<void> {
       const body = text.slice(0, text.lastIndexOf('}'));
       out += `${body}${Object.keys(object).length ? ',' : ''}"prediction":${JSON.stringify(s.prediction)},"confidence":${s.confidence}}\n`;
     }
-    await scorer.endBatch(lines.filter((l) => l.text.trim() !== '').length);
+    await scorer.endBatch(row - firstRow);
     if (out) await job.output.write(encoder.encode(out));
   }
 }

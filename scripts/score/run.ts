@@ -89,7 +89,7 @@ export async function runScore(options: ScoreOptions, out: (line: string) => voi
   return 0;
 }
 
-/** --max-rejects and friends are checked by the command; this is the one check that needs the parsed locations. */
+/** Scoring a file into itself, or rejects into the input or output, would destroy what it reads or writes. */
 export function assertDistinct(options: Pick<ScoreOptions, 'input' | 'output' | 'rejects'>): void {
   const rejects = options.rejects ?? defaultRejectsUri(options.output);
   if (options.input === options.output || rejects === options.output || rejects === options.input) {
