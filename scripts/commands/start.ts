@@ -18,6 +18,8 @@ import { localTarget } from '../targets/local.ts';
 import { INTERRUPTED_EXIT, interruptSignal } from '../traffic/interrupt.ts';
 import { resolveDriftColumn, runTraffic, TRAFFIC_DEFAULTS, type TrafficRequest } from '../traffic/run.ts';
 import type { TrafficSummary } from '../traffic/send.ts';
+import { score } from '../format.ts';
+import { REPORT_FILE } from '../train-report/render.ts';
 import { trainAndRegister } from '../training.ts';
 import { DEFAULT_REPORT_DIR } from './monitor.ts';
 
@@ -86,8 +88,9 @@ async function championModel(config: RookeryConfig, out: (line: string) => void)
       () => {},
     );
     if (outcome.rejected) throw new UserError(outcome.rejected);
-    out(`trained (cross-validated accuracy ${outcome.result.evaluation.accuracyMean.toFixed(3)}) and registered version ${outcome.registered!.version}`);
+    out(`trained (cross-validated accuracy ${score(outcome.result.evaluation.accuracyMean)}) and registered version ${outcome.registered!.version}`);
     resolved = await registry.resolve(ref);
+    out(`training report: ${join(resolved.dir, REPORT_FILE)}`);
   }
   return { model: loadArtifact(resolved.dir), version: resolved.info.version };
 }

@@ -27,7 +27,8 @@ describe('rookery start (npm start)', () => {
     expect(run.status).toBe(0);
     const out = run.stdout;
     expect(out).toContain('no penguins@champion in');
-    expect(out).toMatch(/trained \(cross-validated accuracy 0\.\d+\) and registered version 1/);
+    expect(out).toMatch(/trained \(cross-validated accuracy 0\.\d{4}\) and registered version 1/);
+    expect(out).toMatch(/^training report: .*\/penguins\/versions\/1\/report\.html$/m);
     expect(out).toMatch(/sent 200 rows in 20 requests/);
     expect(out).toMatch(/labeled 200 rows in /);
     expect(out).toContain(`report: ${join(dir, 'reports', 'report.html')}`);
