@@ -65,7 +65,7 @@ export function rerunCommands(made: { dbPath: string; outDir: string; version: s
     '  until curl -sf http://127.0.0.1:8080/ping >/dev/null; do sleep 0.2; done',
     cmd('npx', 'rookery', 'traffic', '--endpoint', 'http://127.0.0.1:8080/invocations', ...(made.samples !== TRAFFIC_DEFAULTS.samples ? ['--samples', String(made.samples)] : []), ...(made.drift ? ['--drift'] : []), ...(made.seed !== TRAFFIC_DEFAULTS.seed ? ['--seed', String(made.seed)] : [])),
     cmd('npx', 'rookery', 'label', '--datastore', datastore, '--accuracy', String(LABEL_ACCURACY), ...(made.seed !== LABEL_DEFAULTS.seed ? ['--seed', String(made.seed)] : [])),
-    cmd('npx', 'rookery', 'monitor', '--datastore', datastore, '--out', shownPath(made.outDir)),
+    cmd('npx', 'rookery', 'monitor', '--datastore', datastore, '--model', `models:/${DEFAULT_MODEL_NAME}/${made.version}`, '--out', shownPath(made.outDir)),
     '  kill %1',
   ].join('\n');
 }

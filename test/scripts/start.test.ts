@@ -66,7 +66,7 @@ describe('rookery start: the commands it ends with', () => {
           '  until curl -sf http://127.0.0.1:8080/ping >/dev/null; do sleep 0.2; done',
           '  npx rookery traffic --endpoint http://127.0.0.1:8080/invocations --samples 60 --drift',
           '  npx rookery label --datastore sqlite:///.rookery/start/penguins.db --accuracy 0.8',
-          '  npx rookery monitor --datastore sqlite:///.rookery/start/penguins.db --out reports',
+          '  npx rookery monitor --datastore sqlite:///.rookery/start/penguins.db --model models:/penguins/1 --out reports',
           '  kill %1',
         ].join('\n'),
       );
@@ -90,6 +90,8 @@ describe('rookery start: the commands it ends with', () => {
       expect(run.stdout).toContain('parent process exited: finishing in-flight requests and writing captures');
       const summary = JSON.parse(readFileSync(join(cwd, 'reports', 'summary.json'), 'utf8')) as MonitorSummary;
       expect(summary.current).toMatchObject({ rows: 120, labeledRows: 120 });
+      // --model names the model that made the predictions in the report, with its training accuracy.
+      expect(summary.model).toMatchObject({ name: 'penguins', version: 1, trainingAccuracy: expect.any(Number) });
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
