@@ -59,7 +59,8 @@ export function barChartSvg(chart: BarChart): string {
   const { series, groups, ticks } = chart;
   const legendH = series.length > 1 ? 22 : 6;
   const groupH = series.length * BAR_H + 10;
-  const top = legendH + (chart.marks?.length ? 14 : 0);
+  // One row of labels per mark above the plot, so a threshold and a mean close together never overlap.
+  const top = legendH + 14 * (chart.marks?.length ?? 0);
   const plotW = WIDTH - LABEL_W - TEXT_W;
   const plotH = groups.length * groupH;
   const height = top + plotH + 40;
@@ -81,10 +82,11 @@ export function barChartSvg(chart: BarChart): string {
       out += `<text x="${LABEL_W + plotW + 6}" y="${y + BAR_H - 4}" font-size="11" fill="${COLORS.text}">${h(g.texts[k])}</text>`;
     });
   });
-  for (const m of chart.marks ?? []) {
-    out += `<line x1="${x(m.value)}" x2="${x(m.value)}" y1="${top - 4}" y2="${top + plotH}" stroke="${m.color}" stroke-width="2" stroke-dasharray="5 3"/>`;
-    out += `<text x="${x(m.value)}" y="${top - 6}" text-anchor="middle" font-size="11" fill="${m.color}">${h(m.label)}</text>`;
-  }
+  (chart.marks ?? []).forEach((m, k) => {
+    const labelY = top - 6 - 14 * k;
+    out += `<line x1="${x(m.value)}" x2="${x(m.value)}" y1="${labelY + 2}" y2="${top + plotH}" stroke="${m.color}" stroke-width="2" stroke-dasharray="5 3"/>`;
+    out += `<text x="${x(m.value)}" y="${labelY}" text-anchor="middle" font-size="11" fill="${m.color}">${h(m.label)}</text>`;
+  });
   out += `<line x1="${LABEL_W}" x2="${LABEL_W}" y1="${top}" y2="${top + plotH}" stroke="${COLORS.axis}"/>`;
   out += `<text x="${LABEL_W + plotW / 2}" y="${height - 4}" text-anchor="middle" font-size="11" fill="${COLORS.axis}">${h(chart.caption)}</text>`;
   if (series.length > 1) {
