@@ -20,7 +20,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../scripts/cli.ts';
 import { clientConfig } from '../../scripts/aws/clients.ts';
 import { commands } from '../../scripts/commands/index.ts';
-import { explainCause } from '../../scripts/pipeline/execution.ts';
+import { explainCause, HistoryPrinter } from '../../scripts/pipeline/execution.ts';
+import { HistoryEvent$ } from '@aws-sdk/client-sfn';
+import { shapeProblems } from '../helpers/aws-model.ts';
 import { runCli } from '../helpers/cli.ts';
 import { MOTO_INSTALL, MOTO_REGION, useMoto } from '../helpers/moto.ts';
 import { resolveDefinition, synthPipeline } from './definition.ts';
@@ -146,6 +148,38 @@ describe('rookery pipeline run and watch: arguments', () => {
     await expect(run('pipeline', 'run', '--state-machine', arn, '--name', 'has space')).rejects.toThrow(/--name "has space" must be 1 to 80/);
     await expect(run('pipeline', 'watch')).rejects.toThrow(/give exactly one execution ARN/);
     await expect(run('pipeline', 'watch', arn)).rejects.toThrow(/is not an execution ARN/);
+  });
+});
+
+describe('a Batch task that fails and is retried (what moto cannot run)', () => {
+  // Events as Step Functions records a Batch job lost to a Spot interruption and retried; checked against the SDK's HistoryEvent shape.
+  const at = (s: number) => 1717243200 + s;
+  const task = { resourceType: 'batch', resource: 'submitJob.sync' };
+  const spotLoss = JSON.stringify({ JobName: 'rookery-train', Status: 'FAILED', StatusReason: 'Host EC2 (instance i-0abc) terminated.', Container: { LogStreamName: 'trainjob/default/0f1e' } });
+  const events = [
+    { type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'Train', input: '{}' } },
+    { type: 'TaskScheduled', taskScheduledEventDetails: { ...task, region: 'us-east-1', parameters: '{}' } },
+    { type: 'TaskFailed', taskFailedEventDetails: { ...task, error: 'States.TaskFailed', cause: spotLoss } },
+    { type: 'TaskScheduled', taskScheduledEventDetails: { ...task, region: 'us-east-1', parameters: '{}' } },
+    { type: 'TaskSubmitted', taskSubmittedEventDetails: { ...task, output: JSON.stringify({ JobId: 'a1b2c3', JobName: 'rookery-train' }) } },
+    { type: 'TaskStateExited', stateExitedEventDetails: { name: 'Train', output: '{}' } },
+  ].map((e, i) => ({ id: i + 1, previousEventId: i, timestamp: at(i * 7), ...e }));
+
+  it('are events Step Functions can send', () => {
+    for (const e of events) expect(shapeProblems(HistoryEvent$, e), e.type).toEqual([]);
+  });
+
+  it('print the failure with its cause, the retry and the job', () => {
+    const lines: string[] = [];
+    const printer = new HistoryPrinter((l) => lines.push(l));
+    for (const e of events) printer.print({ ...e, timestamp: new Date(e.timestamp * 1000) } as never);
+    expect(lines).toEqual([
+      '12:00:00Z  -> Train',
+      '12:00:14Z     Train failed: States.TaskFailed: job rookery-train FAILED: Host EC2 (instance i-0abc) terminated.; log stream trainjob/default/0f1e',
+      '12:00:21Z     Train: retrying (attempt 2)',
+      '12:00:28Z     Train: Batch job rookery-train a1b2c3',
+      '12:00:35Z  <- Train (35s)',
+    ]);
   });
 });
 
