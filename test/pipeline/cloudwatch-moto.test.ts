@@ -16,7 +16,7 @@ let client: CloudWatchClient;
 beforeAll(async () => {
   if (!available) return;
   // moto cannot read gzip-compressed bodies, which the SDK sends for large PutMetricData calls
-  // (CloudWatch can; the AWS double in test/helpers checks those).
+  // (CloudWatch can; nothing here checks the compressed path).
   process.env.AWS_DISABLE_REQUEST_COMPRESSION = 'true';
   client = cloudWatchClient();
 }, 60_000);
