@@ -20,8 +20,8 @@ import { mb, measure, seconds, type Measured } from './measure.ts';
 
 const RECORDS_PER_OBJECT = 100;
 const UPLOADS_IN_FLIGHT = 64;
-const BUCKET = 'rookery-bench-captures';
-const PREFIX = 'penguins-endpoint/AllTraffic';
+export const BUCKET = 'rookery-bench-captures';
+export const PREFIX = 'penguins-endpoint/AllTraffic';
 
 /** One capture object: RECORDS_PER_OBJECT one-row requests as SageMaker writes them, every other one's body_mass_g drifted. */
 function captureObject(pool: { row: Record<string, unknown>; species: string }[], random: () => number, n: number, start: number): string {
@@ -46,7 +46,7 @@ function captureObject(pool: { row: Record<string, unknown>; species: string }[]
 }
 
 /** Uploads the objects with UPLOADS_IN_FLIGHT PutObject calls at a time. */
-async function upload(objects: number): Promise<void> {
+export async function upload(objects: number): Promise<void> {
   const schema = loadSchema(DEFAULT_SCHEMA_PATH);
   const data = loadDataset(DEFAULT_DATA_PATH, schema);
   const pool = Array.from({ length: data.size }, (_, i) => ({ row: rowAt(data, i) as Record<string, unknown>, species: schema.target.classes[data.target![i]] }));

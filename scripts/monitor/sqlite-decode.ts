@@ -186,6 +186,10 @@ class RecordDecoder {
 /** Reads every row of the table at `root` into a new ColumnBuilder. */
 export function decodeTable(pages: Pages, root: number, layout: RecordLayout, schema: Schema, capacity: number): ColumnBuilder {
   const decoder = new RecordDecoder(layout, pages.usable, new ColumnBuilder(schema, { capacity }));
-  eachTableCell(pages, root, (bytes, cell) => decoder.row(bytes, cell));
+  try {
+    eachTableCell(pages, root, (bytes, cell) => decoder.row(bytes, cell));
+  } finally {
+    pages.close();
+  }
   return decoder.builder;
 }

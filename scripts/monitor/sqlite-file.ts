@@ -23,6 +23,7 @@ export interface Pages {
   usable: number;
   /** The page's bytes and where page n starts in them. */
   page(n: number): { bytes: Buffer; start: number };
+  close(): void;
 }
 
 /** The WAL's committed frames, verified as SQLite verifies them (salts and the running checksum); later frames win. */
@@ -64,21 +65,34 @@ function walFrames(path: string, pageSize: number): { bytes: Buffer; frames: Map
   return { bytes: wal, frames };
 }
 
+/** Pages read from the file a block at a time: a table written by appends keeps its leaves in order, so most pages come from the block already read. */
+const BLOCK_BYTES = 1 << 20;
+
+/**
+ * The database's pages, read as needed rather than the whole file at once. A
+ * page's bytes stay valid until the next call to `page` (the block buffer is
+ * reused), which is all eachTableCell needs.
+ */
 export function openPages(path: string): Pages {
   const fd = openSync(path, 'r');
-  let file: Buffer;
+  let header: Buffer;
+  let fileSize: number;
   try {
-    const header = Buffer.alloc(100);
+    header = Buffer.alloc(100);
+    fileSize = statSync(path).size;
     if (readSync(fd, header, 0, 100, 0) < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\u0000') throw new UnsupportedLayout('not a SQLite 3 file');
     if (header.readUInt32BE(56) !== 1) throw new UnsupportedLayout('text is not UTF-8');
-    file = readFileSync(path);
-  } finally {
+  } catch (err) {
     closeSync(fd);
+    throw err;
   }
-  const raw = file.readUInt16BE(16);
+  const raw = header.readUInt16BE(16);
   const pageSize = raw === 1 ? 65536 : raw;
-  const usable = pageSize - file[20];
+  const usable = pageSize - header[20];
   const wal = walFrames(path, pageSize);
+  const block = Buffer.alloc(Math.max(BLOCK_BYTES, pageSize));
+  let blockStart = -1;
+  let blockEnd = -1;
   return {
     pageSize,
     usable,
@@ -86,8 +100,16 @@ export function openPages(path: string): Pages {
       const inWal = wal?.frames.get(n);
       if (inWal !== undefined) return { bytes: wal!.bytes, start: inWal };
       const start = (n - 1) * pageSize;
-      if (n < 1 || start + pageSize > file.length) throw new UnsupportedLayout(`page ${n} is outside the file`);
-      return { bytes: file, start };
+      if (n < 1 || start + pageSize > fileSize) throw new UnsupportedLayout(`page ${n} is outside the file`);
+      if (start < blockStart || start + pageSize > blockEnd) {
+        const read = readSync(fd, block, 0, Math.min(block.length, fileSize - start), start);
+        blockStart = start;
+        blockEnd = start + read;
+      }
+      return { bytes: block, start: start - blockStart };
+    },
+    close() {
+      closeSync(fd);
     },
   };
 }

@@ -86,6 +86,7 @@ describe('the capture table read from the SQLite file', () => {
     db.close();
     const pages = openPages(path);
     expect(pages.pageSize).toBe(4096);
+    pages.close();
     const got = await read(path);
     expect(got).toMatchObject(expected(path));
     const text = (c: CaptureColumns) => Object.values(c.typeMismatches).reduce((a, b) => a + b, 0);
