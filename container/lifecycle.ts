@@ -1,9 +1,13 @@
 import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { LoadedArtifact } from '../model/artifact.ts';
 import type { LazyCaptureSink } from './capture/lazy-sink.ts';
 
 /** Of a stop's deadline, what is left for the capture flush once connections have been forced closed. */
 const CLOSE_MARGIN_MS = 5_000;
+
+/** Stopping: how long a request may take to finish arriving, or an answer to reach its client, before the connection is closed. */
+export const STOP_GRACE_MS = 1_000;
 
 /**
  * One server's life: the model loading after the socket listens, the
@@ -15,14 +19,23 @@ export class ServerLifecycle {
   private failure: string | undefined;
   /** Responses not yet closed; once stopping, each is sent with `Connection: close` so keep-alive clients let go. */
   private readonly inFlight = new Set<ServerResponse>();
+  /** Responses whose request has been read and whose answer is being made: the only ones a stop waits for. */
+  private readonly answering = new Set<ServerResponse>();
+  private readonly sockets = new Set<Socket>();
   private stopRequested = false;
   private stopping: Promise<void> | undefined;
 
-  constructor(
-    private readonly server: Server,
-    private readonly capture: LazyCaptureSink,
-    private readonly log: (message: string) => void,
-  ) {}
+  constructor(private readonly server: Server, private readonly capture: LazyCaptureSink, private readonly log: (message: string) => void) {
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  /** True once a stop has begun. */
+  get stopStarted(): boolean {
+    return this.stopRequested;
+  }
 
   /** The model, once loaded. */
   get model(): LoadedArtifact | undefined {
@@ -52,8 +65,17 @@ export class ServerLifecycle {
   /** Follows a response until it closes. Stopping: answer what still arrives on open connections, then close them, so the process can exit. */
   track(res: ServerResponse): void {
     this.inFlight.add(res);
-    res.on('close', () => this.inFlight.delete(res));
+    res.on('close', () => {
+      this.inFlight.delete(res);
+      this.answering.delete(res);
+    });
     if (this.stopRequested) res.setHeader('Connection', 'close');
+  }
+
+  /** The response's request has been read: a stop lets its answer be made and sent. */
+  markAnswering(res: ServerResponse, busy: boolean): void {
+    if (busy && !res.destroyed) this.answering.add(res);
+    else this.answering.delete(res);
   }
 
   /** Stops accepting, lets in-flight requests finish (closing their connections at the deadline), flushes capture. Idempotent. */
@@ -66,6 +88,21 @@ export class ServerLifecycle {
     return this.stopping;
   }
 
+  /**
+   * Closes every connection with no answer being made: idle ones at once
+   * (closeIdleConnections), and after STOP_GRACE_MS the ones still sending a
+   * request (slow or stalled uploads, half-sent headers) or not reading their
+   * answer. Capture is queued before an answer is written, so no answered
+   * request's records depend on these connections.
+   */
+  private closeSlowConnections(): void {
+    setTimeout(() => {
+      const busy = new Set<Socket>();
+      for (const res of this.answering) if (res.socket) busy.add(res.socket);
+      for (const socket of this.sockets) if (!busy.has(socket)) socket.destroy();
+    }, STOP_GRACE_MS).unref();
+  }
+
   private drain(deadlineMs: number): Promise<void> {
     this.stopRequested = true;
     // Busy keep-alive connections would otherwise stay open after their response (until keepAliveTimeout) and take more requests.
@@ -73,6 +110,7 @@ export class ServerLifecycle {
     return new Promise<void>((done) => {
       this.server.close(() => done());
       this.server.closeIdleConnections();
+      this.closeSlowConnections();
       // Connections still busy close once their response is sent (close() marks them so); force the rest at the deadline.
       setTimeout(() => {
         if (this.inFlight.size > 0) this.log(`stop: ${this.inFlight.size} requests still running at the deadline; closing their connections`);

@@ -3,6 +3,7 @@ import type { FeatureRow } from '../model/dataset.ts';
 import { validateRows } from '../model/predictor.ts';
 import type { Schema } from '../model/schema.ts';
 import { UserError } from '../model/user-error.ts';
+import { runToEnd, type Steps } from './steps.ts';
 
 // Every problem here is the client's to fix. Which HTTP status it gets depends on the step that failed,
 // so the errors carry none: invocations.ts answers 415 for parseContentType's and 400 for the parsers'.
@@ -19,6 +20,46 @@ export interface ScoringRequest {
 }
 
 export type MediaType = 'application/json' | 'text/csv';
+
+/** A request with more rows than the server takes in one (its 413 names the setting). */
+export class TooManyRows extends UserError {
+  constructor(readonly limit: number) {
+    super(`the request has more than ${limit} rows`);
+  }
+}
+
+/** Rows between the parsers' yields (see steps.ts). */
+const ROWS_PER_STEP = 256;
+/** Characters the JSON size check reads between yields. */
+const CHARS_PER_STEP = 1 << 18;
+
+/** JSON tokens one row may take, generously (dataframe_records: a brace, a colon and a comma per field). */
+const jsonTokenBudget = (schema: Schema, maxRows: number) => 1024 + maxRows * (4 * schema.features.length + 8);
+
+/**
+ * Counts the text's structural JSON tokens ([ { , :) outside strings, in
+ * slices, and throws TooManyRows past the budget. JSON.parse cannot be sliced
+ * (a 6 MB body of small values holds V8 for over 100 ms), so what it is given
+ * is bounded by the row limit first.
+ */
+function* checkJsonSize(text: string, budget: number, maxRows: number): Steps<void> {
+  let tokens = 0;
+  let inString = false;
+  let i = 0;
+  while (i < text.length) {
+    const end = Math.min(text.length, i + CHARS_PER_STEP);
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (inString) {
+        if (c === 92) i++;
+        else if (c === 34) inString = false;
+      } else if (c === 34) inString = true;
+      else if (c === 44 || c === 58 || c === 91 || c === 123) tokens++;
+    }
+    if (tokens > budget) throw new TooManyRows(maxRows);
+    if (i < text.length) yield;
+  }
+}
 
 /**
  * Accepts only JSON and CSV, with no parameter but charset=utf-8, as MLflow's
@@ -97,7 +138,9 @@ function rowsOf(format: (typeof FORMAT_KEYS)[number], value: unknown, schema: Sc
   }
 }
 
-export function parseJsonRequest(text: string, schema: Schema): ScoringRequest {
+/** parseJsonRequest in steps, with a row limit (TooManyRows past it). */
+export function* jsonRequestSteps(text: string, schema: Schema, maxRows = Infinity): Steps<ScoringRequest> {
+  if (Number.isFinite(maxRows)) yield* checkJsonSize(text, jsonTokenBudget(schema, maxRows), maxRows);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -119,7 +162,14 @@ export function parseJsonRequest(text: string, schema: Schema): ScoringRequest {
     throw bad('"params.data_capture" must be true or false');
   }
   const format = present[0];
-  return { format, rows: checkRows(schema, rowsOf(format, body[format], schema)), params };
+  const rows = rowsOf(format, body[format], schema);
+  if (rows.length > maxRows) throw new TooManyRows(maxRows);
+  yield;
+  return { format, rows: checkRows(schema, rows), params };
+}
+
+export function parseJsonRequest(text: string, schema: Schema): ScoringRequest {
+  return runToEnd(jsonRequestSteps(text, schema));
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -148,6 +198,11 @@ export function csvFeatureReader(schema: Schema, header: readonly string[]): (fi
 
 /** CSV with a header row; empty fields (and the schema's missing markers) are nulls. */
 export function parseCsvRequest(text: string, schema: Schema): ScoringRequest {
+  return runToEnd(csvRequestSteps(text, schema));
+}
+
+/** parseCsvRequest in steps, with a row limit (TooManyRows past it). */
+export function* csvRequestSteps(text: string, schema: Schema, maxRows = Infinity): Steps<ScoringRequest> {
   const records = parseCsv(text);
   const rows: FeatureRow[] = [];
   try {
@@ -157,6 +212,8 @@ export function parseCsvRequest(text: string, schema: Schema): ScoringRequest {
     const readFeatures = csvFeatureReader(schema, names);
     for (const { fields } of records) {
       const r = rows.length;
+      if (r === maxRows) throw new TooManyRows(maxRows);
+      if (r % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
       if (fields.length !== names.length) throw bad(`CSV row ${r} has ${fields.length} fields but the header has ${names.length}`);
       const row: FeatureRow = {};
       const issue = readFeatures(fields, row);

@@ -16,6 +16,10 @@ Environment:
   DATA_CAPTURE=true          capture every request unless it sends params.data_capture=false
   DATA_COLLECTION_URI        sqlite:///penguins.db (default; relative to the working directory)
                              or file:///abs/dir for JSON Lines in SageMaker's Data Capture format
+  ROOKERY_CAPTURE_ON_FAULT   drop (default: keep answering while capture fails, counting drops)
+                             or hold (answers wait, up to ROOKERY_CAPTURE_MAX_WAIT_MS, losing nothing)
+  ROOKERY_CAPTURE_DURABLE    true: answer only once the request's capture is written (default false)
+  ROOKERY_CAPTURE_MAX_WAIT_MS, ROOKERY_CAPTURE_QUEUE_BYTES, ROOKERY_CAPTURE_FLUSH_MS: see the README
 
 Routes: GET ${ROUTES.ping}, ${ROUTES.health}, ${ROUTES.live}, ${ROUTES.ready}, ${ROUTES.version}; POST ${ROUTES.invocations}, ${ROUTES.score}.
 Stops on SIGTERM or SIGINT after finishing in-flight requests and writing pending captures.`,
@@ -39,8 +43,9 @@ Stops on SIGTERM or SIGINT after finishing in-flight requests and writing pendin
       port: config.port,
       host: config.host,
       loadModel: () => loadModelArtifact(config.model, readConfig()),
-      openCapture: (model) => openCaptureSink(config.captureUri, model.params.schema),
+      openCapture: (model) => openCaptureSink(config.captureUri, model.params.schema, config.capture),
       captureByDefault: config.captureByDefault,
+      limits: config.limits,
       log: out,
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') throw new UserError(`port ${config.port} is in use: stop the other server or pass --port`);

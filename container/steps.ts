@@ -1,0 +1,69 @@
+/**
+ * Work cut into slices: a generator that yields between slices and returns
+ * its result. One body of logic, two ways to run it: to the end at once
+ * (runToEnd, for pure callers such as invocations()) or giving the event loop
+ * a turn between slices (runSliced, for the server), so a large request never
+ * holds /ping for more than a slice.
+ */
+export type Steps<T> = Generator<void, T, void>;
+
+/** How long the server lets work run before it gives other requests a turn. */
+export const SLICE_MS = 8;
+
+export function runToEnd<T>(steps: Steps<T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Runs steps for many requests, giving the event loop a turn (setImmediate:
+ * after pending I/O) once a slice has run for `sliceMs`. Small work finishes
+ * in its first slice without ever waiting. Work that needs more than one slice
+ * takes one of `maxActive` places first (first come, first served), so only
+ * that many large requests are half-done, holding their parsed rows, at once.
+ */
+export class SliceScheduler {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(readonly maxActive = 1, readonly sliceMs = SLICE_MS) {}
+
+  async run<T>(steps: Steps<T>): Promise<T> {
+    let since = performance.now();
+    let placed = false;
+    try {
+      for (;;) {
+        const step = steps.next();
+        if (step.done) return step.value;
+        if (performance.now() - since < this.sliceMs) continue;
+        if (placed) await turn();
+        else {
+          await this.place();
+          placed = true;
+        }
+        since = performance.now();
+      }
+    } finally {
+      if (placed) this.leave();
+    }
+  }
+
+  private place(): Promise<void> {
+    if (this.active < this.maxActive) {
+      this.active++;
+      return turn();
+    }
+    return new Promise<void>((resolve) => this.queue.push(resolve));
+  }
+
+  private leave(): void {
+    const next = this.queue.shift();
+    // The place passes straight to the next in line, which resumes on a later turn of the loop.
+    if (next) setImmediate(next);
+    else this.active--;
+  }
+}
