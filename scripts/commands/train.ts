@@ -24,7 +24,7 @@ export const trainCommand = defineCommand({
     'accuracy-threshold': { type: 'string', value: 'X', description: 'register only if the mean CV accuracy is at least X', default: DEFAULT_ACCURACY_THRESHOLD },
     name: { type: 'string', value: 'NAME', description: 'registered model name', default: DEFAULT_MODEL_NAME, inUsage: false },
     ...registerFlags('runs and versions go to MLflow instead'),
-    out: { type: 'string', value: 'DIR', description: 'also write the model artifact (MLflow model layout) to DIR, or upload it to an s3:// prefix' },
+    out: { type: 'string', value: 'DIR', description: 'also write the model artifact (MLflow model layout) and its report.html to DIR,\nor upload them to an s3:// prefix' },
     'no-register': {
       type: 'boolean',
       description: 'train, save and (with MLflow) log the run, but register nothing and exit 0 whatever the\naccuracy; `rookery models register --from RESULT` registers it later',
