@@ -4,6 +4,7 @@ import type { FeatureRow } from '../../model/dataset.ts';
 import { UserError } from '../../model/user-error.ts';
 import type { ObjectWriter } from '../store/blob-store.ts';
 import { ADDED_COLUMNS, type ScoreJob } from './job.ts';
+import type { BatchScorer } from './scorer.ts';
 
 /** hyparquet reads by byte ranges: the footer first, then each row group's column chunks. */
 function rangeReader(job: ScoreJob): AsyncBuffer {
@@ -62,18 +63,49 @@ async function readGroup(file: AsyncBuffer, metadata: FileMetaData, rowStart: nu
 }
 
 /** The rows' feature values (bigint read from INT64 as numbers); a feature column the file lacks stays absent, so validation names it. */
-function featureRows(columns: Map<string, DecodedArray>, names: readonly string[], count: number): Record<string, unknown>[] {
+function featureRows(columns: Map<string, DecodedArray>, names: readonly string[], from: number, to: number): Record<string, unknown>[] {
   const present = names.filter((n) => columns.has(n)).map((n) => ({ name: n, values: columns.get(n)! }));
-  const rows: Record<string, unknown>[] = new Array(count);
-  for (let i = 0; i < count; i++) {
+  const rows: Record<string, unknown>[] = new Array(to - from);
+  for (let i = from; i < to; i++) {
     const row: Record<string, unknown> = {};
     for (const { name, values } of present) {
       const v: unknown = values[i];
       row[name] = typeof v === 'bigint' ? Number(v) : v;
     }
-    rows[i] = row;
+    rows[i - from] = row;
   }
   return rows;
+}
+
+/** Rows scored at a time within a row group: their objects die young, whatever the row group's size. */
+const SLICE = 8192;
+
+/** A row group's scored rows: their indexes in the group, predictions and confidences. */
+function scoreGroup(scorer: BatchScorer, data: Map<string, DecodedArray>, columns: string[], start: number, count: number) {
+  const features = scorer.schema.features.map((f) => f.name);
+  const inputOf = (i: number) => Object.fromEntries(columns.map((c) => [c, (data.get(c) as ArrayLike<unknown>)[i]]));
+  const kept: number[] = [];
+  const predictions: string[] = [];
+  const confidences: number[] = [];
+  for (let from = 0; from < count; from += SLICE) {
+    const rows = featureRows(data, features, from, Math.min(count, from + SLICE));
+    const problems = scorer.problems(rows);
+    const at: number[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const problem = problems.get(i);
+      if (problem) scorer.reject({ row: start + from + i + 1, reason: problem, input: inputOf(from + i) });
+      else at.push(i);
+    }
+    const scored = scorer.predict(at.map((i) => rows[i] as FeatureRow), (k) => ({ row: start + from + at[k] + 1, input: inputOf(from + at[k]) }));
+    for (let k = 0; k < scored.length; k++) {
+      const s = scored[k];
+      if (!s) continue;
+      kept.push(from + at[k]);
+      predictions.push(s.prediction);
+      confidences.push(s.confidence);
+    }
+  }
+  return { kept, predictions, confidences };
 }
 
 /** Parquet in, Parquet out: row group by row group, each written as one row group of the scored rows, with the input's column types. */
@@ -84,7 +116,6 @@ export async function scoreParquet(job: ScoreJob): Promise<void> {
     throw new UserError(`--input ${job.input.uri} is not a Parquet file (${err.message})`);
   });
   const { columns, output } = schemas(job, metadata);
-  const features = scorer.schema.features.map((f) => f.name);
   // No min/max statistics: they cost a third of the writing time, and a scored batch is read whole, not filtered.
   const writer = new ParquetWriter({ writer: new PieceWriter(job.output), schema: output, statistics: false, createdBy: 'rookery score' });
   const total = Number(metadata.num_rows);
@@ -93,26 +124,16 @@ export async function scoreParquet(job: ScoreJob): Promise<void> {
     job.signal.throwIfAborted();
     const count = Number(group.num_rows);
     const data = await readGroup(file, metadata, start, start + count);
-    const rows = featureRows(data, features, count);
-    const problems = scorer.problems(rows);
-    const inputOf = (i: number) => Object.fromEntries(columns.map((c) => [c, (data.get(c) as ArrayLike<unknown>)[i]]));
-    const at: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const problem = problems.get(i);
-      if (problem) scorer.reject({ row: start + i + 1, reason: problem, input: inputOf(i) });
-      else at.push(i);
-    }
-    const scored = scorer.predict(at.map((i) => rows[i] as FeatureRow), (k) => ({ row: start + at[k] + 1, input: inputOf(at[k]) }));
-    const done = scored.filter((s) => s !== undefined);
-    // Every row scored (the usual case): the columns as read go out as they are.
-    const kept = done.length === count ? undefined : at.filter((_, k) => scored[k]);
-    if (done.length) {
+    const { kept, predictions, confidences } = scoreGroup(scorer, data, columns, start, count);
+    if (kept.length) {
+      // Every row scored (the usual case): the columns as read go out as they are.
+      const all = kept.length === count;
       const columnData = [
-        ...columns.map((name) => ({ name, data: kept ? kept.map((i) => (data.get(name) as ArrayLike<unknown>)[i]) : data.get(name)! })),
-        { name: 'prediction', data: done.map((s) => s.prediction) },
-        { name: 'confidence', data: Float64Array.from(done, (s) => s.confidence), encoding: 'PLAIN' as const },
+        ...columns.map((name) => ({ name, data: all ? data.get(name)! : kept.map((i) => (data.get(name) as ArrayLike<unknown>)[i]) })),
+        { name: 'prediction', data: predictions },
+        { name: 'confidence', data: Float64Array.from(confidences), encoding: 'PLAIN' as const },
       ];
-      await writer.write({ columnData, rowGroupSize: done.length });
+      await writer.write({ columnData, rowGroupSize: kept.length });
     }
     await scorer.endBatch(count);
     start += count;
