@@ -1,0 +1,93 @@
+/**
+ * `rookery label` and `rookery monitor` over s3://, run as a user runs them
+ * (child processes) against moto_server's S3: SageMaker Data Capture files
+ * in a bucket, ground truth written next to them by `label` (once: a second
+ * run adds nothing), then `monitor` joining the two into its report.
+ */
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDataset, rowAt } from '../../model/dataset.ts';
+import { loadSchema } from '../../model/schema.ts';
+import { s3Client } from '../../scripts/aws/clients.ts';
+import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
+import { runCli } from '../helpers/cli.ts';
+import { MOTO_INSTALL, useMoto } from '../helpers/moto.ts';
+import { useTempDirs } from '../helpers/temp.ts';
+
+const moto = useMoto();
+const tempDir = useTempDirs('rookery-label-s3-');
+let s3: S3Client;
+const schema = loadSchema(DEFAULT_SCHEMA_PATH);
+const data = loadDataset(DEFAULT_DATA_PATH, schema);
+
+beforeAll(async () => {
+  if (!moto.available) return;
+  s3 = s3Client();
+  await s3.send(new CreateBucketCommand({ Bucket: 'data' }));
+  // Two hours of captures, one record per request of five rows, predictions the true classes.
+  for (const hour of ['10', '11']) {
+    const lines: string[] = [];
+    for (let start = hour === '10' ? 0 : 150; start < (hour === '10' ? 150 : 300); start += 5) {
+      const rows = Array.from({ length: 5 }, (_, i) => rowAt(data, start + i));
+      const species = rows.map((_, i) => schema.target.classes[data.target![start + i]]);
+      lines.push(
+        JSON.stringify({
+          captureData: {
+            endpointInput: { observedContentType: 'application/json', mode: 'INPUT', data: JSON.stringify({ dataframe_records: rows }), encoding: 'JSON' },
+            endpointOutput: { observedContentType: 'application/json', mode: 'OUTPUT', data: JSON.stringify({ predictions: species.map((prediction) => ({ prediction, confidence: 0.9 })) }), encoding: 'JSON' },
+          },
+          eventMetadata: { eventId: `req-${start}`, inferenceTime: `2025-03-01T${hour}:00:00Z` },
+          eventVersion: '0',
+        }),
+      );
+    }
+    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: `capture/rookery-penguins/AllTraffic/2025/03/01/${hour}/capture-${hour}.jsonl`, Body: lines.join('\n') + '\n' }));
+  }
+}, 60_000);
+afterAll(() => s3?.destroy());
+
+async function groundTruth(): Promise<{ key: string; lines: any[] }[]> {
+  const listed = (await s3.send(new ListObjectsV2Command({ Bucket: 'data', Prefix: 'ground-truth/' }))).Contents ?? [];
+  return Promise.all(
+    listed.map(async (o) => {
+      const text = await (await s3.send(new GetObjectCommand({ Bucket: 'data', Key: o.Key! }))).Body!.transformToString('utf8');
+      return { key: o.Key!, lines: text.trim().split('\n').map((l) => JSON.parse(l)) };
+    }),
+  );
+}
+
+describe('rookery label and monitor over s3:// against moto_server', () => {
+  if (!moto.available) {
+    it.skip(MOTO_INSTALL, () => {});
+    return;
+  }
+
+  it('labels every captured record once, then monitors captures and labels together', async () => {
+    const label = ['label', '--datastore', 's3://data/capture', '--ground-truth', 's3://data/ground-truth'];
+    const first = await runCli(label, moto.server.env(), { timeoutMs: 60_000 });
+    expect(first.stderr.split('\n').filter((l) => l.startsWith('rookery:'))).toEqual([]);
+    expect(first.code).toBe(0);
+    const files = await groundTruth();
+    expect(files).toHaveLength(1);
+    expect(files[0].key).toMatch(/^ground-truth\/\d{4}\/\d\d\/\d\d\/\d\d\/[^/]+\.jsonl$/);
+    const ids = files[0].lines.map((l) => l.eventMetadata.eventId).sort();
+    expect(ids).toEqual(Array.from({ length: 60 }, (_, i) => `req-${i * 5}`).sort());
+    expect(files[0].lines[0]).toMatchObject({ groundTruthData: { encoding: 'CSV' }, eventVersion: '0' });
+    expect(files[0].lines[0].groundTruthData.data.split(',')).toHaveLength(5);
+
+    const again = await runCli(label, moto.server.env(), { timeoutMs: 60_000 });
+    expect(again.code).toBe(0);
+    expect(await groundTruth()).toHaveLength(1);
+
+    const out = tempDir();
+    const monitor = await runCli(['monitor', '--datastore', 's3://data/capture', '--ground-truth', 's3://data/ground-truth', '--out', out, '--no-fail'], moto.server.env(), { timeoutMs: 90_000 });
+    expect(monitor.stderr.split('\n').filter((l) => l.startsWith('rookery:'))).toEqual([]);
+    expect(monitor.code).toBe(0);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+    // Every captured row joined to its label (the labels of rows that match the dataset are their true classes).
+    const text = readFileSync(join(out, 'summary.json'), 'utf8');
+    expect(text).toMatch(/"labeledRows": ?300\b/);
+  }, 180_000);
+});
