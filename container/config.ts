@@ -6,6 +6,7 @@ import { UserError } from '../model/user-error.ts';
 import { parseCaptureUri, DEFAULT_CAPTURE_URI } from './capture/open.ts';
 import { readCaptureSettings, type CaptureSettings } from './capture/settings.ts';
 import { SERVING_PORT } from './contract.ts';
+import { DEFAULT_LIMITS, LIMIT_SETTINGS, type ServeLimits } from './limits.ts';
 
 /** Where the model comes from, and which rule chose it (for the start-up log). */
 export type ModelSource = { kind: 'dir'; dir: string; origin: string } | { kind: 'registry'; ref: string; origin: string };
@@ -18,6 +19,7 @@ export interface ServeConfig {
   captureByDefault: boolean;
   /** The capture queue's fault policy, durability and bounds (ROOKERY_CAPTURE_*, capture/settings.ts). */
   capture: CaptureSettings;
+  limits: ServeLimits;
 }
 
 export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
@@ -59,6 +61,23 @@ function parseBoolean(raw: string | undefined, name: string): boolean {
   throw new UserError(`${name}=${JSON.stringify(raw)} is not a boolean; use true or false`);
 }
 
+/** Each limit from its ROOKERY_* variable (a positive whole number), else its default. */
+export function readServeLimits(env: NodeJS.ProcessEnv): ServeLimits {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(LIMIT_SETTINGS) as (keyof ServeLimits)[]) {
+    const name = LIMIT_SETTINGS[key];
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') continue;
+    if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) {
+      throw new UserError(`${name}=${JSON.stringify(raw)} is not a positive whole number; unset it for the default, ${DEFAULT_LIMITS[key]}`);
+    }
+    limits[key] = Number(raw);
+  }
+  // Node requires the headers to arrive within the time the whole request has.
+  limits.headersTimeoutMs = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
+  return limits;
+}
+
 /** The serving program's one configuration reader: flags first, then the environment, then defaults. */
 export function readServeConfig(flags: { model?: string; port?: string; host?: string }, env: NodeJS.ProcessEnv = process.env): ServeConfig {
   const port =
@@ -81,5 +100,6 @@ export function readServeConfig(flags: { model?: string; port?: string; host?: s
     captureUri,
     captureByDefault: parseBoolean(env.DATA_CAPTURE, 'DATA_CAPTURE'),
     capture: readCaptureSettings(env),
+    limits: readServeLimits(env),
   };
 }

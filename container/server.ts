@@ -4,13 +4,17 @@ import type { AddressInfo } from 'node:net';
 import { RUNTIME_VERSION, type LoadedArtifact } from '../model/artifact.ts';
 import { UserError } from '../model/user-error.ts';
 import { LazyCaptureSink } from './capture/lazy-sink.ts';
+import { ByteBudget, type Hold } from './byte-budget.ts';
 import type { CaptureSink } from './capture/sink.ts';
-import { MAX_BODY_BYTES, ROUTES } from './contract.ts';
-import { invocations, mediaTypeOf } from './invocations.ts';
-import { ServerLifecycle } from './lifecycle.ts';
+import { ROUTES } from './contract.ts';
+import { invocationsSliced, mediaTypeOf } from './invocations.ts';
+import { ServerLifecycle, STOP_GRACE_MS } from './lifecycle.ts';
+import { DEFAULT_LIMITS, LIMIT_SETTINGS, type ServeLimits } from './limits.ts';
+import { answerParserErrors } from './parser-errors.ts';
 import { errorReply, jsonReply, withHeaders, type Reply } from './reply.ts';
-import { readBody } from './request-body.ts';
+import { BodyRefused, readBody } from './request-body.ts';
 import { createRouter, type Route } from './router.ts';
+import { SliceScheduler } from './steps.ts';
 
 export interface ServerOptions {
   port: number;
@@ -24,7 +28,8 @@ export interface ServerOptions {
   openCapture?: (model: LoadedArtifact) => CaptureSink;
   /** Capture requests that don't say `params.data_capture` (DATA_CAPTURE=true). */
   captureByDefault: boolean;
-  maxBodyBytes?: number;
+  /** What clients may make the server hold (limits.ts). Default: DEFAULT_LIMITS. */
+  limits?: ServeLimits;
   log?: (message: string) => void;
 }
 
@@ -41,19 +46,39 @@ const CUSTOM_ATTRIBUTES = 'x-amzn-sagemaker-custom-attributes';
 const INFERENCE_ID = 'x-amzn-sagemaker-inference-id';
 
 /** A route's answer; undefined when there is no one left to answer (the client went away). */
-type Handler = (req: IncomingMessage) => Reply | undefined | Promise<Reply | undefined>;
+type Handler = (req: IncomingMessage, res: ServerResponse, hold: Hold) => Reply | undefined | Promise<Reply | undefined>;
 
-/** What the handlers share: the server's life (the model), its capture sink and settings. */
+/** What the handlers share: the server's life (the model), its capture sink, the bytes held for clients and the settings. */
 interface Context {
   life: ServerLifecycle;
   capture: LazyCaptureSink;
+  budget: ByteBudget;
+  scheduler: SliceScheduler;
+  limits: ServeLimits;
   options: ServerOptions;
   log: (message: string) => void;
 }
 
-function writeReply(res: ServerResponse, reply: Reply): void {
-  res.writeHead(reply.status, { 'Content-Type': reply.contentType, 'Content-Length': Buffer.byteLength(reply.body), ...reply.headers });
+/**
+ * Writes the answer. What the kernel does not take at once (the client reads
+ * slowly or not at all) stays counted in the request's hold, and the client
+ * is cut off if it has not taken all of it within the write timeout: an
+ * answer never waits in memory for longer. One bounded answer per request,
+ * and Node stops reading a connection's next requests while its answers wait.
+ */
+function writeReply(ctx: Context, res: ServerResponse, reply: Reply, hold?: Hold): void {
+  if (res.destroyed) return;
+  const bytes = Buffer.byteLength(reply.body);
+  res.writeHead(reply.status, {
+    'Content-Type': reply.contentType,
+    'Content-Length': bytes,
+    ...reply.headers,
+  });
   res.end(reply.body);
+  if (res.writableFinished || !res.socket || res.socket.writableLength === 0) return;
+  hold?.add(bytes);
+  const timer = setTimeout(() => res.destroy(), ctx.life.stopStarted ? STOP_GRACE_MS : ctx.limits.writeTimeoutMs);
+  res.once('close', () => clearTimeout(timer));
 }
 
 function health({ life, capture, options }: Context): object {
@@ -70,12 +95,12 @@ function health({ life, capture, options }: Context): object {
 }
 
 /**
- * Scores with invocations() and queues capture. Synchronous, so nothing of the
- * request outlives it but the reply. `waiting` is set when the capture sink is
- * behind (the record is queued): answer after it settles (it never rejects).
+ * Scores with invocations() in slices (other requests get turns between them)
+ * and queues capture. `waiting` is set when the capture sink is behind (the
+ * record is queued): answer after it settles (it never rejects).
  */
-function scoreAndCapture({ capture, options }: Context, model: LoadedArtifact, text: string, req: IncomingMessage): { reply: Reply; waiting?: Promise<boolean> } {
-  const { reply, scored } = invocations(model, text, req.headers['content-type']);
+async function scoreAndCapture({ capture, options, limits, scheduler }: Context, model: LoadedArtifact, text: string, req: IncomingMessage): Promise<{ reply: Reply; waiting?: Promise<boolean> }> {
+  const { reply, scored } = await invocationsSliced(scheduler, model, text, req.headers['content-type'], { maxRows: limits.maxRows });
   if (!scored) return { reply };
   const wantCapture = typeof scored.params.data_capture === 'boolean' ? scored.params.data_capture : options.captureByDefault;
   const sink = wantCapture && scored.rows.length > 0 ? capture.for(model) : undefined;
@@ -93,24 +118,33 @@ function scoreAndCapture({ capture, options }: Context, model: LoadedArtifact, t
   return waiting ? { reply, waiting } : { reply };
 }
 
-/** POST /invocations and /score: 415 before reading the body, 413 past the limit, 503 until the model has loaded. */
-async function score(ctx: Context, req: IncomingMessage): Promise<Reply> {
+/** The 503 for a body the byte budget refused; the connection is closed rather than read further. */
+function refusedReply(ctx: Context, refused: BodyRefused): Reply {
+  const [limit, setting] = refused.refusal === 'total' ? [ctx.limits.maxBufferedBytes, LIMIT_SETTINGS.maxBufferedBytes] : [ctx.limits.maxConnectionBytes, LIMIT_SETTINGS.maxConnectionBytes];
+  const whose = refused.refusal === 'total' ? 'for all clients' : 'for this connection';
+  return errorReply(503, 'TEMPORARILY_UNAVAILABLE', `the server holds ${limit} bytes ${whose} already (${setting}): retry shortly`, { Connection: 'close', 'Retry-After': '1' });
+}
+
+/** POST /invocations and /score: 415 before reading the body, 413 past the limits, 503 when busy or until the model has loaded. */
+async function score(ctx: Context, req: IncomingMessage, res: ServerResponse, hold: Hold): Promise<Reply> {
   const unsupported = mediaTypeOf(req.headers['content-type']);
   if (typeof unsupported !== 'string') return unsupported;
   let text: string;
   try {
-    text = await readBody(req, ctx.options.maxBodyBytes ?? MAX_BODY_BYTES);
+    text = await readBody(req, ctx.limits.maxBodyBytes, hold);
   } catch (err) {
     // A 413 sent before the whole body arrived (far over the limit): close rather than keep reading it.
     if (err instanceof UserError) return errorReply(413, 'REQUEST_ENTITY_TOO_LARGE', err.message, req.complete ? undefined : { Connection: 'close' });
+    if (err instanceof BodyRefused) return refusedReply(ctx, err);
     throw err;
   }
+  ctx.life.markAnswering(res, true);
   const model = ctx.life.model;
   if (!model) {
     const loadError = ctx.life.loadError;
     return errorReply(503, 'TEMPORARILY_UNAVAILABLE', loadError ? `the model failed to load: ${loadError}` : 'the model is still loading; retry shortly');
   }
-  const { reply, waiting } = scoreAndCapture(ctx, model, text, req);
+  const { reply, waiting } = await scoreAndCapture(ctx, model, text, req);
   // The record waits for room in the capture queue or (durable mode) for its write: answer once it is in; false: not stored in time.
   if (waiting && !(await waiting)) return errorReply(503, 'TEMPORARILY_UNAVAILABLE', 'durable capture could not store this request in time; retry shortly', { 'Retry-After': '1' });
   return reply;
@@ -118,11 +152,11 @@ async function score(ctx: Context, req: IncomingMessage): Promise<Reply> {
 
 /** The scoring routes' handler: every answer echoes SageMaker's custom attributes; a failure that is not the client's is a logged 500. */
 function scoring(ctx: Context): Handler {
-  return async (req) => {
+  return async (req, res, hold) => {
     const customAttributes = req.headers[CUSTOM_ATTRIBUTES];
     const echo: Record<string, string> = typeof customAttributes === 'string' ? { 'X-Amzn-SageMaker-Custom-Attributes': customAttributes } : {};
     try {
-      return withHeaders(await score(ctx, req), echo);
+      return withHeaders(await score(ctx, req, res, hold), echo);
     } catch (err) {
       // The client went away before sending the whole body: there is no one to answer, and nothing failed here.
       if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') return undefined;
@@ -167,26 +201,44 @@ function listen(server: Server, port: number, host: string): Promise<number> {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((m: string) => console.log(m));
-  const server = createServer();
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  // Node checks the request and headers timeouts every connectionsCheckingInterval (30 s by default): check each second.
+  const server = createServer({
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    connectionsCheckingInterval: 1_000,
+  });
+  // Past the cap Node closes new connections as they arrive; the write and request timeouts free the slots slow clients hold.
+  server.maxConnections = limits.maxConnections;
+  // Longer than the load balancers' 60 s idle timeout, so they close first.
+  server.keepAliveTimeout = 65_000;
+  answerParserErrors(server, limits);
   const capture = new LazyCaptureSink(options.openCapture, log);
   const life = new ServerLifecycle(server, capture, log);
-  const route = createRouter(routes({ life, capture, options, log }));
+  const ctx: Context = {
+    life,
+    capture,
+    budget: new ByteBudget(limits.maxBufferedBytes, limits.maxConnectionBytes),
+    scheduler: new SliceScheduler(),
+    limits,
+    options,
+    log,
+  };
+  const route = createRouter(routes(ctx));
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     life.track(res);
     const routed = route(req.method, req.url);
     if ('reply' in routed) {
       req.resume();
-      writeReply(res, routed.reply);
+      writeReply(ctx, res, routed.reply);
       return;
     }
-    const answer = routed.handler(req);
-    if (answer instanceof Promise) void answer.then((reply) => reply && writeReply(res, reply));
-    else if (answer) writeReply(res, answer);
+    const hold = ctx.budget.hold(req.socket);
+    res.once('close', () => hold.release());
+    const answer = routed.handler(req, res, hold);
+    if (answer instanceof Promise) void answer.then((reply) => reply && writeReply(ctx, res, reply, hold));
+    else if (answer) writeReply(ctx, res, answer, hold);
   });
-  // SageMaker gives /invocations 60 s; a client that sends nothing for longer is cut off instead of holding a socket.
-  server.requestTimeout = 65_000;
-  server.headersTimeout = 60_000;
-  server.keepAliveTimeout = 65_000;
   const port = await listen(server, options.port, options.host);
   return { port, server, ready: life.start(options.loadModel), stop: (deadlineMs) => life.stop(deadlineMs) };
 }

@@ -45,6 +45,7 @@ Stops on SIGTERM or SIGINT after finishing in-flight requests and writing pendin
       loadModel: () => loadModelArtifact(config.model, readConfig()),
       openCapture: (model) => openCaptureSink(config.captureUri, model.params.schema, config.capture),
       captureByDefault: config.captureByDefault,
+      limits: config.limits,
       log: out,
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') throw new UserError(`port ${config.port} is in use: stop the other server or pass --port`);
