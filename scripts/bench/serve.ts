@@ -9,10 +9,14 @@
 //   (b) the real server with capture off,
 //   (c) the real server with capture on (SQLite in a temporary folder),
 //   (d) the same with durable capture (ROOKERY_CAPTURE_DURABLE=true: answers wait for their commit),
-// with 1-row and 100-row requests over 16 keep-alive connections from a
-// separate load-generator process (this file, run with --load-generator):
-// saturating (each connection sends again as soon as its answer arrives), and
-// paced at a fixed request rate (latency without self-inflicted queueing).
+// with 1-row and 100-row requests over 16 keep-alive connections: saturating,
+// from wrk (Debian's, written in C: `apt-get install wrk`), so the load
+// generator is not the bottleneck (the bare server's figure shows it), and
+// paced at a fixed request rate from a separate node process (this file, run
+// with --load-generator: latency without self-inflicted queueing). Then the
+// hostile scenarios (HOSTILE below) on a fresh server with capture on: clients
+// that never read their answers (memory, /ping), and large bodies from several
+// clients (/ping's latency).
 // The servers run side by side and are measured in turns, several
 // rounds, so a change in the machine's load hits them alike; the ratio to the
 // bare server is taken within each round. Then process start → first 200 from
@@ -26,8 +30,8 @@
 //          the ENTRYPOINT's; "" for none: to try other settings before changing the Dockerfile)
 // Everything listens on 127.0.0.1 only; the load generator and the servers
 // share the machine's cores, so figures are for this machine under its load.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +44,7 @@ import { buildImageBundle } from '../build-image.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../config.ts';
 import { imageEntrypoint } from '../dockerfile.ts';
 import { freePort } from '../free-port.ts';
+import { fullBody, padTo, pingWhile, postHead, rawClient, rssMiB, splitBody, type Latencies } from './hostile.ts';
 import { imageDependencies } from '../image-payload.ts';
 import { trainAndRegister } from '../training.ts';
 import { DEFAULT_ACCURACY_THRESHOLD, DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
@@ -135,7 +140,7 @@ async function loadGenerator(config: LoadConfig): Promise<LoadResult> {
 const SELF = fileURLToPath(import.meta.url);
 const COLUMNS = ['island', 'culmen_length_mm', 'culmen_depth_mm', 'flipper_length_mm', 'body_mass_g', 'sex'];
 
-function bodies(): { oneRow: string; hundredRows: string } {
+function bodies(): { oneRow: string; hundredRows: string; values: unknown[][] } {
   const lines = readFileSync(DEFAULT_DATA_PATH, 'utf8').trim().split('\n');
   const header = lines[0].split(',');
   const rows = lines
@@ -146,6 +151,7 @@ function bodies(): { oneRow: string; hundredRows: string } {
   return {
     oneRow: JSON.stringify({ dataframe_split: { columns: COLUMNS, data: [COLUMNS.map((c) => rows[0][c])] } }),
     hundredRows: JSON.stringify({ dataframe_split: { columns: COLUMNS, data: rows.slice(0, 100).map((r) => COLUMNS.map((c) => r[c])) } }),
+    values: rows.slice(0, 100).map((r) => COLUMNS.map((c) => r[c])),
   };
 }
 
@@ -212,6 +218,42 @@ function runLoad(config: LoadConfig): Promise<LoadResult> {
     child.once('exit', (code) => code !== 0 && reject(new Error(`load generator exited ${code}`)));
     child.send(config);
   });
+}
+
+const WRK = '/usr/bin/wrk';
+
+/** Saturating load from wrk: `connections` keep-alive connections on one thread, each sending again as soon as its answer arrives. */
+function runWrk(config: LoadConfig, work: string): LoadResult {
+  const script = join(work, 'wrk.lua');
+  writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(config.body)}\nwrk.headers["Content-Type"] = "${config.contentType}"\n`);
+  const run = (ms: number) =>
+    execFileSync(WRK, ['-t1', `-c${config.connections}`, `-d${Math.max(1, Math.round(ms / 1000))}s`, '--latency', '-s', script, config.url], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (config.warmupMs > 0) run(config.warmupMs);
+  const out = run(config.durationMs);
+  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
+  const ms = (q: string) => {
+    const m = new RegExp(`^\\s+${q}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
+    return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'] : NaN;
+  };
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const requests = num(/(\d+) requests in/);
+  return {
+    requests,
+    errors: errors ? errors.slice(1).reduce((t, n) => t + Number(n), 0) : 0,
+    non200: num(/Non-2xx or 3xx responses: (\d+)/),
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    p50: ms('50'),
+    p90: ms('90'),
+    p99: ms('99'),
+    max: NaN,
+  };
+}
+
+function requireWrk(): void {
+  if (!existsSync(WRK)) {
+    console.error(`bench:serve: ${WRK} is missing; it is the load generator: apt-get install wrk`);
+    process.exit(1);
+  }
 }
 
 /** Spawn → the first 200 from /ping, and spawn → the socket accepting (the "listening" line), in ms. */
@@ -305,6 +347,9 @@ interface Setup {
   dbPath: string;
   oneRow: string;
   hundredRows: string;
+  /** Rows as value lists in COLUMNS' order, for the hostile scenarios' bodies. */
+  values: unknown[][];
+  work: string;
 }
 
 async function setUp(work: string, options: BenchOptions): Promise<Setup> {
@@ -325,8 +370,11 @@ async function setUp(work: string, options: BenchOptions): Promise<Setup> {
   if (trained.rejected) throw new Error(trained.rejected);
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of ['MODEL_DIR', 'AZUREML_MODEL_DIR', 'SAGEMAKER_BIND_TO_PORT', 'DATA_CAPTURE', 'DATA_COLLECTION_URI', 'HOST', 'ROOKERY_IMAGE', 'NODE_OPTIONS']) delete env[k];
-  return { bundle, bare, modelDir, env, dbPath: join(work, 'capture', 'bench.db'), ...bodies() };
+  return { bundle, bare, modelDir, env, dbPath: join(work, 'capture', 'bench.db'), work, ...bodies() };
 }
+
+/** Twice issue 14's 289k rows/s for 100-row requests with capture on. */
+const TARGET_ROWS_PER_S = 578_000;
 
 const BARE = 'bare node:http, fixed JSON';
 const OFF = 'rookery serve, capture off';
@@ -355,7 +403,7 @@ async function measureLoad(servers: Map<string, Started>, setup: Setup, options:
     for (const rows of [1, 100]) {
       const inRound = new Map<string, LoadResult>();
       for (const [name, p] of servers) {
-        const r = await runLoad({ url: `${p.url}/invocations`, body: rows === 1 ? setup.oneRow : setup.hundredRows, contentType: 'application/json', connections, warmupMs, durationMs, rate: 0 });
+        const r = runWrk({ url: `${p.url}/invocations`, body: rows === 1 ? setup.oneRow : setup.hundredRows, contentType: 'application/json', connections, warmupMs, durationMs, rate: 0 }, setup.work);
         inRound.set(name, r);
         append(m.runs, key({ server: name, rows, paced: false }), r);
         console.log(`  round ${round}  ${name.padEnd(36)} ${String(rows).padStart(3)} row${rows > 1 ? 's' : ' '}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${failed(r)}`);
@@ -374,6 +422,96 @@ async function measureLoad(servers: Map<string, Started>, setup: Setup, options:
   }
   return m;
 }
+
+// ---------------------------------------------------------------- hostile scenarios
+
+/** What a hostile scenario showed: /ping's latency meanwhile and the server's peak resident memory. */
+interface HostileFigures {
+  ping: Latencies;
+  peakMiB: number;
+}
+
+/** A hostile scenario: run against a fresh server with capture on (SQLite), the server's default limits. */
+interface Hostile {
+  name: string;
+  /** Checked: /ping's p99 under this, and (when set) the peak resident memory under this. */
+  pingP99Ms: number;
+  peakMiB?: number;
+  run(p: Started, setup: Setup): Promise<HostileFigures>;
+}
+
+/** Samples the process's resident memory every 25 ms while `work` runs; resolves with the peak. */
+async function peakWhile(pid: number, work: Promise<unknown>): Promise<number> {
+  let peak = rssMiB(pid);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 25);
+  await work.finally(() => clearInterval(sampler));
+  return peak;
+}
+
+const SIX_MB = 6_000_000;
+const LARGEST_ROWS = 10_000;
+
+/** 50 clients send 6 MB bodies and never read (half as many rows as 6 MB holds, half the largest accepted request padded to 6 MB). */
+async function nonReading(p: Started, setup: Setup): Promise<HostileFigures> {
+  const port = Number(new URL(p.url).port);
+  const bodies = [fullBody(COLUMNS, setup.values, SIX_MB), padTo(splitBody(COLUMNS, setup.values, LARGEST_ROWS), SIX_MB)];
+  const clients = await Promise.all(Array.from({ length: 50 }, () => rawClient(port)));
+  clients.forEach((c, i) => c.socket.write(Buffer.concat([Buffer.from(postHead(bodies[i % 2].length)), bodies[i % 2]])));
+  const ping = pingWhile(p.url, new Promise((r) => setTimeout(r, 8_000)));
+  const peakMiB = await peakWhile(p.pid, ping);
+  for (const c of clients) c.socket.destroy();
+  return { ping: await ping, peakMiB };
+}
+
+function post(url: string, body: Buffer, contentType: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(`${url}/invocations`, { method: 'POST', agent: false, headers: { 'Content-Type': contentType, 'Content-Length': body.length } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    });
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+/** 4 clients send 6 MB bodies in a loop: a CSV of 1,000,000 empty rows (413 past the row limit) and the largest accepted request, padded to 6 MB. */
+async function largeBodies(p: Started, setup: Setup): Promise<HostileFigures> {
+  const csv = Buffer.from(`${COLUMNS.join(',')}\n${',,,,,\n'.repeat(1_000_000)}`);
+  const largest = padTo(splitBody(COLUMNS, setup.values, LARGEST_ROWS), SIX_MB);
+  const until = Date.now() + 8_000;
+  const loop = async (body: Buffer, type: string) => {
+    while (Date.now() < until) await post(p.url, body, type);
+  };
+  const load = Promise.all([loop(csv, 'text/csv'), loop(csv, 'text/csv'), loop(largest, 'application/json'), loop(largest, 'application/json')]);
+  const ping = pingWhile(p.url, load);
+  const peakMiB = await peakWhile(p.pid, ping);
+  return { ping: await ping, peakMiB };
+}
+
+/** The hostile scenarios, each on a fresh server: add one here. */
+const HOSTILE: Hostile[] = [
+  { name: 'non-reading clients: 50 × 6 MB bodies, answers never read', pingP99Ms: 50, peakMiB: 350, run: nonReading },
+  { name: 'large bodies: 4 clients, 6 MB CSV of 1,000,000 empty rows and 10,000 rows padded to 6 MB', pingP99Ms: 50, run: largeBodies },
+];
+
+async function measureHostile(setup: Setup, work: string, options: BenchOptions): Promise<Map<Hostile, HostileFigures>> {
+  const figures = new Map<Hostile, HostileFigures>();
+  for (const [i, scenario] of HOSTILE.entries()) {
+    const env = { ...setup.env, DATA_CAPTURE: 'true', DATA_COLLECTION_URI: `sqlite:///${join(work, 'capture', `hostile-${i}.db`)}` };
+    const p = await startProcess(setup.bundle, ['serve', '--port', '0', '--model', setup.modelDir], env, work, options.nodeOptions);
+    try {
+      await waitForPing(p.url);
+      const f = await scenario.run(p, setup);
+      figures.set(scenario, f);
+      console.log(`  hostile  ${scenario.name}: /ping p50 ${quantile(f.ping, 0.5).toFixed(1)} ms, p99 ${f.ping.p99().toFixed(1)} ms, max ${f.ping.max().toFixed(0)} ms (${f.ping.samples.length} pings); peak resident ${f.peakMiB.toFixed(0)} MiB`);
+    } finally {
+      await stop(p);
+    }
+  }
+  return figures;
+}
+
+const quantile = (l: Latencies, q: number) => [...l.samples].sort((a, b) => a - b)[Math.min(l.samples.length - 1, Math.ceil(q * l.samples.length) - 1)];
 
 /** Start-up: spawn → first 200 from /ping, for the real server and the bare one. */
 async function measureStarts(setup: Setup, work: string, options: BenchOptions): Promise<{ ping: number[]; listening: number[]; barePing: number[] }> {
@@ -397,6 +535,7 @@ interface Results extends Measured {
   capture: { accepted: number; written: number; failures: number; dropped: number };
   stored: number;
   starts: { ping: number[]; listening: number[]; barePing: number[] };
+  hostile: Map<Hostile, HostileFigures>;
   load: number[][];
 }
 
@@ -406,10 +545,11 @@ function aggregate(m: Measured, c: Case) {
 }
 
 function printTables(r: Results, options: BenchOptions): void {
-  const row = (name: string, rows: number, a: ReturnType<typeof aggregate>) => `${name.padEnd(36)} ${String(rows).padStart(4)} ${a.rps.toFixed(0).padStart(8)} ${a.p50.toFixed(2).padStart(8)} ${a.p99.toFixed(2).padStart(8)}`;
+  const row = (name: string, rows: number, a: ReturnType<typeof aggregate>) =>
+    `${name.padEnd(36)} ${String(rows).padStart(4)} ${a.rps.toFixed(0).padStart(8)} ${(a.rps * rows).toFixed(0).padStart(9)} ${a.p50.toFixed(2).padStart(8)} ${a.p99.toFixed(2).padStart(8)}`;
   console.log('');
-  console.log('saturating load (each connection sends its next request when the answer arrives):');
-  console.log(`${'server'.padEnd(36)} ${'rows'.padStart(4)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'vs bare'.padStart(8)}`);
+  console.log(`saturating load from wrk (${options.connections} connections, each sending its next request when the answer arrives):`);
+  console.log(`${'server'.padEnd(36)} ${'rows'.padStart(4)} ${'req/s'.padStart(8)} ${'rows/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'vs bare'.padStart(8)}`);
   for (const rows of [1, 100]) {
     for (const name of r.names) {
       const ratio = name === BARE ? 1 : median(r.ratios.get(`${name}|${rows}`)!);
@@ -451,6 +591,12 @@ function printChecks(r: Results, options: BenchOptions): void {
     const paced = aggregate(r, { server: ON, rows: 1, paced: true });
     checks.push([`p99 < 5 ms, 16 connections at ${options.rate} req/s, 1 row, capture on`, paced.p99 < 5, `${paced.p99.toFixed(2)} ms`]);
   }
+  const on100 = aggregate(r, { server: ON, rows: 100, paced: false });
+  checks.push([`100 rows, capture on, ≥ ${TARGET_ROWS_PER_S.toLocaleString('en')} rows/s (twice issue 14's)`, on100.rps * 100 >= TARGET_ROWS_PER_S, `${(on100.rps * 100).toFixed(0)} rows/s, p99 ${on100.p99.toFixed(2)} ms`]);
+  for (const [h, f] of r.hostile) {
+    checks.push([`${h.name.split(':')[0]}: /ping p99 < ${h.pingP99Ms} ms`, f.ping.p99() < h.pingP99Ms, `${f.ping.p99().toFixed(1)} ms`]);
+    if (h.peakMiB) checks.push([`${h.name.split(':')[0]}: peak resident memory < ${h.peakMiB} MiB`, f.peakMiB < h.peakMiB, `${f.peakMiB.toFixed(0)} MiB`]);
+  }
   checks.push(
     ['start → first 200 from /ping < 250 ms (median)', pingMedian < 250, `${pingMedian.toFixed(0)} ms`],
     ['peak resident memory < 100 MiB, 1-row load', oneRowPeak < 100 * MiB, `${(oneRowPeak / MiB).toFixed(1)} MiB`],
@@ -459,14 +605,15 @@ function printChecks(r: Results, options: BenchOptions): void {
     ['every captured request written, none dropped', r.capture.dropped === 0 && r.stored > 0, `${r.capture.dropped} dropped`],
   );
   for (const [name, ok, figure] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(60)} ${figure}`);
-  const on100 = aggregate(r, { server: ON, rows: 100, paced: false });
-  console.log(`info  ${'100 rows, capture on, saturating (no target)'.padEnd(60)} ${on100.rps.toFixed(0)} req/s (${(on100.rps * 100).toFixed(0)} rows/s), p99 ${on100.p99.toFixed(2)} ms`);
   for (const rows of [1, 100]) {
     const durable = aggregate(r, { server: DURABLE, rows, paced: false });
     const on = rows === 1 ? on1 : on100;
     console.log(`info  ${`durable capture, ${rows} row${rows > 1 ? 's' : ''}: cost (no target)`.padEnd(60)} ${durable.rps.toFixed(0)} req/s, ${((100 * durable.rps) / on.rps).toFixed(0)}% of capture on; p50 ${durable.p50.toFixed(2)} vs ${on.p50.toFixed(2)} ms`);
   }
   console.log('');
+  console.log(
+    "Issue 14's figures on a quiet machine (old load generator replaced by wrk): floor 40,156 req/s; capture off 25,551 (0.64×), on 19,737 (0.49×); 100 rows, capture on 2,888 req/s (289k rows/s); 50 non-reading clients 962 MiB and /ping over 10 s; two clients sending 1,000,000 empty CSV rows put /ping at p50 6.9 s.",
+  );
   console.log("For scale: MLflow's Python scoring server on this kind of machine gave 450-820 requests/s, p50 16-36 ms, 1.7-2.1 s to start and about 313 MiB.");
   if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
 }
@@ -474,7 +621,7 @@ function printChecks(r: Results, options: BenchOptions): void {
 function printHeader(setup: Setup, options: BenchOptions, load0: number[]): void {
   console.log(`bench:serve: ${cpus().length} cores (${cpus()[0]?.model.trim()}), node ${process.version}, bundle ${(statSync(setup.bundle).size / 1024).toFixed(0)} KiB${options.bundle ? ` (${options.bundle})` : ''}`);
   console.log(`server command: node ${[...options.nodeOptions, 'rookery.mjs', 'serve'].join(' ')}${options.ownNodeOptions ? ' (--node-options, not the Dockerfile ENTRYPOINT)' : ' (the Dockerfile ENTRYPOINT)'}`);
-  console.log(`${options.connections} keep-alive connections from one load-generator process; ${options.rounds} rounds of ${options.warmup} s warm-up + ${options.duration} s per case, servers interleaved; figures are medians over rounds`);
+  console.log(`${options.connections} keep-alive connections from wrk (one thread; paced runs from a node process); ${options.rounds} rounds of ${options.warmup} s warm-up + ${options.duration} s per case, servers interleaved; figures are medians over rounds`);
   console.log(`bodies: 1 row ${setup.oneRow.length} B, 100 rows ${setup.hundredRows.length} B (dataframe_split); load average at start ${load0.map((l) => l.toFixed(2)).join(' ')}`);
   console.log('');
 }
@@ -499,6 +646,7 @@ async function startServers(setup: Setup, work: string, options: BenchOptions, p
 
 async function main(): Promise<void> {
   const options = readOptions();
+  requireWrk();
   const work = mkdtempSync(join(tmpdir(), 'rookery-bench-serve-'));
   const processes: Started[] = [];
   try {
@@ -519,7 +667,8 @@ async function main(): Promise<void> {
     const stored = (db.prepare('SELECT COUNT(*) AS n FROM data').get() as { n: number }).n;
     db.close();
     const starts = await measureStarts(setup, work, options);
-    const results: Results = { ...measured, names: [...servers.keys()], idle, peak, capture, stored, starts, load: [load0, loadavg()] };
+    const hostile = await measureHostile(setup, work, options);
+    const results: Results = { ...measured, names: [...servers.keys()], idle, peak, capture, stored, starts, hostile, load: [load0, loadavg()] };
     printTables(results, options);
     printChecks(results, options);
   } finally {

@@ -20,6 +20,9 @@ Environment:
                              or hold (answers wait, up to ROOKERY_CAPTURE_MAX_WAIT_MS, losing nothing)
   ROOKERY_CAPTURE_DURABLE    true: answer only once the request's capture is written (default false)
   ROOKERY_CAPTURE_MAX_WAIT_MS, ROOKERY_CAPTURE_QUEUE_BYTES, ROOKERY_CAPTURE_FLUSH_MS: see the README
+  ROOKERY_MAX_CONNECTIONS, ROOKERY_MAX_BODY_BYTES, ROOKERY_MAX_ROWS, ROOKERY_MAX_BUFFERED_BYTES,
+  ROOKERY_MAX_CONNECTION_BYTES, ROOKERY_WRITE_TIMEOUT_MS, ROOKERY_REQUEST_TIMEOUT_MS,
+  ROOKERY_HEADERS_TIMEOUT_MS         what clients may make the server hold: see the README
 
 Routes: GET ${ROUTES.ping}, ${ROUTES.health}, ${ROUTES.live}, ${ROUTES.ready}, ${ROUTES.version}; POST ${ROUTES.invocations}, ${ROUTES.score}.
 Stops on SIGTERM or SIGINT after finishing in-flight requests and writing pending captures.`,
