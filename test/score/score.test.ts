@@ -62,9 +62,9 @@ describe('rookery score on CSV', () => {
     expect(strict.stdout).toMatch(/2 rejected rows is more than --max-rejects 1/);
   });
 
-  it('exits 0 and writes no reject file when every row is valid; file:// locations work too', async () => {
+  it('exits 0 and writes no reject file when every row is valid; file:// locations and --model as serve reads it work too', async () => {
     const dir = temp();
-    const run = await score(['--input', `file://${join(process.cwd(), 'data/penguins.csv')}`, '--output', `file://${dir}/scores.csv`], dir);
+    const run = await score(['--model', 'models:/penguins/1', '--input', `file://${join(process.cwd(), 'data/penguins.csv')}`, '--output', `file://${dir}/scores.csv`], dir);
     expect(run.stderr).toMatch(/^score: .* MB read \(100%\)$/m);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/scored 344 of 344 rows/);
