@@ -122,7 +122,10 @@ function rowsOf(format: (typeof FORMAT_KEYS)[number], value: unknown, schema: Sc
         if (!Array.isArray(row) || row.length !== columns.length) {
           throw bad(`row ${i} of "dataframe_split.data" must be a list of ${columns.length} values, one per column`);
         }
-        return Object.fromEntries(columns.map((c, j) => [c as string, row[j]]));
+        // A plain loop, not Object.fromEntries: this runs once per row of every request (a third of a 100-row request's time).
+        const obj: Record<string, unknown> = {};
+        for (let j = 0; j < columns.length; j++) obj[columns[j] as string] = row[j];
+        return obj;
       });
     }
     case 'instances':
@@ -140,7 +143,9 @@ function rowsOf(format: (typeof FORMAT_KEYS)[number], value: unknown, schema: Sc
 
 /** parseJsonRequest in steps, with a row limit (TooManyRows past it). */
 export function* jsonRequestSteps(text: string, schema: Schema, maxRows = Infinity): Steps<ScoringRequest> {
-  if (Number.isFinite(maxRows)) yield* checkJsonSize(text, jsonTokenBudget(schema, maxRows), maxRows);
+  // A text no longer than the budget cannot hold more tokens than it (most bodies): no scan needed.
+  const budget = jsonTokenBudget(schema, maxRows);
+  if (text.length > budget) yield* checkJsonSize(text, budget, maxRows);
   let body: unknown;
   try {
     body = JSON.parse(text);
