@@ -10,6 +10,7 @@ import { EndpointStack, GROUND_TRUTH_PREFIX } from './endpoint-stack.ts';
 import { MlflowStack } from './mlflow-stack.ts';
 import { PipelineStack } from './pipeline-stack.ts';
 import { addEndpointStack, prepareServedModel } from './support/endpoint-app.ts';
+import { addGuardChecks } from './support/guard.ts';
 import { addNagChecks } from './support/nag.ts';
 
 const app = new App();
@@ -18,6 +19,7 @@ try {
   const env = stackEnv(config.context, process.env);
   const placement = env ? { env } : {};
   addNagChecks(app);
+  addGuardChecks(app);
 
   const mlflow = new MlflowStack(app, 'MlflowStack', { context: config.context, ...placement });
   const endpoint = await addEndpointStack(app, 'EndpointStack', { config: config.endpoint, retainData: config.context.retainData, ...placement }, () =>

@@ -7,10 +7,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import type { EndpointConfig } from './config.ts';
 import { alarmNames, CAPTURE_PREFIX, MODELS_PREFIX, SageMakerEndpoint } from './constructs/sagemaker-endpoint.ts';
 import type { EndpointTarget } from './pipeline-stack.ts';
+import { allowLogGroups, denyGrantsButForServices } from './support/keys.ts';
 import { RookeryStack } from './support/logical-ids.ts';
 import { acknowledge } from './support/nag.ts';
 import { SERVING_IMAGE_ASSET } from './support/serving-image.ts';
@@ -60,6 +62,8 @@ export class EndpointStack extends RookeryStack {
   readonly config: EndpointConfig;
   readonly model: ServedModel;
   readonly bucket: s3.Bucket;
+  /** The data bucket's server access logs. */
+  readonly accessLogs: s3.Bucket;
   readonly key: kms.Key;
   readonly image: DockerImageAsset;
   readonly modelData: Asset;
@@ -79,6 +83,9 @@ export class EndpointStack extends RookeryStack {
 
   constructor(scope: Construct, id: string, props: EndpointStackProps) {
     super(scope, id, props);
+    // S3 access logs delivered under a bucket policy (for logging.s3.amazonaws.com, from this data bucket
+    // only) instead of the log-delivery ACL, which bucket-owner-enforced buckets reject.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const { config, model } = props;
     this.config = config;
     this.model = model;
@@ -92,6 +99,9 @@ export class EndpointStack extends RookeryStack {
       removalPolicy,
       pendingWindow: Duration.days(7),
     });
+    denyGrantsButForServices(this.key);
+    allowLogGroups(this.key);
+    this.accessLogs = this.newAccessLogs(retainData);
     this.bucket = new s3.Bucket(this, 'DataBucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,
@@ -101,16 +111,17 @@ export class EndpointStack extends RookeryStack {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy,
       autoDeleteObjects: !retainData,
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      // Versions: a relabelled ground-truth file or an overwritten model can be got back for 30 days.
+      versioned: true,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'data/',
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7), noncurrentVersionExpiration: Duration.days(30) }],
     });
     this.groundTruthUri = `s3://${this.bucket.bucketName}/${GROUND_TRUTH_PREFIX}`;
 
     // SageMaker writes the containers' output here; owning it gives it a retention and lets `cdk destroy` remove it.
-    const logGroup = new logs.LogGroup(this, 'EndpointLogs', {
-      logGroupName: `/aws/sagemaker/Endpoints/${name}`,
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy,
-    });
+    // A year (AWS Control Tower's CT.CLOUDWATCH.PR.2), encrypted with the stack's key (CT.CLOUDWATCH.PR.3).
+    const logGroup = new logs.LogGroup(this, 'EndpointLogs', { logGroupName: `/aws/sagemaker/Endpoints/${name}`, retention: logs.RetentionDays.ONE_YEAR, encryptionKey: this.key, removalPolicy });
 
     this.image = new DockerImageAsset(this, 'ServingImage', SERVING_IMAGE_ASSET);
     // The content hash of the model's files names the asset, so re-synthesizing the same model never re-uploads it.
@@ -148,6 +159,20 @@ export class EndpointStack extends RookeryStack {
     };
     this.outputs();
     this.acknowledgeFindings();
+  }
+
+  /** Who read the captured requests and answers: S3 delivers access logs only to an SSE-S3 bucket. */
+  private newAccessLogs(retainData: boolean): s3.Bucket {
+    return new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      autoDeleteObjects: !retainData,
+      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(1) }],
+    });
   }
 
   private outputs(): void {
@@ -189,8 +214,7 @@ export class EndpointStack extends RookeryStack {
       '`rookery deploy sagemaker` uploads each new model version under models/<name>/<version>-<sha>/ at run time; the role only reads that prefix of the stack\'s own bucket.');
     acknowledge(role, `AwsSolutions-IAM5[Resource::${bucketArn}/${CAPTURE_PREFIX}/*]`,
       'SageMaker Data Capture writes one object per instance and hour under capture/<endpoint>/<variant>/yyyy/mm/dd/hh/; the role may only put objects under that prefix.');
-    acknowledge(this.bucket, 'AwsSolutions-S1',
-      'The bucket holds model artifacts, captures and labels written by the stack\'s own role and the rookery CLI; CloudTrail data events audit access if needed, and a log bucket would outlive `cdk destroy`.');
+    acknowledge(this.accessLogs, 'AwsSolutions-S1', 'It is the access-log bucket of the data bucket; logging its own access would log every log delivery.');
   }
 }
 

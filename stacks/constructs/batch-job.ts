@@ -3,6 +3,7 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import { LogDriver } from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { JobResources } from '../config.ts';
@@ -27,6 +28,11 @@ export interface BatchJobProps {
   readonly secrets?: Record<string, batch.Secret>;
   readonly resources: JobResources;
   readonly logRetentionDays: number;
+  /**
+   * Encrypts the job's log group; its policy must let CloudWatch Logs use it.
+   * @default CloudWatch Logs' own encryption
+   */
+  readonly logKey?: kms.IKey;
   /** Fargate tasks in public subnets need a public IP to reach ECR and AWS APIs without a NAT gateway. */
   readonly assignPublicIp: boolean;
 }
@@ -45,6 +51,7 @@ export class RookeryBatchJob extends Construct {
     super(scope, id);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetentionDays as logs.RetentionDays,
+      ...(props.logKey ? { encryptionKey: props.logKey } : {}),
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.role = new iam.Role(this, 'JobRole', {

@@ -33,7 +33,7 @@ export interface DriftMonitorProps {
   /** The pipeline's bucket: reports are written under `monitoring/`. */
   readonly reportBucket: s3.IBucket;
   /** The image, execution role, log retention and public-IP setting every pipeline job shares. */
-  readonly job: Pick<BatchJobProps, 'image' | 'executionRole' | 'logRetentionDays' | 'assignPublicIp' | 'environment' | 'secrets'>;
+  readonly job: Pick<BatchJobProps, 'image' | 'executionRole' | 'logRetentionDays' | 'logKey' | 'assignPublicIp' | 'environment' | 'secrets'>;
   readonly resources: JobResources;
   readonly jobQueue: batch.IJobQueue;
   /** EventBridge schedule expression of the monitoring runs. */

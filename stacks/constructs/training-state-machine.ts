@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as batch from 'aws-cdk-lib/aws-batch';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -45,6 +46,11 @@ export interface TrainingStateMachineProps {
   readonly timeoutMinutes: number;
   /** Retention of the execution log. */
   readonly logRetentionDays: number;
+  /**
+   * Encrypts the execution log group; its policy must let CloudWatch Logs use it.
+   * @default CloudWatch Logs' own encryption
+   */
+  readonly logKey?: kms.IKey;
 }
 
 /** Where an execution stops when a step fails, each with its error name. */
@@ -82,6 +88,7 @@ export class TrainingStateMachine extends GroupingConstruct {
     super(scope, id);
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
       retention: props.logRetentionDays as logs.RetentionDays,
+      ...(props.logKey ? { encryptionKey: props.logKey } : {}),
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {

@@ -10,44 +10,10 @@ import { runCdkApp } from '../helpers/cdk-app.ts';
 import { registryWithChampion } from '../helpers/penguins.ts';
 import { useTempDirs } from '../helpers/temp.ts';
 import { CFN_LINT_ACKNOWLEDGED, type CfnLintAcknowledgement } from './cfn-lint-acknowledged.ts';
+import { synthAll, VARIANTS, type Variant } from './context-variants.ts';
 
 const CFN_LINT_VERSION = '1.51.0';
 const tempDir = useTempDirs('rookery-cfn-lint-');
-
-interface Variant {
-  /** What `-c key=value` would pass. */
-  context: Record<string, string>;
-  /** Whether the registry holds penguins@champion (what `npm start` leaves). */
-  model: boolean;
-}
-
-const CAPTURE_ELSEWHERE = { captureUri: 's3://rookery-capture-123/capture', groundTruthUri: 's3://rookery-capture-123/ground-truth' };
-/** The README's `-c` options that change a template, each in at least one variant. */
-const VARIANTS: Record<string, Variant> = {
-  defaults: { context: {}, model: true },
-  '-c enableMonitoring=true': { context: { enableMonitoring: 'true' }, model: true },
-  '-c githubRepository=me/rookery': { context: { githubRepository: 'me/rookery' }, model: true },
-  '-c mlflowBackend=postgres': { context: { mlflowBackend: 'postgres' }, model: true },
-  'every other option that changes a template': {
-    context: {
-      retainData: 'true',
-      mlflowBackend: 'postgres',
-      mlflowAllowedCidr: '203.0.113.7/32',
-      mlflowDetailedMonitoring: 'true',
-      endpointMaxInstances: '1',
-      batchSpot: 'true',
-      trainingSchedule: 'rate(7 days)',
-      enableMonitoring: 'true',
-      retrainOnDrift: 'false',
-      githubRepository: 'me/rookery',
-      githubEnvironment: 'staging',
-      githubBranch: 'release',
-    },
-    model: true,
-  },
-  'no model': { context: {}, model: false },
-  'no model, monitoring a bucket given in context': { context: { enableMonitoring: 'true', ...CAPTURE_ELSEWHERE }, model: false },
-};
 
 interface Synth {
   code: number | null;
@@ -133,13 +99,7 @@ if (installed === undefined) {
 
     beforeAll(async () => {
       const registries = { model: await registryWithChampion(tempDir()), empty: join(tempDir(), 'registry') };
-      // Two at a time: each is a CPU-bound synth of every stack.
-      const names = Object.keys(VARIANTS);
-      for (let i = 0; i < names.length; i += 2) {
-        const batch = names.slice(i, i + 2);
-        const done = await Promise.all(batch.map((name) => synth(VARIANTS[name], registries)));
-        batch.forEach((name, j) => (synths[name] = done[j]));
-      }
+      Object.assign(synths, await synthAll((variant) => synth(variant, registries)));
       findings = await lint(synths);
     }, 600_000);
 

@@ -64,6 +64,11 @@ async function synth(context: Record<string, string> = {}, props: Partial<Endpoi
   return { app, stack, template: Template.fromStack(stack) };
 }
 
+/** The resource of the construct `construct` (e.g. stack.bucket) in the stack's template. */
+function resourceOf(stack: EndpointStack, template: Template, construct: { node: { defaultChild?: unknown } }): any {
+  return template.toJSON().Resources[stack.getLogicalId(construct.node.defaultChild as any)];
+}
+
 function only(template: Template, type: string): any {
   const found = Object.values(template.findResources(type));
   expect(found, type).toHaveLength(1);
@@ -233,9 +238,23 @@ describe('EndpointStack with its defaults', () => {
     });
   });
 
-  it('encrypts the bucket with a rotating key of its own, blocks public access, requires TLS and empties it on destroy', () => {
+  it('encrypts the bucket with a rotating key of its own, blocks public access, requires TLS, keeps versions and access logs, and empties it on destroy', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-    const bucket = only(template, 'AWS::S3::Bucket');
+    template.resourceCountIs('AWS::S3::Bucket', 2);
+    const bucket = resourceOf(stack, template, stack.bucket);
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.Properties.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: stack.getLogicalId(stack.accessLogs.node.defaultChild as any) }, LogFilePrefix: 'data/' });
+    // S3 delivers access logs only to an SSE-S3 bucket, under a bucket policy for the logging service from this bucket only.
+    const logs = resourceOf(stack, template, stack.accessLogs);
+    expect(logs.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }]);
+    expect(logs.Properties.AccessControl).toBeUndefined();
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject', Condition: Match.objectLike({ ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [stack.getLogicalId(stack.bucket.node.defaultChild as any), 'Arn'] } } }) }),
+        ]),
+      },
+    });
     expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
       { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [stack.getLogicalId(stack.key.node.defaultChild as any), 'Arn'] } }, BucketKeyEnabled: true },
     ]);
@@ -244,11 +263,27 @@ describe('EndpointStack with its defaults', () => {
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
-    template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
     expect(only(template, 'AWS::KMS::Key').DeletionPolicy).toBe('Delete');
     // The endpoint goes before the bucket is emptied, so no capture lands in a bucket being deleted.
     expect(only(template, 'AWS::SageMaker::Endpoint').DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^DataBucketAutoDeleteObjectsCustomResource/)]));
-    template.hasResource('AWS::Logs::LogGroup', { Properties: { LogGroupName: '/aws/sagemaker/Endpoints/rookery-penguins', RetentionInDays: 30 }, DeletionPolicy: 'Delete' });
+    // A year and the stack's key (Control Tower's CT.CLOUDWATCH.PR.2 and PR.3), which CloudWatch Logs may use for this account's log groups only.
+    const keyArn = { 'Fn::GetAtt': [stack.getLogicalId(stack.key.node.defaultChild as any), 'Arn'] };
+    template.hasResource('AWS::Logs::LogGroup', { Properties: { LogGroupName: '/aws/sagemaker/Endpoints/rookery-penguins', RetentionInDays: 365, KmsKeyId: keyArn }, DeletionPolicy: 'Delete' });
+    const keyPolicy = only(template, 'AWS::KMS::Key').Properties.KeyPolicy.Statement;
+    expect(keyPolicy).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } }, Condition: { ArnLike: expect.anything() } }),
+        // Only AWS services may get grants on it (CT.KMS.PR.3): SageMaker's volume encryption still does.
+        {
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'kms:CreateGrant',
+          Resource: '*',
+          Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+        },
+      ]),
+    );
   });
 
   it('limits the execution role to that image, that artifact, the models and capture prefixes, the key, its log group and its alarms', () => {
@@ -329,7 +364,7 @@ describe('EndpointStack context', () => {
 
   it('keeps the bucket, key and logs with retainData=true, and turns autoscaling off when min equals max', async () => {
     const { template } = await synth({ retainData: 'true', endpointMinInstances: '1', endpointMaxInstances: '1' });
-    expect(only(template, 'AWS::S3::Bucket').DeletionPolicy).toBe('Retain');
+    for (const bucket of Object.values(template.findResources('AWS::S3::Bucket'))) expect(bucket.DeletionPolicy).toBe('Retain');
     expect(only(template, 'AWS::KMS::Key').DeletionPolicy).toBe('Retain');
     expect(only(template, 'AWS::Logs::LogGroup').DeletionPolicy).toBe('Retain');
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);

@@ -9,7 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../model/user-error.ts';
 import { readAppConfig } from '../../stacks/config.ts';
-import { MLFLOW_PORT } from '../../stacks/constructs/mlflow-server.ts';
+import { MLFLOW_TLS_PORT } from '../../stacks/constructs/mlflow-server.ts';
 import { MlflowStack } from '../../stacks/mlflow-stack.ts';
 import { PipelineStack } from '../../stacks/pipeline-stack.ts';
 import { addNagChecks } from '../../stacks/support/nag.ts';
@@ -91,14 +91,18 @@ describe('PipelineStack with its defaults', () => {
     expect(readers[0].Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^JobExecutionRole/) }]);
   });
 
-  it('gives each job and the state machine a log group with a retention, removed with the stack', () => {
+  it('gives each job and the state machine a log group kept a year and encrypted with the stack’s key, removed with the stack', () => {
     const groups = template.findResources('AWS::Logs::LogGroup');
     // train, register, deploy, the state machine and the VPC flow log
     expect(Object.keys(groups)).toHaveLength(5);
+    const [key] = Object.keys(template.findResources('AWS::KMS::Key'));
     for (const group of Object.values(groups) as any[]) {
-      expect(group.Properties.RetentionInDays).toBe(30);
+      // Control Tower's CT.CLOUDWATCH.PR.2 and PR.3 (test/stacks/guard.test.ts runs the rules).
+      expect(group.Properties.RetentionInDays).toBe(365);
+      expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
       expect(group.DeletionPolicy).toBe('Delete');
     }
+    template.hasResourceProperties('AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
     for (const def of Object.values(template.findResources('AWS::Batch::JobDefinition')) as any[]) {
       expect(def.Properties.ContainerProperties.LogConfiguration).toMatchObject({ LogDriver: 'awslogs', Options: { 'awslogs-group': { Ref: expect.stringMatching(/Logs/) } } });
     }
@@ -261,7 +265,7 @@ describe('PipelineStack wired to the other stacks', () => {
     expect(train.Secrets).toEqual([{ Name: 'MLFLOW_TRACKING_PASSWORD', ValueFrom: { 'Fn::ImportValue': expect.stringMatching(/^MlflowStandIn:/) } }]);
   });
 
-  it('wired as in stacks/app.ts: jobs in MlflowStack’s VPC, let in to the server’s port by a rule that leaves with PipelineStack', () => {
+  it('wired as in stacks/app.ts: jobs in MlflowStack’s VPC, let in to the server’s HTTPS port by a rule that leaves with PipelineStack, over https trusting the server’s certificate', () => {
     const app = new App({ context: { endpointName: ENDPOINT } });
     // Before anything synthesizes: app.synth() after Template.fromStack would return the assembly made without the checks.
     addNagChecks(app);
@@ -274,8 +278,8 @@ describe('PipelineStack wired to the other stacks', () => {
     template.resourceCountIs('AWS::EC2::VPC', 0);
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       IpProtocol: 'tcp',
-      FromPort: MLFLOW_PORT,
-      ToPort: MLFLOW_PORT,
+      FromPort: MLFLOW_TLS_PORT,
+      ToPort: MLFLOW_TLS_PORT,
       GroupId: { 'Fn::ImportValue': Match.stringLikeRegexp('^MlflowStack:.*ServerSecurityGroup') },
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^JobSecurityGroup'), 'GroupId'] },
     });
@@ -283,7 +287,16 @@ describe('PipelineStack wired to the other stacks', () => {
       SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: Match.anyValue() }],
     });
     const env = jobDefinition(template, 'train').Properties.ContainerProperties.Environment;
-    expect(env).toContainEqual({ Name: 'MLFLOW_TRACKING_URI', Value: { 'Fn::Join': ['', ['http://', { 'Fn::ImportValue': expect.stringMatching(/PrivateIp/) }, `:${MLFLOW_PORT}`]] } });
+    expect(env).toContainEqual({ Name: 'MLFLOW_TRACKING_URI', Value: { 'Fn::Join': ['', ['https://', { 'Fn::ImportValue': expect.stringMatching(/PrivateIp/) }]] } });
+    expect(JSON.stringify(env)).not.toContain('http://');
+    // Every job that talks to MLflow gets the server's certificate from Parameter Store, as the CA to trust.
+    for (const job of ['train', 'models register', 'deploy sagemaker']) {
+      const secrets = jobDefinition(template, job).Properties.ContainerProperties.Secrets;
+      expect(secrets, job).toContainEqual({ Name: 'ROOKERY_MLFLOW_CA_CERT', ValueFrom: expect.objectContaining({ 'Fn::Join': expect.anything() }) });
+      expect(JSON.stringify(secrets.find((x: any) => x.Name === 'ROOKERY_MLFLOW_CA_CERT'))).toMatch(/:parameter.*MlflowStack:.*TlsCertificate/);
+    }
+    const readsCertificate = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement).filter((st: any) => [st.Action].flat().includes('ssm:GetParameters'));
+    expect(JSON.stringify(readsCertificate)).toMatch(/TlsCertificate/);
     expect(Template.fromStack(mlflow).findResources('AWS::EC2::SecurityGroupIngress')).toEqual({});
     expect(() => app.synth()).not.toThrow();
   });
