@@ -1,5 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { UserError } from '../model/user-error.ts';
 import type { MlflowConnection } from './mlflow/client.ts';
+
+/**
+ * The CA certificate(s) to trust for an https:// MLflow, as PEM text: what the
+ * pipeline's jobs get (from SSM Parameter Store, as an ECS secret). A file
+ * instead: MLFLOW_TRACKING_SERVER_CERT_PATH, the variable MLflow's Python client reads.
+ */
+export const MLFLOW_CA_CERT_ENV = 'ROOKERY_MLFLOW_CA_CERT';
 
 /**
  * Where models are registered, as every entry point reads it from the
@@ -43,10 +51,32 @@ function mlflowConnection(env: NodeJS.ProcessEnv): MlflowConnection | undefined 
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new UserError(`MLFLOW_TRACKING_URI=${JSON.stringify(uri)} must be an http:// or https:// tracking server`, { fix: 'unset it to use the local registry' });
   }
+  const caCertificate = trustedCertificate(env);
   return {
     trackingUri: uri.replace(/\/+$/, ''),
+    ...(caCertificate ? { caCertificate } : {}),
     ...(env.MLFLOW_TRACKING_USERNAME ? { username: env.MLFLOW_TRACKING_USERNAME } : {}),
     ...(env.MLFLOW_TRACKING_PASSWORD ? { password: env.MLFLOW_TRACKING_PASSWORD } : {}),
     ...(env.MLFLOW_TRACKING_TOKEN ? { token: env.MLFLOW_TRACKING_TOKEN } : {}),
   };
+}
+
+/** ROOKERY_MLFLOW_CA_CERT's PEM, else the file MLFLOW_TRACKING_SERVER_CERT_PATH names. */
+function trustedCertificate(env: NodeJS.ProcessEnv): string | undefined {
+  const pem = env[MLFLOW_CA_CERT_ENV]?.trim();
+  const path = env.MLFLOW_TRACKING_SERVER_CERT_PATH?.trim();
+  const text = pem || (path ? readCertificateFile(path) : undefined);
+  if (text !== undefined && !text.includes('-----BEGIN CERTIFICATE-----')) {
+    const from = pem ? MLFLOW_CA_CERT_ENV : `MLFLOW_TRACKING_SERVER_CERT_PATH=${path}`;
+    throw new UserError(`${from} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`, { fix: "save the server's certificate as PEM, e.g. aws ssm get-parameter --name <TlsCertificateParameter> --query Parameter.Value --output text > mlflow-ca.pem" });
+  }
+  return text;
+}
+
+function readCertificateFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UserError(`MLFLOW_TRACKING_SERVER_CERT_PATH=${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { fix: 'point it at the PEM file of the MLflow server\'s certificate, or unset it' });
+  }
 }

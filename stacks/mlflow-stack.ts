@@ -6,7 +6,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aw
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { RookeryContext } from './config.ts';
-import { ADMIN_USERNAME, MLFLOW_PORT, MLFLOW_VERSION, MlflowServer } from './constructs/mlflow-server.ts';
+import { ADMIN_USERNAME, MLFLOW_PORT, MLFLOW_TLS_PORT, MLFLOW_VERSION, MlflowServer } from './constructs/mlflow-server.ts';
 import type { MlflowConnection } from './pipeline-stack.ts';
 import { RookeryStack } from './support/logical-ids.ts';
 import { acknowledge, acknowledgeAutoDeleteProvider } from './support/nag.ts';
@@ -20,8 +20,10 @@ export interface MlflowStackProps extends StackProps {
  * MLflow tracking server and model registry on one EC2 instance: artifacts in
  * S3 behind MLflow's proxied artifact API, runs in SQLite on the instance's
  * volume (or RDS PostgreSQL), MLflow's basic-auth app with an admin password
- * generated into Secrets Manager. Reached through SSM port forwarding; no
- * inbound rule unless `-c mlflowAllowedCidr` names a range.
+ * generated into Secrets Manager. Reached through SSM port forwarding (to
+ * MLflow's loopback port); in the VPC only over TLS (nginx on 443, a
+ * certificate made on the instance and pinned by the clients), from the
+ * pipeline's jobs or a `-c mlflowAllowedCidr` range.
  */
 export class MlflowStack extends RookeryStack {
   readonly bucket: Bucket;
@@ -30,15 +32,19 @@ export class MlflowStack extends RookeryStack {
   readonly instance: Instance;
   readonly vpc: IVpc;
 
-  /** How the pipeline's jobs reach this server: privately in its VPC, the password left in Secrets Manager. */
+  /**
+   * How the pipeline's jobs reach this server: privately in its VPC over TLS,
+   * trusting only the server's own certificate; the password left in Secrets Manager.
+   */
   pipelineConnection(): MlflowConnection {
     return {
-      trackingUri: `http://${this.instance.instancePrivateIp}:${MLFLOW_PORT}`,
+      trackingUri: `https://${this.instance.instancePrivateIp}`,
+      caCertificate: this.server.certificate,
       secret: this.adminSecret,
       username: ADMIN_USERNAME,
       vpc: this.vpc,
       server: this.instance,
-      port: MLFLOW_PORT,
+      port: MLFLOW_TLS_PORT,
     };
   }
 
@@ -101,11 +107,11 @@ export class MlflowStack extends RookeryStack {
   private serverSecurityGroup(ctx: RookeryContext): SecurityGroup {
     const serverSg = new SecurityGroup(this, 'ServerSecurityGroup', {
       vpc: this.vpc,
-      description: 'MLflow server: no inbound rule unless mlflowAllowedCidr is set; HTTPS out for packages, SSM, S3 and Secrets Manager',
+      description: 'MLflow server: inbound HTTPS only (pipeline jobs, mlflowAllowedCidr); HTTPS out for packages, SSM, S3 and Secrets Manager',
       allowAllOutbound: false,
     });
     serverSg.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS: PyPI, dnf, SSM, S3, Secrets Manager');
-    if (ctx.mlflowAllowedCidr) serverSg.addIngressRule(Peer.ipv4(ctx.mlflowAllowedCidr), Port.tcp(MLFLOW_PORT), 'MLflow from mlflowAllowedCidr');
+    if (ctx.mlflowAllowedCidr) serverSg.addIngressRule(Peer.ipv4(ctx.mlflowAllowedCidr), Port.tcp(MLFLOW_TLS_PORT), 'MLflow over HTTPS from mlflowAllowedCidr');
     return serverSg;
   }
 
@@ -153,10 +159,14 @@ export class MlflowStack extends RookeryStack {
     });
     if (ctx.mlflowAllowedCidr) {
       new CfnOutput(this, 'TrackingUriDirect', {
-        value: `http://${this.instance.instancePublicDnsName}:${MLFLOW_PORT}`,
-        description: `MLFLOW_TRACKING_URI from ${ctx.mlflowAllowedCidr} (plain HTTP: prefer the tunnel)`,
+        value: `https://${this.instance.instancePublicDnsName}`,
+        description: `MLFLOW_TRACKING_URI from ${ctx.mlflowAllowedCidr}, with MLFLOW_TRACKING_SERVER_CERT_PATH pointing at the TlsCertificateParameter's value saved to a file`,
       });
     }
+    new CfnOutput(this, 'TlsCertificateParameter', {
+      value: this.server.certificate.parameterName,
+      description: "The server's TLS certificate (PEM), to pin: aws ssm get-parameter --name <this> --query Parameter.Value --output text > mlflow-ca.pem",
+    });
     new CfnOutput(this, 'InstanceId', { value: this.instance.instanceId, description: 'The MLflow server instance' });
     new CfnOutput(this, 'ArtifactBucketName', { value: this.bucket.bucketName, description: "MLflow's --artifacts-destination" });
     new CfnOutput(this, 'AdminUsername', { value: ADMIN_USERNAME, description: 'MLFLOW_TRACKING_USERNAME' });

@@ -9,6 +9,7 @@ import {
 import { planLogBatches, validateBatch, type Batch, type KeyValue, type Metric } from './batch.ts';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, RETRYABLE_STATUSES, systemClock, withRetries, type Clock, type RetryEvent, type RetryPolicy } from './retry.ts';
 import type { Experiment, FileInfo, ModelVersion, RegisteredModel, Run, RunInfo, RunStatus, Tag } from './types.ts';
+import { isCertificateError, pinnedFetch, type FetchLike } from './pinned-fetch.ts';
 
 /** Where the tracking server is and how to authenticate, as MLflow's clients read it from MLFLOW_TRACKING_*. */
 export interface MlflowConnection {
@@ -16,6 +17,12 @@ export interface MlflowConnection {
   username?: string;
   password?: string;
   token?: string;
+  /**
+   * PEM certificate(s) an https:// server must chain to, instead of Node's CA store
+   * (MlflowStack's server certificate). Ignored for http:// (the tunnel).
+   * @default Node's CA store
+   */
+  caCertificate?: string;
 }
 
 export interface MlflowClientOptions extends MlflowConnection {
@@ -74,9 +81,13 @@ export class MlflowClient {
   private readonly policy: RetryPolicy;
   private readonly clock: Clock;
   private readonly onRetry?: MlflowClientOptions['onRetry'];
+  private readonly fetch: FetchLike;
+  private readonly pinned: boolean;
 
   constructor(options: MlflowClientOptions) {
     this.trackingUri = options.trackingUri.replace(/\/+$/, '');
+    this.pinned = options.caCertificate !== undefined && this.trackingUri.startsWith('https:');
+    this.fetch = this.pinned ? pinnedFetch(options.caCertificate!) : (url, init) => fetch(url, init);
     this.authorization = authorizationHeader(options);
     this.username = options.username && options.password ? options.username : undefined;
     this.timeoutMs = options.timeoutMs ?? 120_000;
@@ -100,10 +111,11 @@ export class MlflowClient {
         let response: Response;
         let body: Buffer;
         try {
-          response = await fetch(url, { method, headers, body: options.body, signal: AbortSignal.timeout(this.timeoutMs) });
+          response = await this.fetch(url, { method, headers, body: options.body, signal: AbortSignal.timeout(this.timeoutMs) });
           body = Buffer.from(await response.arrayBuffer());
         } catch (err) {
           const reason = networkReason(err, this.timeoutMs);
+          if (isCertificateError(err)) throw unreachable(ctx, `${reason}: the server's TLS certificate is not ${this.pinned ? 'the one in ROOKERY_MLFLOW_CA_CERT / MLFLOW_TRACKING_SERVER_CERT_PATH' : 'trusted; set MLFLOW_TRACKING_SERVER_CERT_PATH to its PEM file'}`);
           return { done: false, reason, giveUp: () => unreachable(ctx, reason) };
         }
         if (response.ok) return { done: true, value: { status: response.status, headers: response.headers, body } };

@@ -6,7 +6,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { MLFLOW_VERSION, MlflowServer } from '../../stacks/constructs/mlflow-server.ts';
+import { MLFLOW_TLS_PORT, MLFLOW_VERSION, MlflowServer } from '../../stacks/constructs/mlflow-server.ts';
 
 function build(postgres: boolean) {
   const stack = new Stack(new App(), 'Test');
@@ -56,5 +56,16 @@ describe('MlflowServer', () => {
     const policy = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
     expect(policy).toContain('secretsmanager:GetSecretValue');
     expect(server.role).toBeDefined();
+  });
+
+  it('owns the TLS certificate parameter the instance writes at boot: the role may write that parameter, the user data publishes to it', () => {
+    const { stack, server, template, userData } = build(false);
+    expect(MLFLOW_TLS_PORT).toBe(443);
+    template.resourceCountIs('AWS::SSM::Parameter', 1);
+    const parameterId = stack.getLogicalId(server.certificate.node.defaultChild as any);
+    expect(userData).toContain(`--name '",{"Ref":"${parameterId}"},"' --type String --overwrite --value file:///etc/mlflow-tls/cert.pem`);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const put = statements.find((st: any) => [st.Action].flat().includes('ssm:PutParameter'));
+    expect(JSON.stringify(put.Resource)).toContain(parameterId);
   });
 });

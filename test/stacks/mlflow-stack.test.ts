@@ -181,7 +181,9 @@ describe('MlflowStack with its defaults', () => {
     expect(exec).toContain(`--artifacts-destination 's3://<Ref:${bucketId}>'`);
     expect(exec).toContain('--default-artifact-root mlflow-artifacts:/');
     expect(exec).toContain('--app-name basic-auth');
-    expect(exec).toContain('--port 5000');
+    // MLflow on loopback only: nginx's TLS and the SSM tunnel are its only clients.
+    expect(exec).toContain('--host 127.0.0.1 --port 5000');
+    expect(exec).not.toContain('0.0.0.0');
     expect(script).toContain('export MLFLOW_BACKEND_STORE_URI=sqlite:////var/lib/mlflow/mlflow.db');
     const unit = script.slice(script.indexOf("cat > /etc/systemd/system/mlflow.service <<'UNIT'"), script.indexOf('\nUNIT\n'));
     expect(unit).toContain('ExecStart=/opt/mlflow/start.sh');
@@ -193,7 +195,44 @@ describe('MlflowStack with its defaults', () => {
     expect(script).toContain('umask 077');
     expect(script).toContain('admin_password = ${admin_password}');
     expect(script).toMatch(/\/opt\/aws\/bin\/cfn-signal --stack MlflowStack --resource Server\w+ --region <Ref:AWS::Region> -e \$exitCode/);
-    expect(script).toContain('curl -fsS -o /dev/null http://127.0.0.1:5000/health && exit 0');
+  });
+
+  it('serves MLflow over TLS: a certificate made on the instance for its private address, nginx on 443 only, the certificate published before the signal', () => {
+    const script = userDataOf(s.json);
+    const lines = script.split('\n');
+    const [parameterId, parameter] = only(s.json, 'AWS::SSM::Parameter');
+    expect(parameter.Properties.Type).toBe('String');
+    expect(script).toContain('dnf install -y python3.11 aws-cfn-bootstrap nginx openssl');
+    // The certificate names the address the jobs use; its key is written under umask 077.
+    expect(script).toContain('private_ip=$(imds local-ipv4)');
+    expect(script).toContain('san="IP:${private_ip},DNS:${private_dns}"');
+    const openssl = lines.find((l) => l.includes('openssl req -x509'))!;
+    expect(openssl).toMatch(/^\(umask 077 && openssl req -x509 -newkey ec .* -keyout \/etc\/mlflow-tls\/key\.pem -out \/etc\/mlflow-tls\/cert\.pem .*-addext "subjectAltName=\$\{san\}"/);
+    // nginx: exactly one server, TLS on 443, proxying to MLflow's loopback port; nothing on 80.
+    const conf = script.slice(script.indexOf("cat > /etc/nginx/nginx.conf <<'NGINX'"), script.indexOf('\nNGINX\n'));
+    expect(conf.match(/^\s*listen .*$/gm)).toEqual(['    listen 443 ssl;']);
+    expect(conf).toContain('ssl_certificate /etc/mlflow-tls/cert.pem;');
+    expect(conf).toContain('ssl_certificate_key /etc/mlflow-tls/key.pem;');
+    expect(conf).toContain('proxy_pass http://127.0.0.1:5000;');
+    expect(conf).toContain('ssl_protocols TLSv1.2 TLSv1.3;');
+    expect(script).toContain('systemctl enable --now nginx.service');
+    // Ready only when MLflow answers through nginx with that certificate; then the certificate is published.
+    const check = lines.findIndex((l) => l.startsWith('curl -fsS -o /dev/null --cacert /etc/mlflow-tls/cert.pem https://${private_ip}/health ||'));
+    const publish = lines.findIndex((l) => l.startsWith('aws ssm put-parameter'));
+    expect(check).toBeGreaterThan(lines.findIndex((l) => l.includes('systemctl enable --now nginx.service')));
+    expect(publish).toBeGreaterThan(check);
+    expect(lines[publish]).toBe(`aws ssm put-parameter --region '<Ref:AWS::Region>' --name '<Ref:${parameterId}>' --type String --overwrite --value file:///etc/mlflow-tls/cert.pem >/dev/null`);
+    expect(script).not.toContain('key.pem >');
+    expect(script).not.toMatch(/put-parameter[^\n]*key\.pem/);
+  });
+
+  it('lets the instance write its certificate parameter and nothing else in Parameter Store', () => {
+    const [parameterId] = only(s.json, 'AWS::SSM::Parameter');
+    const statements = ofType(s.json, 'AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    const ssmWrites = statements.filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('ssm:') && a !== 'ssm:UpdateInstanceInformation'));
+    expect(ssmWrites).toHaveLength(1);
+    expect(JSON.stringify(ssmWrites[0].Resource)).toContain(parameterId);
+    expect(s.json.Outputs.TlsCertificateParameter.Value).toEqual({ Ref: parameterId });
   });
 
   it('outputs the tunnel form of the tracking URI, the tunnel command, instance, bucket and secret ARN (no direct URI)', () => {
@@ -212,12 +251,14 @@ describe('MlflowStack with its defaults', () => {
 });
 
 describe('MlflowStack options', () => {
-  it('-c mlflowAllowedCidr opens port 5000 to that range only and adds the direct URI', () => {
+  it('-c mlflowAllowedCidr opens the HTTPS port (never plain 5000) to that range only and adds the https direct URI', () => {
     const { json, template } = synth({ mlflowAllowedCidr: '203.0.113.7/32' });
     const [, sg] = only(json, 'AWS::EC2::SecurityGroup');
-    expect(sg.Properties.SecurityGroupIngress).toEqual([{ CidrIp: '203.0.113.7/32', Description: 'MLflow from mlflowAllowedCidr', FromPort: 5000, IpProtocol: 'tcp', ToPort: 5000 }]);
+    expect(sg.Properties.SecurityGroupIngress).toEqual([{ CidrIp: '203.0.113.7/32', Description: 'MLflow over HTTPS from mlflowAllowedCidr', FromPort: 443, IpProtocol: 'tcp', ToPort: 443 }]);
     const [instanceId] = only(json, 'AWS::EC2::Instance');
-    expect(json.Outputs.TrackingUriDirect.Value).toEqual({ 'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [instanceId, 'PublicDnsName'] }, ':5000']] });
+    expect(json.Outputs.TrackingUriDirect.Value).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [instanceId, 'PublicDnsName'] }]] });
+    // The certificate names the public DNS name too, when the instance has one.
+    expect(userDataOf(json)).toContain('if [ -n "$public_dns" ]; then san="${san},DNS:${public_dns}"; fi');
     template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
 
