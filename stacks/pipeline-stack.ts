@@ -6,6 +6,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -18,6 +19,7 @@ import { ENDPOINT_DEFAULTS, type PipelineConfig } from './config.ts';
 import { RookeryBatchJob, type BatchJobProps } from './constructs/batch-job.ts';
 import { DriftMonitor, type DriftMonitorProps } from './constructs/drift-monitor.ts';
 import { TrainingStateMachine } from './constructs/training-state-machine.ts';
+import { newLogKey } from './support/keys.ts';
 import { RookeryStack } from './support/logical-ids.ts';
 import { acknowledgeAutoDeleteProvider, acknowledgeResource } from './support/nag.ts';
 import { SERVING_IMAGE_ASSET } from './support/serving-image.ts';
@@ -122,7 +124,7 @@ export interface PipelineStackProps extends StackProps {
  * optionally started by a drift alarm fed by a scheduled monitoring job.
  */
 /** What every job of the stack shares. */
-type JobCommon = Pick<BatchJobProps, 'image' | 'executionRole' | 'logRetentionDays' | 'assignPublicIp'>;
+type JobCommon = Pick<BatchJobProps, 'image' | 'executionRole' | 'logRetentionDays' | 'logKey' | 'assignPublicIp'>;
 
 /**
  * The training pipeline: the image's `train` command as an AWS Batch job on
@@ -147,7 +149,9 @@ export class PipelineStack extends RookeryStack {
     // The same asset as EndpointStack's: one build and push serves both.
     const { directory, ...imageOptions } = SERVING_IMAGE_ASSET;
     const image = props.image ?? ecs.ContainerImage.fromAsset(directory, imageOptions);
-    const { jobQueue, assignPublicIp } = this.jobNetwork(config, mlflow);
+    // Every log group of the stack (AWS Control Tower's CT.CLOUDWATCH.PR.3).
+    const logKey = newLogKey(this, 'LogKey', 'rookery PipelineStack: the job, state machine and flow logs');
+    const { jobQueue, assignPublicIp } = this.jobNetwork(config, mlflow, logKey);
     this.jobQueue = jobQueue;
 
     // Step results (training.json, the model artifact, registration.json) and
@@ -158,7 +162,9 @@ export class PipelineStack extends RookeryStack {
       enforceSSL: true,
       removalPolicy: RemovalPolicy.DESTROY,
       autoDeleteObjects: true,
-      lifecycleRules: [{ prefix: 'runs/', expiration: Duration.days(90) }],
+      // Versions: a step result a later step overwrote can be got back for 30 days.
+      versioned: true,
+      lifecycleRules: [{ prefix: 'runs/', expiration: Duration.days(90) }, { noncurrentVersionExpiration: Duration.days(30) }],
     });
 
     // AWS_REGION: the image's S3 and CloudWatch calls sign for this region.
@@ -175,7 +181,7 @@ export class PipelineStack extends RookeryStack {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'ECS task execution role of the rookery pipeline jobs: pulls the image, writes the job logs, reads the MLflow password secret',
     });
-    const common: JobCommon = { image, executionRole, logRetentionDays: config.logRetentionDays, assignPublicIp };
+    const common: JobCommon = { image, executionRole, logRetentionDays: config.logRetentionDays, logKey, assignPublicIp };
     this.jobs = this.createJobs(config, endpoint, common, environment, secrets);
 
     this.stateMachine = new TrainingStateMachine(this, 'TrainingStateMachine', {
@@ -186,6 +192,7 @@ export class PipelineStack extends RookeryStack {
       endpointName: endpoint.endpointName,
       timeoutMinutes: config.pipelineTimeoutMinutes,
       logRetentionDays: config.logRetentionDays,
+      logKey,
     }).stateMachine;
     if (config.trainingSchedule) {
       new events.Rule(this, 'TrainingSchedule', {
@@ -215,8 +222,8 @@ export class PipelineStack extends RookeryStack {
    * With MlflowStack in the app the jobs share its VPC and reach the server
    * on its private address, through a rule that admits this group only.
    */
-  private jobNetwork(config: PipelineConfig, mlflow: MlflowConnection): { jobQueue: batch.JobQueue; assignPublicIp: boolean } {
-    const vpc = mlflow.vpc ?? this.newVpc(config);
+  private jobNetwork(config: PipelineConfig, mlflow: MlflowConnection, logKey: kms.IKey): { jobQueue: batch.JobQueue; assignPublicIp: boolean } {
+    const vpc = mlflow.vpc ?? this.newVpc(config, logKey);
     const publicSubnets = vpc.publicSubnets.length > 0;
     // Outbound: HTTPS to ECR and the AWS APIs, and the MLflow port to the
     // server only. An MLflow elsewhere (context) may be on any port.
@@ -310,7 +317,7 @@ export class PipelineStack extends RookeryStack {
     });
   }
 
-  private newVpc(config: PipelineConfig): ec2.Vpc {
+  private newVpc(config: PipelineConfig, logKey: kms.IKey): ec2.Vpc {
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,
@@ -318,7 +325,7 @@ export class PipelineStack extends RookeryStack {
     });
     vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(
-        new logs.LogGroup(this, 'FlowLogs', { retention: config.logRetentionDays as logs.RetentionDays, removalPolicy: RemovalPolicy.DESTROY }),
+        new logs.LogGroup(this, 'FlowLogs', { retention: config.logRetentionDays as logs.RetentionDays, encryptionKey: logKey, removalPolicy: RemovalPolicy.DESTROY }),
       ),
       trafficType: ec2.FlowLogTrafficType.REJECT,
     });

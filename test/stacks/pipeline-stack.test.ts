@@ -91,14 +91,18 @@ describe('PipelineStack with its defaults', () => {
     expect(readers[0].Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^JobExecutionRole/) }]);
   });
 
-  it('gives each job and the state machine a log group with a retention, removed with the stack', () => {
+  it('gives each job and the state machine a log group kept a year and encrypted with the stack’s key, removed with the stack', () => {
     const groups = template.findResources('AWS::Logs::LogGroup');
     // train, register, deploy, the state machine and the VPC flow log
     expect(Object.keys(groups)).toHaveLength(5);
+    const [key] = Object.keys(template.findResources('AWS::KMS::Key'));
     for (const group of Object.values(groups) as any[]) {
-      expect(group.Properties.RetentionInDays).toBe(30);
+      // Control Tower's CT.CLOUDWATCH.PR.2 and PR.3 (test/stacks/guard.test.ts runs the rules).
+      expect(group.Properties.RetentionInDays).toBe(365);
+      expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
       expect(group.DeletionPolicy).toBe('Delete');
     }
+    template.hasResourceProperties('AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
     for (const def of Object.values(template.findResources('AWS::Batch::JobDefinition')) as any[]) {
       expect(def.Properties.ContainerProperties.LogConfiguration).toMatchObject({ LogDriver: 'awslogs', Options: { 'awslogs-group': { Ref: expect.stringMatching(/Logs/) } } });
     }
