@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import type { RookeryContext } from './config.ts';
 import { ADMIN_USERNAME, MLFLOW_PORT, MLFLOW_TLS_PORT, MLFLOW_VERSION, MlflowServer } from './constructs/mlflow-server.ts';
 import type { MlflowConnection } from './pipeline-stack.ts';
+import { newLogKey } from './support/keys.ts';
 import { RookeryStack } from './support/logical-ids.ts';
 import { acknowledge, acknowledgeAutoDeleteProvider } from './support/nag.ts';
 
@@ -99,7 +100,9 @@ export class MlflowStack extends RookeryStack {
         ...(postgres ? [{ name: 'database', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }] : []),
       ],
     });
-    const flowLogs = new LogGroup(this, 'VpcFlowLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    // A year, encrypted (AWS Control Tower's CT.CLOUDWATCH.PR.2 and PR.3): rejected connections are kept as evidence.
+    const encryptionKey = newLogKey(this, 'LogKey', 'rookery MlflowStack: the VPC flow logs');
+    const flowLogs = new LogGroup(this, 'VpcFlowLogs', { retention: RetentionDays.ONE_YEAR, encryptionKey, removalPolicy: RemovalPolicy.DESTROY });
     vpc.addFlowLog('FlowLog', { destination: FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: FlowLogTrafficType.REJECT });
     return vpc;
   }

@@ -48,20 +48,6 @@ export const GUARD_ACKNOWLEDGED: readonly GuardAcknowledgement[] = [
     reason:
       'The alarms are read, not sent: SageMaker’s deployment guardrails roll an update back while an endpoint alarm is in ALARM, and an EventBridge rule on the drift alarm’s state starts retraining. An SNS action would need a subscriber the toolkit has no address for.',
   },
-  // Pending: MlflowStack's flow logs take a year's retention and a LogKey from newLogKey (as PipelineStack's
-  // do) once that file's TLS change is in; these two entries then go stale and the test says so.
-  {
-    control: 'CT.CLOUDWATCH.PR.2',
-    rule: 'cloudwatch_log_group_retention_period_check',
-    paths: ['MlflowStack/VpcFlowLogs'],
-    reason: 'MlflowStack’s VPC flow log (rejected connections only) keeps a month, as it did before the Control Tower rules; the fix (a year) is pending with the stack’s TLS change.',
-  },
-  {
-    control: 'CT.CLOUDWATCH.PR.3',
-    rule: 'cloudwatch_log_group_encrypted_check',
-    paths: ['MlflowStack/VpcFlowLogs'],
-    reason: 'MlflowStack’s VPC flow log is encrypted with CloudWatch Logs’ own key for now; a stack key from newLogKey (about $1 a month) is pending with the stack’s TLS change.',
-  },
   {
     control: 'CT.LAMBDA.PR.3',
     rule: 'lambda_inside_vpc_check',
