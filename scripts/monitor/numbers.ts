@@ -1,3 +1,5 @@
+import { score } from '../format.ts';
+
 /** Number formatting shared by the text summary and the HTML report, so both show the same figures. */
 export function num(x: number | null | undefined, digits = 4): string {
   if (x === null || x === undefined || Number.isNaN(x)) return '–';
@@ -20,5 +22,5 @@ export function plural(count: number, noun: string, plural = `${noun}s`): string
   return `${count.toLocaleString('en-US')} ${count === 1 ? noun : plural}`;
 }
 
-/** Accuracy, shown with three significant digits everywhere: the checks, the report, the next steps. */
-export const accuracy = (x: number | null | undefined) => num(x, 3);
+/** Accuracy in the checks, the report and the next steps: the training report's and the CLI's four decimals (format.ts). */
+export const accuracy = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '–' : score(x));

@@ -116,7 +116,7 @@ describe('checks', () => {
   it('accuracy: fails below 0.9 on labeled rows, and is skipped while nothing is labeled', () => {
     const rows = cleanRows();
     for (let i = 0; i < 30; i++) rows[i].label = rows[i].prediction === 'Adelie' ? 'Gentoo' : 'Adelie';
-    expect(checks(columnsOf(rows)).get('accuracy')).toMatchObject({ status: 'fail', value: '0.85 (200 rows)' });
+    expect(checks(columnsOf(rows)).get('accuracy')).toMatchObject({ status: 'fail', value: '0.8500 (200 rows)' });
     const unlabeled = cleanRows().map((r) => ({ ...r, label: null }));
     const skipped = checks(columnsOf(unlabeled)).get('accuracy')!;
     expect(skipped.status).toBe('skipped');

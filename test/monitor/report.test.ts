@@ -66,7 +66,7 @@ describe('monitoring report', () => {
     expect(quality).toMatchObject({ labeledRows: 100, excludedRows: 0, accuracy: 1 });
     expect(quality.confusion.flat().reduce((x, y) => x + y, 0)).toBe(100);
     for (const c of quality.perClass) expect(html).toContain(`<td>${c.class}</td><td class="num">${num(c.precision, 3)}</td>`);
-    expect(json.checks.find((c) => c.id === 'accuracy')).toMatchObject({ status: 'pass', value: '1 (100 rows)' });
+    expect(json.checks.find((c) => c.id === 'accuracy')).toMatchObject({ status: 'pass', value: '1.0000 (100 rows)' });
   });
 
   it("shows summary.json's figures: the verdict, the actions, quantiles, most common values, confidence, label sources", async () => {
