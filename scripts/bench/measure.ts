@@ -21,12 +21,20 @@ export interface Measured {
   output: string;
 }
 
+export interface MeasureOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** The line in which the child reports its own peak, and the unit of its number. @default `peak-bytes N`, bytes */
+  reported?: { pattern: RegExp; unit: number };
+}
+
 /**
  * Runs a command from spawn to exit, sampling its VmHWM every 20 ms; a child
- * that prints `peak-bytes N` just before exiting (which polling can miss)
- * reports its own.
+ * that reports its own peak just before exiting (which polling can miss) is
+ * taken at its word when that is larger.
  */
-export function measure(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Measured> {
+export function measure(command: string, args: string[], options: MeasureOptions): Promise<Measured> {
+  const { pattern, unit } = options.reported ?? { pattern: /^peak-bytes (\d+)$/m, unit: 1 };
   return new Promise((done, fail) => {
     const started = performance.now();
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -39,8 +47,8 @@ export function measure(command: string, args: string[], options: { cwd: string;
     child.on('exit', (code) => {
       clearInterval(poll);
       const wallMs = performance.now() - started;
-      const reported = /^peak-bytes (\d+)$/m.exec(output);
-      done({ wallMs, peakBytes: Math.max(peak, reported ? Number(reported[1]) : 0), exitCode: code, output });
+      const own = pattern.exec(output);
+      done({ wallMs, peakBytes: Math.max(peak, own ? Number(own[1]) * unit : 0), exitCode: code, output });
     });
   });
 }

@@ -12,8 +12,8 @@
 //   pip install scikit-learn pandas pyarrow
 //   npm run bench:score [-- --rows 1000000]
 
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ import { loadDataset } from '../../model/dataset.ts';
 import { loadSchema } from '../../model/schema.ts';
 import { DEFAULT_TRAIN_OPTIONS, trainWithCrossValidation } from '../../model/train.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../config.ts';
+import { mb, measure, type Measured } from './measure.ts';
 import { writeGeneratedCsv, writeGeneratedParquet } from './score-data.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,45 +31,16 @@ const BASELINE = fileURLToPath(new URL('./score-baseline.py', import.meta.url));
 const ROW_GROUP = 100_000;
 const PYTHON_INSTALL = 'the baseline needs scikit-learn, pandas and pyarrow: pip install scikit-learn pandas pyarrow';
 
-interface Run {
-  wallMs: number;
-  peakBytes: number;
-  output: string;
+/** A program run to its end (measure.ts), failing the benchmark if it fails. */
+async function run(command: string, args: string[], reported: RegExp, unit: number): Promise<Measured> {
+  const measured = await measure(command, args, { cwd: ROOT, reported: { pattern: reported, unit } });
+  if (measured.exitCode !== 0) throw new Error(`${command} ${args.join(' ')} exited ${measured.exitCode}:\n${measured.output}`);
+  return measured;
 }
 
-function vmHwm(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Runs a program to its end, timing it from spawn to exit and taking the larger of the polled VmHWM and the peak it reports. */
-function measure(command: string, args: string[], reported: RegExp, unit: number): Promise<Run> {
-  return new Promise((done, fail) => {
-    const started = performance.now();
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    let peak = 0;
-    const poll = setInterval(() => (peak = Math.max(peak, vmHwm(child.pid!))), 20);
-    child.on('error', fail);
-    child.on('exit', (code) => {
-      clearInterval(poll);
-      const wallMs = performance.now() - started;
-      if (code !== 0) return fail(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`));
-      const own = reported.exec(output);
-      done({ wallMs, peakBytes: Math.max(peak, own ? Number(own[1]) * unit : 0), output });
-    });
-  });
-}
-
-const baseline = (input: string, write?: string) => measure('python3', [BASELINE, DEFAULT_DATA_PATH, input, ...(write ? ['--write', write] : [])], /peak-bytes (\d+)/, 1);
+const baseline = (input: string, write?: string) => run('python3', [BASELINE, DEFAULT_DATA_PATH, input, ...(write ? ['--write', write] : [])], /peak-bytes (\d+)/, 1);
 const rookery = (model: string, input: string, output: string) =>
-  measure(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/rookery.ts'), 'score', '--model', model, '--input', input, '--output', output, '--peak-memory'], /^peak memory: (\d+) MiB/m, 1024 ** 2);
+  run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/rookery.ts'), 'score', '--model', model, '--input', input, '--output', output, '--peak-memory'], /^peak memory: (\d+) MiB/m, 1024 ** 2);
 
 /** The champion as `npm start` trains it, into the bench's own folder. */
 function trainModel(dir: string): string {
@@ -79,9 +51,8 @@ function trainModel(dir: string): string {
   return dir;
 }
 
-const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MB`;
-const perSecond = (rows: number, run: Run) => rows / (run.wallMs / 1000);
-const line = (label: string, rows: number, run: Run) => `  ${label.padEnd(44)} ${(run.wallMs / 1000).toFixed(2).padStart(6)} s  ${Math.round(perSecond(rows, run)).toLocaleString('en').padStart(9)} rows/s  peak ${mb(run.peakBytes).padStart(7)}`;
+const perSecond = (rows: number, run: Measured) => rows / (run.wallMs / 1000);
+const line = (label: string, rows: number, run: Measured) => `  ${label.padEnd(44)} ${(run.wallMs / 1000).toFixed(2).padStart(6)} s  ${Math.round(perSecond(rows, run)).toLocaleString('en').padStart(9)} rows/s  peak ${mb(run.peakBytes).padStart(7)}`;
 
 async function benchFormat(format: 'csv' | 'parquet', input: string, dir: string, model: string, rows: number): Promise<boolean> {
   const base = await baseline(input);

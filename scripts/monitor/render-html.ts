@@ -11,7 +11,7 @@ import { escapeHtml as h } from './svg.ts';
 
 export { TEST_NAMES };
 
-export const CSS = `
+const CSS = `
 :root { color-scheme: light; --fg: #24292f; --muted: #57606a; --line: #d0d7de; --bg: #f6f8fa; --pass: #1a7f37; --fail: #cf222e; --skip: #6e7781; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--fg); background: var(--bg); }
@@ -63,18 +63,27 @@ function dataQuality(s: MonitorSummary): string {
 ${profileTable(a.columns)}`;
 }
 
-export function renderReport(s: MonitorSummary): string {
-  const a = s.analysis;
+/**
+ * The start of a rookery report page, up to <body>: the shared CSS (plus the
+ * page's own), and a policy that lets it load nothing, so it stays readable
+ * offline and can make no outside request.
+ */
+export function pageStart(title: string, extraCss = ''): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>Monitoring report: ${h(s.status === 'pass' ? 'all checks pass' : `${plural(s.counts.failed, 'check')} failed`)}</title>
-<style>${CSS}</style>
+<title>${h(title)}</title>
+<style>${CSS}${extraCss}</style>
 </head>
-<body>
+<body>`;
+}
+
+export function renderReport(s: MonitorSummary): string {
+  const a = s.analysis;
+  return `${pageStart(`Monitoring report: ${s.status === 'pass' ? 'all checks pass' : `${plural(s.counts.failed, 'check')} failed`}`)}
 <main>
 <header>
 <h1>Model monitoring report</h1>

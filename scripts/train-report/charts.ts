@@ -3,7 +3,7 @@
 // Each chart draws <rect>s, which is what scripts/check-report.ts counts as
 // drawn; a track behind each bar keeps an all-zero chart visibly drawn.
 
-import { COLORS, escapeHtml as h } from '../monitor/svg.ts';
+import { COLORS, escapeHtml as h, niceTicks } from '../monitor/svg.ts';
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
@@ -11,15 +11,14 @@ function open(width: number, height: number, id: string, title: string, descript
   return `<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${id}-t ${id}-d"><title id="${id}-t">${h(title)}</title><desc id="${id}-d">${h(description)}</desc>`;
 }
 
-/** Round tick values from 0 to at least `max`: steps of 1, 2 or 5 times a power of ten, at most 6 ticks. */
-export function niceTicks(max: number): number[] {
+/** Round ticks from 0 to at least `max` (svg.ts's niceTicks, extended by one step when they stop short), for a bar axis that holds every bar. */
+export function ticksFromZero(max: number): number[] {
   if (!(max > 0)) return [0, 1];
-  const raw = max / 5;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
-  const count = Math.ceil(max / step - 1e-9);
-  // Multiplying the integer by the step and rounding keeps 0.6000000000000001 out of the labels.
-  return Array.from({ length: count + 1 }, (_, i) => Number((i * step).toPrecision(12)));
+  const ticks = niceTicks(0, max);
+  const last = ticks[ticks.length - 1];
+  // Rounded like niceTicks' own, so 0.6000000000000001 stays out of the labels.
+  if (last < max) ticks.push(Number((last + (ticks[1] - ticks[0])).toPrecision(12)));
+  return ticks;
 }
 
 export interface Series {

@@ -8,10 +8,10 @@ import type { CoefficientTable } from '../../model/coefficients.ts';
 import type { DataProfile } from '../../model/data-profile.ts';
 import type { Evaluation, TrainOptions } from '../../model/train.ts';
 import { score } from '../format.ts';
-import { CSS } from '../monitor/render-html.ts';
-import { num, pct } from '../monitor/numbers.ts';
+import { pageStart } from '../monitor/render-html.ts';
+import { num, pct, plural } from '../monitor/numbers.ts';
 import { COLORS, confusionSvg, escapeHtml as h } from '../monitor/svg.ts';
-import { barChartSvg, heatMapSvg, niceTicks } from './charts.ts';
+import { barChartSvg, heatMapSvg, ticksFromZero } from './charts.ts';
 import type { ThresholdDecision } from './decision.ts';
 
 export const REPORT_FILE = 'report.html';
@@ -26,11 +26,6 @@ export interface TrainingReportInput {
   data: DataProfile;
   coefficients: CoefficientTable;
   decision: ThresholdDecision;
-}
-
-/** "1 row", "2 rows". */
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 const coefficient = (x: number) => x.toFixed(3);
@@ -60,7 +55,7 @@ function dataSection(data: DataProfile, dataPath: string): string {
     description: `Rows per class in ${dataPath}.`,
     series: [{ name: 'rows', color: COLORS.current }],
     groups: data.classes.map((c) => ({ label: c.class, values: [c.count], texts: [`${c.count} (${pct(c.share)})`] })),
-    ticks: niceTicks(Math.max(...data.classes.map((c) => c.count))),
+    ticks: ticksFromZero(Math.max(...data.classes.map((c) => c.count))),
     formatTick: num,
     caption: 'rows per class',
   });
@@ -70,7 +65,7 @@ function dataSection(data: DataProfile, dataPath: string): string {
     description: 'Rows with no value in each feature column; the pipeline imputes numbers with the training mean and encodes a missing category as no category.',
     series: [{ name: 'missing', color: COLORS.reference }],
     groups: data.missing.map((m) => ({ label: m.column, values: [m.missing], texts: [`${m.missing} (${pct(m.share)})`] })),
-    ticks: niceTicks(Math.max(1, ...data.missing.map((m) => m.missing))),
+    ticks: ticksFromZero(Math.max(1, ...data.missing.map((m) => m.missing))),
     formatTick: num,
     caption: 'missing values per column',
   });
@@ -159,24 +154,18 @@ function coefficientsSection(c: CoefficientTable): string {
 </section>`;
 }
 
+/** The training report's own rules, beside the shared report CSS. */
+const PAGE_CSS = `
+.charts > div > table { margin: 0; }
+td.num, th.num { white-space: nowrap; }
+.banner code { color: inherit; }
+`;
+
 export function renderTrainingReport(r: TrainingReportInput): string {
   const e = r.evaluation;
   const d = r.decision;
   const o = r.options;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>Training report: ${h(r.modelName)}, accuracy ${score(e.accuracyMean)} (${d.passed ? 'passes' : 'below'} ${num(d.threshold)})</title>
-<style>${CSS}
-.charts > div > table { margin: 0; }
-td.num, th.num { white-space: nowrap; }
-.banner code { color: inherit; }
-</style>
-</head>
-<body>
+  return `${pageStart(`Training report: ${r.modelName}, accuracy ${score(e.accuracyMean)} (${d.passed ? 'passes' : 'below'} ${num(d.threshold)})`, PAGE_CSS)}
 <main>
 <header>
 <h1>Training report: ${h(r.modelName)}</h1>

@@ -3,9 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { classificationReport } from '../../model/metrics.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
-import { niceTicks } from '../../scripts/train-report/charts.ts';
+import { ticksFromZero } from '../../scripts/train-report/charts.ts';
+import { plural } from '../../scripts/monitor/numbers.ts';
 import { thresholdDecision } from '../../scripts/train-report/decision.ts';
-import { plural, renderTrainingReport, type TrainingReportInput } from '../../scripts/train-report/render.ts';
+import { renderTrainingReport, type TrainingReportInput } from '../../scripts/train-report/render.ts';
 import { chartTexts, tableRows } from './html.ts';
 
 function input(): TrainingReportInput {
@@ -80,13 +81,13 @@ describe('plural', () => {
   });
 });
 
-describe('niceTicks', () => {
+describe('ticksFromZero', () => {
   it('puts the axis on round numbers: steps of 1, 2 or 5 times a power of ten, ending at or past the maximum', () => {
-    expect(niceTicks(152)).toEqual([0, 50, 100, 150, 200]);
-    expect(niceTicks(11)).toEqual([0, 5, 10, 15]);
-    expect(niceTicks(1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
-    expect(niceTicks(0.07)).toEqual([0, 0.02, 0.04, 0.06, 0.08]);
-    expect(niceTicks(0)).toEqual([0, 1]);
+    expect(ticksFromZero(152)).toEqual([0, 50, 100, 150, 200]);
+    expect(ticksFromZero(11)).toEqual([0, 5, 10, 15]);
+    expect(ticksFromZero(1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(ticksFromZero(0.07)).toEqual([0, 0.02, 0.04, 0.06, 0.08]);
+    expect(ticksFromZero(0)).toEqual([0, 1]);
   });
 });
 
