@@ -126,8 +126,12 @@ describe('Bring your own dataset (README walk on data/cars.csv)', () => {
     expect(labeled.stdout).toMatch(/labeled 200 rows in .*cars\.db: \d+ with the true origin of a matching dataset row/);
     const rows = readCaptureTable(join(dir, 'cars.db'));
     expect(rows).toHaveLength(200);
-    expect(Object.keys(rows[0])).toEqual([...schema.features.map((f) => f.name), 'prediction', 'confidence', 'date', 'uuid', 'origin']);
+    expect(Object.keys(rows[0])).toEqual([...schema.features.map((f) => f.name), 'prediction', 'confidence', 'date', 'uuid', 'origin', 'label_source']);
     expect(rows.every((r) => schema.target.classes.includes(r.origin as string))).toBe(true);
+    // Each row says where its label came from, as many from the dataset as `label` said.
+    const matched = Number(/: (\d+) with the true origin/.exec(labeled.stdout)![1]);
+    expect(rows.filter((r) => r.label_source === 'dataset')).toHaveLength(matched);
+    expect(rows.filter((r) => r.label_source === 'simulated')).toHaveLength(200 - matched);
 
     const monitored = await cli(monitor.args, monitor.env);
     outputs.push(monitored.stdout, monitored.stderr);
