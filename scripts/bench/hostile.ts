@@ -3,8 +3,9 @@
 // sockets that send a request and never read the answer or stall halfway,
 // /ping's latency from a process of its own, and the server's memory.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { processMemory } from './measure.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -78,8 +79,7 @@ export function jsonOf(answer: string): {
 
 /** The process's resident memory now, in MiB (Linux /proc). */
 export function rssMiB(pid: number): number {
-  const kib = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(kib?.[1]) / 1024;
+  return processMemory(pid).rss / 1024 ** 2;
 }
 
 /** The process's open sockets (Linux /proc): the listening one, and each connection it still holds. */

@@ -4,11 +4,17 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-/** Peak resident set size of a process so far, from the kernel (bytes). */
+/** A process's resident memory now (VmRSS) and its peak so far (VmHWM), in bytes, from the kernel; throws once the process has gone. */
+export function processMemory(pid: number | 'self' = 'self'): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
+}
+
+/** Peak resident set size of a process so far (bytes); 0 once it has gone (polling may outlive it). */
 export function vmHwm(pid: number | 'self' = 'self'): number {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
+    return processMemory(pid).hwm || 0;
   } catch {
     return 0;
   }

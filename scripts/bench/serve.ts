@@ -44,6 +44,7 @@ import { buildImageBundle } from '../build-image.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../config.ts';
 import { imageEntrypoint } from '../dockerfile.ts';
 import { freePort } from '../free-port.ts';
+import { processMemory } from './measure.ts';
 import { fullBody, padTo, pingWhile, postHead, rawClient, rssMiB, splitBody, type Latencies } from './hostile.ts';
 import { imageDependencies } from '../image-payload.ts';
 import { trainAndRegister } from '../training.ts';
@@ -202,12 +203,6 @@ async function stop(p: Started): Promise<number | null> {
   const exited = new Promise<number | null>((r) => p.child.once('exit', (code) => r(code)));
   p.child.kill('SIGTERM');
   return exited;
-}
-
-function memory(pid: number): { hwm: number; rss: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { hwm: kib('VmHWM') * 1024, rss: kib('VmRSS') * 1024 };
 }
 
 function runLoad(config: LoadConfig): Promise<LoadResult> {
@@ -410,7 +405,7 @@ async function measureLoad(servers: Map<string, Started>, setup: Setup, options:
       }
       for (const name of [OFF, ON, DURABLE]) append(m.ratios, `${name}|${rows}`, inRound.get(name)!.rps / inRound.get(BARE)!.rps);
       // Peak memory with 1-row requests only, before any 100-row load.
-      if (round === 1 && rows === 1) for (const [name, p] of servers) m.oneRowPeak.set(name, memory(p.pid).hwm);
+      if (round === 1 && rows === 1) for (const [name, p] of servers) m.oneRowPeak.set(name, processMemory(p.pid).hwm);
     }
     if (rate > 0) {
       for (const [name, p] of servers) {
@@ -639,7 +634,7 @@ async function startServers(setup: Setup, work: string, options: BenchOptions, p
   const idle = new Map<string, number>();
   for (const [name, p] of servers) {
     await waitForPing(p.url);
-    idle.set(name, memory(p.pid).rss);
+    idle.set(name, processMemory(p.pid).rss);
   }
   return { servers, idle };
 }
@@ -656,7 +651,7 @@ async function main(): Promise<void> {
     const { servers, idle } = await startServers(setup, work, options, processes);
     const measured = await measureLoad(servers, setup, options);
     const peak = new Map<string, number>();
-    for (const [name, p] of servers) peak.set(name, memory(p.pid).hwm);
+    for (const [name, p] of servers) peak.set(name, processMemory(p.pid).hwm);
     const capture = JSON.parse(await getText(`${servers.get(ON)!.url}/health`)).capture;
     for (const p of [...servers.values()]) {
       await stop(p);
