@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { loadArtifact, METRICS_FILE, type Metrics } from '../../model/artifact.ts';
 import type { Schema } from '../../model/schema.ts';
 import { resolveModelSource } from '../../container/config.ts';
-import { resolveModel, resolveModelDirectory, type ResolvedModel } from '../../registry/resolve.ts';
+import type { ResolvedModel } from '../../registry/resolve.ts';
+import { resolveSourceModel } from '../model-load.ts';
 import type { RookeryConfig } from '../config.ts';
 
 /** The model that made the captured predictions, as the report names it: captures do not record it, so the caller says which. */
@@ -31,10 +32,6 @@ export function monitoredModel(model: Pick<ResolvedModel, 'dir' | 'name' | 'vers
 
 /** `rookery monitor --model M`: the schema from the model's artifact, and the model as the report names it. */
 export async function resolveMonitoredModel(flag: string, config: RookeryConfig): Promise<{ schema: Schema; model: MonitoredModel }> {
-  const source = resolveModelSource(flag, {});
-  const resolved =
-    source.kind === 'registry'
-      ? await resolveModel(source.ref, { settings: config, cwd: process.cwd(), source: source.origin })
-      : resolveModelDirectory(source.dir, source.origin);
+  const resolved = await resolveSourceModel(resolveModelSource(flag, {}), config);
   return { schema: loadArtifact(resolved.dir).params.schema, model: monitoredModel(resolved) };
 }
