@@ -30,7 +30,8 @@ export const LAYOUT: Record<Folder, FolderRule> = {
   },
   registry: { folders: ['model', 'registry'], packages: [] },
   cloud: { folders: ['model', 'cloud'], packages: [] },
-  container: { folders: ['model', 'container'], packages: ['better-sqlite3', 'tsx'] },
+  // @azure/storage-blob, @azure/identity: the blob capture sink (container/blob-client.ts), loaded only when chosen.
+  container: { folders: ['model', 'cloud', 'container'], packages: ['better-sqlite3', 'tsx', '@azure/storage-blob', '@azure/identity'] },
   stacks: {
     folders: ['model', 'registry', 'cloud', 'stacks'],
     packages: ['aws-cdk-lib', 'constructs', 'cdk-nag', '@cdklabs/*'],
@@ -52,7 +53,8 @@ export const LAYOUT: Record<Folder, FolderRule> = {
     // vega-datasets: scripts/data/ regenerates data/*.csv from its JSON (npm run data:penguins, data:cars).
     // playwright-core: scripts/check-report.ts drives Debian's Chromium (npm run report:check); a devDependency, not in the image.
     // hyparquet, hyparquet-writer: rookery score reads and writes Parquet (scripts/score/parquet.ts).
-    packages: ['@aws-sdk/*', '@azure/*', 'better-sqlite3', 'yaml', 'esbuild', 'tsx', 'vega-datasets', 'playwright-core', 'hyparquet', 'hyparquet-writer'],
+    // azurite: scripts/azure/azurite.ts starts Microsoft's storage emulator for tests and benchmarks; a devDependency, not in the image.
+    packages: ['@aws-sdk/*', '@azure/*', 'better-sqlite3', 'yaml', 'esbuild', 'tsx', 'vega-datasets', 'playwright-core', 'hyparquet', 'hyparquet-writer', 'azurite'],
     never: { stacks: ISSUE_SCRIPTS_RULE, azure: ISSUE_SCRIPTS_RULE },
   },
 };
