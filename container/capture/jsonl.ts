@@ -28,8 +28,54 @@ export function hourPrefix(time: Date): string {
   return `${time.getUTCFullYear()}/${pad(time.getUTCMonth() + 1)}/${pad(time.getUTCDate())}/${pad(time.getUTCHours())}`;
 }
 
-const PREFIX_BYTES = 'yyyy/mm/dd/hh'.length;
+/** `MM-SS-mmm` of the time (UTC), how SageMaker's capture object names begin. */
+export function minuteStamp(time: Date): string {
+  return `${pad(time.getUTCMinutes())}-${pad(time.getUTCSeconds())}-${String(time.getUTCMilliseconds()).padStart(3, '0')}`;
+}
+
+/** Each encoded record starts with its `yyyy/mm/dd/hh/MM-SS-mmm` (ASCII, fixed length): the hour groups it, the stamp names a blob. */
+const HOUR_BYTES = 'yyyy/mm/dd/hh'.length;
+const STAMP_BYTES = 'yyyy/mm/dd/hh/MM-SS-mmm'.length;
 const NEWLINE = 0x0a;
+
+/**
+ * A record as every JSON Lines sink (files, blob storage) queues it: its time
+ * stamp, then its SageMaker capture line. JSON.stringify escapes newlines, so a
+ * newline byte ends each record.
+ */
+export function encodeJsonlRecord(record: CaptureRecord, out: ByteWriter): void {
+  out.text(`${hourPrefix(record.time)}/${minuteStamp(record.time)}`);
+  out.text(JSON.stringify(sagemakerCaptureRecord(record)));
+  out.u8(NEWLINE);
+}
+
+/** One hour's lines of a batch, in order, and the `MM-SS-mmm` of the first. */
+export interface JsonlHour {
+  lines: Uint8Array[];
+  firstStamp: string;
+}
+
+/** A batch of encodeJsonlRecord's records, split by `yyyy/mm/dd/hh` (the lines are views into `bytes`). */
+export function jsonlBatchByHour(bytes: Uint8Array, count: number): Map<string, JsonlHour> {
+  const byHour = new Map<string, JsonlHour>();
+  let pos = 0;
+  for (let r = 0; r < count; r++) {
+    const end = bytes.indexOf(NEWLINE, pos + STAMP_BYTES) + 1;
+    if (end === 0) throw new Error(`capture batch ends inside record ${r + 1} of ${count}`);
+    const stamp = Buffer.from(bytes.buffer, bytes.byteOffset + pos, STAMP_BYTES).toString('latin1');
+    const hour = stamp.slice(0, HOUR_BYTES);
+    let group = byHour.get(hour);
+    if (!group) byHour.set(hour, (group = { lines: [], firstStamp: stamp.slice(HOUR_BYTES + 1) }));
+    group.lines.push(bytes.subarray(pos + STAMP_BYTES, end));
+    pos = end;
+  }
+  return byHour;
+}
+
+/** An hour's lines as one buffer (no copy for a single line). */
+export function joinLines(lines: Uint8Array[]): Uint8Array {
+  return lines.length === 1 ? lines[0] : Buffer.concat(lines);
+}
 
 /**
  * Captures as JSON Lines in SageMaker's record format and folder layout, so the
@@ -46,37 +92,22 @@ export class JsonlCaptureWriter implements BatchWriter {
     this.description = `file:${root}`;
   }
 
-  /** The record's hour folder, then its line. JSON.stringify escapes newlines, so a newline byte ends each record. */
-  encode(record: CaptureRecord, out: ByteWriter): void {
-    out.text(hourPrefix(record.time));
-    out.text(JSON.stringify(sagemakerCaptureRecord(record)));
-    out.u8(NEWLINE);
-  }
+  readonly encode = encodeJsonlRecord;
 
   async writeBatch(bytes: Uint8Array, count: number): Promise<void> {
-    const byHour = new Map<string, Uint8Array[]>();
-    let pos = 0;
-    for (let r = 0; r < count; r++) {
-      const end = bytes.indexOf(NEWLINE, pos + PREFIX_BYTES) + 1;
-      if (end === 0) throw new Error(`capture batch ends inside record ${r + 1} of ${count}`);
-      const prefix = Buffer.from(bytes.buffer, bytes.byteOffset + pos, PREFIX_BYTES).toString('latin1');
-      let lines = byHour.get(prefix);
-      if (!lines) byHour.set(prefix, (lines = []));
-      lines.push(bytes.subarray(pos + PREFIX_BYTES, end));
-      pos = end;
-    }
+    const byHour = jsonlBatchByHour(bytes, count);
     // All or nothing, as the batcher retries a failed batch whole: each file is appended to with its length
     // noted first, and a failure cuts every file this batch touched back to that length.
     const appended: { file: string; size: number }[] = [];
     try {
-      for (const [prefix, lines] of byHour) {
+      for (const [prefix, { lines }] of byHour) {
         const dir = join(this.root, prefix);
         await mkdir(dir, { recursive: true });
         const file = join(dir, this.fileName);
         const handle = await open(file, 'a');
         try {
           appended.push({ file, size: (await handle.stat()).size });
-          await handle.writeFile(lines.length === 1 ? lines[0] : Buffer.concat(lines));
+          await handle.writeFile(joinLines(lines));
         } finally {
           await handle.close();
         }

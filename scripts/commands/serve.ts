@@ -16,6 +16,8 @@ Environment:
   DATA_CAPTURE=true          capture every request unless it sends params.data_capture=false
   DATA_COLLECTION_URI        sqlite:///penguins.db (default; relative to the working directory)
                              or file:///abs/dir for JSON Lines in SageMaker's Data Capture format
+                             or https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX for the same
+                             JSON Lines in Azure Blob Storage (signed in as the managed identity)
   ROOKERY_CAPTURE_ON_FAULT   drop (default: keep answering while capture fails, counting drops)
                              or hold (answers wait, up to ROOKERY_CAPTURE_MAX_WAIT_MS, losing nothing)
   ROOKERY_CAPTURE_DURABLE    true: answer only once the request's capture is written (default false)

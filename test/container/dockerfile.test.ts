@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join, posix, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVING_PORT } from '../../container/contract.ts';
-import { BUNDLE, JOBS_BUNDLE } from '../../scripts/build-image.ts';
+import { BLOB_BUNDLE, BUNDLE, JOBS_BUNDLE } from '../../scripts/build-image.ts';
 import { DOCKERFILE, imageEntrypoint, parseDockerfile, stagesOf, words, type Stage, type Instruction } from '../../scripts/dockerfile.ts';
 import { IMAGE_LOCKFILE, IMAGE_PACKAGE, REPO_ROOT } from '../../scripts/image-payload.ts';
 import { fixture, serve, stopAll } from '../helpers/server.ts';
@@ -145,7 +145,7 @@ describe('container/Dockerfile', () => {
           // The repository is copied to the build stage's WORKDIR, the bundle built there.
           const run = buildRuns.find((r) => r.command.includes('scripts/build-image.ts'));
           expect(run, 'a RUN builds the bundle').toBeDefined();
-          const built = [BUNDLE, JOBS_BUNDLE].map((b) => posix.join(run!.workdir, relative(REPO_ROOT, b).split('\\').join('/')));
+          const built = [BUNDLE, JOBS_BUNDLE, BLOB_BUNDLE].map((b) => posix.join(run!.workdir, relative(REPO_ROOT, b).split('\\').join('/')));
           expect(built).toContain(source);
           for (const folder of ['model/', 'container/', 'scripts/']) {
             expect(buildCopies.some((c) => !c.from && c.sources.includes(folder) && c.absoluteDest === posix.join(run!.workdir, folder.slice(0, -1))), `${folder} is copied to ${run!.workdir}`).toBe(true);
@@ -161,7 +161,7 @@ describe('container/Dockerfile', () => {
         }
       }
     }
-    expect(fromBuild.flatMap((c) => c.sources).sort()).toEqual(['/runtime/node_modules/', `/src/${relative(REPO_ROOT, BUNDLE)}`, `/src/${relative(REPO_ROOT, JOBS_BUNDLE)}`].sort());
+    expect(fromBuild.flatMap((c) => c.sources).sort()).toEqual(['/runtime/node_modules/', `/src/${relative(REPO_ROOT, BUNDLE)}`, `/src/${relative(REPO_ROOT, JOBS_BUNDLE)}`, `/src/${relative(REPO_ROOT, BLOB_BUNDLE)}`].sort());
   });
 
   it('installs no dev dependencies in the final stage, and only the native addon at run time', () => {

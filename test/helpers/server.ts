@@ -11,8 +11,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { inject } from 'vitest';
+import { BLOB_CHUNK } from '../../container/capture/blob-loader.ts';
 import { LocalRegistry } from '../../model/registry.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../../model/train.ts';
 import { buildImageBundle } from '../../scripts/build-image.ts';
@@ -74,6 +75,9 @@ async function prepare(root: string): Promise<Fixture> {
   const built = process.env.ROOKERY_TEST_BUNDLE || (await buildImageBundle());
   mkdirSync(join(fixture.appDir, 'node_modules'), { recursive: true });
   copyFileSync(built, fixture.bundle);
+  // The blob capture writer's bundle, which the image keeps next to the entry (loaded only for a blob DATA_COLLECTION_URI).
+  const blobChunk = join(dirname(built), BLOB_CHUNK);
+  if (existsSync(blobChunk)) copyFileSync(blobChunk, join(fixture.appDir, BLOB_CHUNK));
   for (const dep of imageDependencies().filter((p) => !p.installOnly)) {
     const link = join(fixture.appDir, 'node_modules', dep.name);
     if (!existsSync(link)) symlinkSync(dep.dir, link, 'dir');

@@ -1,0 +1,86 @@
+/**
+ * Capture into Azure Blob Storage (DATA_COLLECTION_URI=https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX):
+ * the JSON Lines records of the file sink (jsonl.ts's encoding, so both sinks
+ * write the same bytes), each batch one new block blob per hour it spans,
+ * named as SageMaker names its capture objects:
+ * `PREFIX/yyyy/mm/dd/hh/MM-SS-mmm-<uuid>.jsonl` (the minute, second and
+ * millisecond of the hour's first record). A blob is written once and never
+ * appended to, so no two processes or retries share an object.
+ *
+ * This module brings @azure/storage-blob and @azure/identity (through
+ * ../blob-client.ts), so the serving bundle leaves it out: blob-loader.ts
+ * loads it on the first write.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BlockBlobClient } from '@azure/storage-blob';
+import { blobUri, parseBlobUri, type BlobLocation } from '../../cloud/blob-location.ts';
+import { openBlobContainer, type BlobContainerOptions, type OpenedContainer } from '../blob-client.ts';
+import { encodeJsonlRecord, joinLines, jsonlBatchByHour } from './jsonl.ts';
+import type { BatchWriter } from './sink.ts';
+
+export const JSONL_CONTENT_TYPE = 'application/jsonl';
+
+export class BlobCaptureWriter implements BatchWriter {
+  readonly description: string;
+  readonly encode = encodeJsonlRecord;
+  private readonly location: BlobLocation;
+  private container: Promise<OpenedContainer> | undefined;
+
+  constructor(
+    private readonly uri: string,
+    private readonly options: BlobContainerOptions = {},
+  ) {
+    this.location = parseBlobUri(uri);
+    this.description = blobUri(this.location);
+  }
+
+  /** The name of an hour's blob: PREFIX/yyyy/mm/dd/hh/MM-SS-mmm-uuid.jsonl. */
+  private blobName(hour: string, stamp: string): string {
+    const prefix = this.location.prefix.replace(/\/+$/, '');
+    return `${prefix ? `${prefix}/` : ''}${hour}/${stamp}-${randomUUID()}.jsonl`;
+  }
+
+  async writeBatch(bytes: Uint8Array, count: number): Promise<void> {
+    const byHour = jsonlBatchByHour(bytes, count);
+    const { client } = await this.open();
+    // All or nothing, as the batcher retries a failed batch whole: a failure deletes the blobs this batch already made.
+    const made: BlockBlobClient[] = [];
+    try {
+      for (const [hour, { lines, firstStamp }] of byHour) {
+        const blob = client.getBlockBlobClient(this.blobName(hour, firstStamp));
+        const body = joinLines(lines);
+        await blob.upload(body, body.byteLength, { blobHTTPHeaders: { blobContentType: JSONL_CONTENT_TYPE } });
+        made.push(blob);
+      }
+    } catch (err) {
+      const undone = await Promise.allSettled(made.map((b) => b.deleteIfExists()));
+      const stuck = made.filter((_, i) => undone[i].status === 'rejected').map((b) => b.name);
+      const why = explainBlobError(err, this.location);
+      throw new Error(stuck.length > 0 ? `${why}; and ${stuck.join(', ')} could not be deleted, so a retry may repeat their records` : why);
+    }
+  }
+
+  /** The container client, made once; an open that fails (a credential that cannot load) is tried again on the next write. */
+  private open(): Promise<OpenedContainer> {
+    this.container ??= openBlobContainer(this.uri, this.options).catch((err: unknown) => {
+      this.container = undefined;
+      throw new Error(explainBlobError(err, this.location));
+    });
+    return this.container;
+  }
+
+  close(): void {}
+}
+
+/** What went wrong and what fixes it, for the batcher's log and /health's lastError. */
+export function explainBlobError(err: unknown, location: BlobLocation): string {
+  const e = err as { statusCode?: number; code?: string; message?: string };
+  const detail = `${e.statusCode ? `${e.statusCode} ` : ''}${e.code ?? ''}`.trim();
+  if (e.statusCode === 404 && e.code === 'ContainerNotFound') {
+    return `container "${location.container}" does not exist in ${location.serviceUrl} (${detail}): \`cdktf deploy azure\` creates it, or create it yourself`;
+  }
+  if (e.statusCode === 403) {
+    return `not allowed to write to container "${location.container}" of ${location.serviceUrl} (${detail}): give the deployment's identity the role Storage Blob Data Contributor on container "${location.container}"`;
+  }
+  return `${detail ? `${detail}: ` : ''}${(e.message ?? String(err)).split('\n')[0]}`;
+}
