@@ -88,7 +88,7 @@ export function readServeConfig(flags: { model?: string; port?: string; host?: s
         : SERVING_PORT;
   // DATA_COLLECTION_URI picks where captured requests go (capture/open.ts): SQLite (the default), file:///dir,
   // or a blob URI (https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX: Azure Blob Storage, signed in with the
-  // deployment's managed identity). It never turns capture on: DATA_CAPTURE=true (the default) and a request's
+  // deployment's managed identity). It never turns capture on: DATA_CAPTURE=true (default false) and a request's
   // params.data_capture do, for every sink alike. SageMaker endpoints leave it unset (their capture is SageMaker's
   // own Data Capture to S3), so they are unaffected.
   const captureUri = env.DATA_COLLECTION_URI || DEFAULT_CAPTURE_URI;
