@@ -49,12 +49,31 @@ export function azuriteToken(): AccessToken {
   return { token: `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.test`, expiresOnTimestamp: (now + 3600) * 1000 };
 }
 
+/** Starts azurite with these arguments and resolves once it listens. */
+async function launch(args: string[], dir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      if (seen.includes('successfully listens on')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`azurite exited (${code}) before listening: ${seen.slice(-500)}`)));
+    setTimeout(() => reject(new Error(`azurite did not start within 30 s: ${seen.slice(-500)}`)), 30_000).unref();
+  });
+  return child;
+}
+
 export class Azurite {
   private constructor(
     /** The blob service URL of the development account: `http(s)://127.0.0.1:PORT/devstoreaccount1`. */
     readonly url: string,
-    private readonly child: ChildProcess,
+    private child: ChildProcess,
     private readonly dir: string,
+    /** How it was started: `restart()` starts it the same way (port, data folder, certificate). */
+    private readonly args: string[],
     /** The self-signed certificate's PEM file (https mode). */
     readonly caFile?: string,
   ) {}
@@ -77,20 +96,9 @@ export class Azurite {
       if (made.status !== 0) throw new Error(`openssl could not make azurite's certificate: ${made.stderr.toString().slice(-300)}`);
       args.push('--oauth', 'basic', '--cert', caFile, '--key', keyFile);
     }
-    const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = await launch(args, dir);
     const scheme = options.https ? 'https' : 'http';
-    await new Promise<void>((resolve, reject) => {
-      let seen = '';
-      const onData = (chunk: Buffer) => {
-        seen += chunk.toString('utf8');
-        if (seen.includes('successfully listens on')) resolve();
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`azurite exited (${code}) before listening: ${seen.slice(-500)}`)));
-      setTimeout(() => reject(new Error(`azurite did not start within 30 s: ${seen.slice(-500)}`)), 30_000).unref();
-    });
-    return new Azurite(`${scheme}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`, child, dir, caFile);
+    return new Azurite(`${scheme}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`, child, dir, args, caFile);
   }
 
   /** A blob URI under this account: `<url>/<container>/<prefix>`. */
@@ -113,12 +121,23 @@ export class Azurite {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  async stop(): Promise<void> {
+  /** Stops the emulator but keeps its data, so storage fails until `restart()` (a test's outage). */
+  async kill(): Promise<void> {
     if (this.running) {
       const exited = new Promise((resolve) => this.child.once('exit', resolve));
       this.child.kill();
       await exited;
     }
+  }
+
+  /** Starts a killed emulator again on the same port, with the same data and certificate. */
+  async restart(): Promise<void> {
+    if (this.running) return;
+    this.child = await launch(this.args, this.dir);
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
