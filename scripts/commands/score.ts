@@ -1,8 +1,6 @@
-import { resolveModelSource } from '../../container/config.ts';
-import { UserError } from '../../model/user-error.ts';
-import { defineCommand, numberFlag } from '../command.ts';
-import { SCORE_FORMATS, scoreFormats } from '../score/format.ts';
-import { assertDistinct, runScore } from '../score/run.ts';
+import { defineCommand } from '../command.ts';
+import { SCORE_FORMATS } from '../score/format.ts';
+import { SCORE_TARGET_NAMES, scoreTarget } from '../score/targets.ts';
 
 export const scoreCommand = defineCommand({
   name: 'score',
@@ -28,6 +26,7 @@ Examples:
   rookery score --model models:/penguins@champion --input data/penguins.csv --output scores.csv
   rookery score --input s3://bucket/batch/2026-12-01.parquet --output s3://bucket/scores/2026-12-01.parquet`,
   options: {
+    target: { type: 'string', value: SCORE_TARGET_NAMES.join('|'), description: 'where the scoring runs', default: 'local' },
     model: {
       type: 'string',
       value: 'M',
@@ -41,20 +40,6 @@ Examples:
     'peak-memory': { type: 'boolean', description: "print the process's peak resident memory at the end (benchmarks, tests)" },
   },
   async run({ values, out }) {
-    if (!values.input || !values.output) {
-      throw new UserError(`${!values.input ? '--input' : '--output'} is required (see 'rookery score --help')`, { exitCode: 2 });
-    }
-    const files = { input: values.input, output: values.output, ...(values.rejects ? { rejects: values.rejects } : {}) };
-    assertDistinct(files);
-    return runScore(
-      {
-        ...files,
-        model: resolveModelSource(values.model, process.env),
-        format: scoreFormats(values.input, values.output, values.format),
-        maxRejects: numberFlag('max-rejects', values['max-rejects'], 0, { integer: true, min: 0 }),
-        peakMemory: values['peak-memory'] === true,
-      },
-      out,
-    );
+    return scoreTarget(values.target)(values, out);
   },
 });
