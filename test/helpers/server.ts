@@ -49,6 +49,11 @@ export const SERVE_ENV = [
   'ROOKERY_CAPTURE_MAX_WAIT_MS',
   'ROOKERY_CAPTURE_QUEUE_BYTES',
   'ROOKERY_CAPTURE_FLUSH_MS',
+  // How a blob capture sink signs in (container/blob-client.ts): a test sets its own.
+  'AZURE_STORAGE_KEY',
+  'AZURE_CLIENT_ID',
+  'IDENTITY_ENDPOINT',
+  'IDENTITY_HEADER',
 ] as const;
 
 function runDir(): string {

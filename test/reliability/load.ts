@@ -68,19 +68,25 @@ export function sqliteMarkers(path: string): Map<number, number> {
   }
 }
 
-/** How many rows of each marker the JSON Lines capture under `root` holds (each line one request). */
+/** Adds the rows of each marker in these JSON Lines capture texts (each line one request) to `found`. */
+export function jsonlTextMarkers(texts: string[], found = new Map<number, number>()): Map<number, number> {
+  for (const text of texts)
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const data = JSON.parse(JSON.parse(line).captureData.endpointInput.data).dataframe_split.data as unknown[][];
+      const marker = data[0][COLUMNS.indexOf('body_mass_g')] as number;
+      found.set(marker, (found.get(marker) ?? 0) + data.length);
+    }
+  return found;
+}
+
+/** How many rows of each marker the JSON Lines capture under `root` holds. */
 export function jsonlMarkers(root: string): Map<number, number> {
   const found = new Map<number, number>();
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       if (e.isDirectory()) walk(join(dir, e.name));
-      else
-        for (const line of readFileSync(join(dir, e.name), 'utf8').split('\n')) {
-          if (!line) continue;
-          const data = JSON.parse(JSON.parse(line).captureData.endpointInput.data).dataframe_split.data as unknown[][];
-          const marker = data[0][COLUMNS.indexOf('body_mass_g')] as number;
-          found.set(marker, (found.get(marker) ?? 0) + data.length);
-        }
+      else jsonlTextMarkers([readFileSync(join(dir, e.name), 'utf8')], found);
     }
   };
   if (existsSync(root)) walk(root);
