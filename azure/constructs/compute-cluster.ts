@@ -85,7 +85,7 @@ export class ComputeCluster extends FlatConstruct {
       ...(props.readContainerIds ?? []).map((scope, i) => grant(`job_blob_reader_${i}`, scope, 'Storage Blob Data Reader')),
       ...(props.writeContainerIds ?? []).map((scope, i) => grant(`job_blob_writer_${i}`, scope, 'Storage Blob Data Contributor')),
     ];
-    this.cluster = new MachineLearningComputeCluster(this, 'compute_cluster', {
+    this.cluster = new MachineLearningComputeCluster(this, 'job_cluster', {
       name: props.name,
       location: props.location,
       machineLearningWorkspaceId: props.workspaceId,
