@@ -157,4 +157,102 @@ describe.skipIf(!available)(`${available ? '' : `skipped, ${AZURITE_INSTALL}: `}
     expect(fromBlob[0].captureData.endpointInput).toEqual({ observedContentType: 'application/json', mode: 'INPUT', data: requests()[0].body, encoding: 'JSON' });
     expect(fromBlob[2].captureData.endpointInput.encoding).toBe('CSV');
   }, 90_000);
+
+  /** Loads the server while azurite is down for OUTAGE_MS; samples /health and checks /ping all along. */
+  async function outageUnderLoad(s: Served) {
+    const traffic = load(s, { connections: 4, perConnection: Number.MAX_SAFE_INTEGER, rows: 1 });
+    const seen: { status: string; capture: Record<string, any> }[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        seen.push(await captureHealth(s));
+        // /ping stays about the model whatever capture does.
+        expect((await request(s, { path: ROUTES.ping, timeoutMs: 2_000 })).status).toBe(200);
+        await sleep(200);
+      }
+    })();
+    await sleep(500);
+    await azurite.kill();
+    await until(() => (seen.at(-1)?.status === 'degraded' ? true : undefined), '/health to say degraded', 20_000);
+    await sleep(OUTAGE_MS);
+    await azurite.restart();
+    await sleep(1_000);
+    traffic.stop();
+    const done = await traffic.done;
+    const after = await until(async () => {
+      const h = await captureHealth(s);
+      return h.status === 'ok' && h.capture.pending === 0 && h.capture.waiting === 0 ? h.capture : undefined;
+    }, 'capture to catch up and report ok', 30_000);
+    sampling = false;
+    await sampler;
+    return { ...done, seen, after };
+  }
+
+  const OUTAGE_MS = 3_000;
+
+  it('azurite stopped mid-run, ROOKERY_CAPTURE_ON_FAULT=hold: /health degraded while it is down, /ping answers throughout, no answered record lost once it is back', async () => {
+    const container = await newContainer();
+    const uri = azurite.uri(container, 'hold');
+    const s = await serveToBlob(uri, { ROOKERY_CAPTURE_ON_FAULT: 'hold', ROOKERY_CAPTURE_QUEUE_BYTES: '32768', ROOKERY_CAPTURE_MAX_WAIT_MS: '60000' });
+    const { answered, others, seen, after } = await outageUnderLoad(s);
+    expect(others).toEqual({});
+    expect(answered.length).toBeGreaterThan(0);
+    expect(seen.some((h) => h.status === 'degraded' && h.capture.degraded.startsWith(`writes to ${uri} are failing: `))).toBe(true);
+    expect(after).toMatchObject({ dropped: 0, accepted: answered.length, written: answered.length });
+    expect(after.failures).toBeGreaterThan(0);
+    expect(after.previousError).toMatch(/ECONNREFUSED|ECONNRESET|socket hang up/);
+    expect((await s.stop()).code).toBe(0);
+    const stored = jsonlTextMarkers((await containerBlobs(container)).map((b) => b.text));
+    expect(missing(answered, stored, 1)).toEqual([]);
+    expect(stored.size).toBe(answered.length);
+  }, 120_000);
+
+  it('azurite stopped mid-run, ROOKERY_CAPTURE_ON_FAULT=drop: answers keep coming; every answered record is stored or counted as dropped', async () => {
+    const container = await newContainer();
+    const s = await serveToBlob(azurite.uri(container, 'drop'), { ROOKERY_CAPTURE_QUEUE_BYTES: '32768' });
+    const { answered, others, seen, after } = await outageUnderLoad(s);
+    expect(others).toEqual({});
+    expect(seen.some((h) => h.status === 'degraded')).toBe(true);
+    expect(seen.some((h) => h.capture.dropped > 0)).toBe(true);
+    expect(after.dropped).toBeGreaterThan(0);
+    expect((await s.stop()).code).toBe(0);
+    const stored = jsonlTextMarkers((await containerBlobs(container)).map((b) => b.text));
+    expect(missing(answered, stored, 1).length).toBe(after.dropped);
+    expect(stored.size).toBe(answered.length - after.dropped);
+  }, 120_000);
+});
+
+/** Environment making a child log every module URL it loads into `log` (an ESM load hook, through --import). */
+function loadLog(): { env: Record<string, string>; loaded: () => string[] } {
+  const dir = scratchDir('load-log');
+  const log = join(dir, 'loaded.txt');
+  writeFileSync(log, '');
+  writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }\n`);
+  writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`);
+  return { env: { NODE_OPTIONS: `--import=file://${join(dir, 'register.mjs')}` }, loaded: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+}
+
+async function captureOne(s: Served): Promise<void> {
+  expect((await request(s, { body: { dataframe_records: [ROWS[0].row] } })).status).toBe(200);
+  await until(async () => ((await captureHealth(s)).capture.written === 1 ? true : undefined), 'the request to be captured');
+}
+
+describe('the blob writer bundle is loaded only for a blob capture location', () => {
+  it(`a server capturing to SQLite never loads ${BLOB_CHUNK} (nor any @azure package)`, async () => {
+    const hook = loadLog();
+    const s = await serve({ env: { DATA_CAPTURE: 'true', DATA_COLLECTION_URI: `sqlite:///${join(scratchDir('lazy'), 'capture.db')}`, ...hook.env } });
+    await captureOne(s);
+    expect((await s.stop()).code).toBe(0);
+    expect(hook.loaded().some((u) => u.endsWith('/rookery.mjs'))).toBe(true);
+    expect(hook.loaded().filter((u) => u.includes(BLOB_CHUNK) || u.includes('@azure'))).toEqual([]);
+  }, 60_000);
+
+  it.skipIf(!available)(`${available ? '' : `skipped, ${AZURITE_INSTALL}: `}a server capturing to blob storage loads ${BLOB_CHUNK} on its first write, not at start`, async () => {
+    const hook = loadLog();
+    const s = await serveToBlob(azurite.uri(await newContainer()), hook.env);
+    expect(hook.loaded().filter((u) => u.includes(BLOB_CHUNK))).toEqual([]);
+    await captureOne(s);
+    expect(hook.loaded().filter((u) => u.endsWith(`/${BLOB_CHUNK}`))).toHaveLength(1);
+    expect((await s.stop()).code).toBe(0);
+  }, 60_000);
 });
