@@ -1,3 +1,5 @@
+import { COMPUTE_CLUSTER } from '../../cloud/azure-batch.ts';
+import { ENVIRONMENT_NAME } from '../../cloud/azure-ml.ts';
 import { defineCommand } from '../command.ts';
 import { SCORE_FORMATS } from '../score/format.ts';
 import { SCORE_TARGET_NAMES, scoreTarget } from '../score/targets.ts';
@@ -16,15 +18,28 @@ rows from 1; line is the text line, for CSV and JSON Lines).
 The output is written under a temporary name (an S3 multipart upload) and
 appears under its own name only when the whole input is scored: Ctrl-C or an
 error leaves no partial file there.
-Files are paths (relative to the working directory), file:///abs/path or s3://bucket/key.`,
+Files are paths (relative to the working directory), file:///abs/path or s3://bucket/key.
+
+--target azure runs the same scoring in the serving image as an Azure ML
+command job on the app's compute cluster (it scales to zero when idle), waits
+with progress, and prints where the scores are or the job's error; Ctrl-C
+cancels the job. There --input is a blob URL
+(https://ACCOUNT.blob.core.windows.net/CONTAINER/PATH), a datastore path
+(azureml://datastores/NAME/paths/PATH) or a data asset (azureml:NAME:VERSION);
+--output is a datastore path or a blob URL in the app's rookery-batch container
+(Azure ML writes job outputs through datastores only), and the rejects go next
+to it; --model is azureml:NAME:VERSION (default: the newest penguins version).`,
   notes: `
 Exit status: 0 when every row was scored (or at most --max-rejects were
 rejected), 1 when more rows were rejected or the input cannot be read,
-2 for bad usage, 130 when interrupted.
+2 for bad usage, 130 when interrupted. With --target azure: 1 when the job
+fails (the error in one line), 130 after Ctrl-C has cancelled the job.
 
 Examples:
   rookery score --model models:/penguins@champion --input data/penguins.csv --output scores.csv
-  rookery score --input s3://bucket/batch/2026-12-01.parquet --output s3://bucket/scores/2026-12-01.parquet`,
+  rookery score --input s3://bucket/batch/2026-12-01.parquet --output s3://bucket/scores/2026-12-01.parquet
+  rookery score --target azure --input https://ACCOUNT.blob.core.windows.net/rookery-batch/in/2026-12-01.csv
+    --output https://ACCOUNT.blob.core.windows.net/rookery-batch/scores/2026-12-01.csv`,
   options: {
     target: { type: 'string', value: SCORE_TARGET_NAMES.join('|'), description: 'where the scoring runs', default: 'local' },
     model: {
@@ -38,6 +53,11 @@ Examples:
     format: { type: 'string', value: SCORE_FORMATS.join('|'), description: "the input's format when its name does not say" },
     'max-rejects': { type: 'string', value: 'N', description: 'rejected rows tolerated with exit status 0', default: 0 },
     'peak-memory': { type: 'boolean', description: "print the process's peak resident memory at the end (benchmarks, tests)" },
+    compute: { type: 'string', value: 'NAME', description: 'azure: the compute cluster the job runs on', default: COMPUTE_CLUSTER, inUsage: false },
+    environment: { type: 'string', value: 'VERSION', description: `azure: the ${ENVIRONMENT_NAME} environment version (the serving image; default: the newest)`, inUsage: false },
+    subscription: { type: 'string', value: 'ID', description: "azure: the workspace's subscription (defaults as for 'rookery deploy azure')", inUsage: false },
+    'resource-group': { type: 'string', value: 'RG', description: "azure: the workspace's resource group (defaults as for 'rookery deploy azure')", inUsage: false },
+    workspace: { type: 'string', value: 'WS', description: "azure: the workspace (defaults as for 'rookery deploy azure')", inUsage: false },
   },
   async run({ values, out }) {
     return scoreTarget(values.target)(values, out);

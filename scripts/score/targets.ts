@@ -12,6 +12,7 @@ export type ScoreRunner = (flags: ScoreFlags, out: (line: string) => void) => Pr
 
 export const SCORE_TARGETS = {
   local: async (flags, out) => (await import('./local-target.ts')).scoreLocally(flags, out),
+  azure: async (flags, out) => (await import('./azure-job.ts')).scoreOnAzure(flags, out),
 } satisfies Record<string, ScoreRunner>;
 
 export type ScoreTargetName = keyof typeof SCORE_TARGETS;
