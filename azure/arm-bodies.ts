@@ -39,12 +39,6 @@ export interface OnlineEndpointPutBody extends OnlineEndpointBody {
   identity: { type: 'UserAssigned'; userAssignedIdentities: Record<string, object> };
 }
 
-/** `DataCollector.collections` entry; `request` and `response` are reserved for payload logging. */
-export interface Collection {
-  dataCollectionMode: 'Enabled' | 'Disabled';
-  samplingRate?: number;
-}
-
 export interface RequestSettings {
   readonly requestTimeout: string;
   readonly maxConcurrentRequestsPerInstance: number;
@@ -65,10 +59,6 @@ export interface ManagedOnlineDeploymentBody {
     requestSettings: RequestSettings;
     livenessProbe: ProbeSettings;
     readinessProbe: ProbeSettings;
-    dataCollector?: {
-      collections: Record<string, Collection>;
-      rollingRate?: 'Year' | 'Month' | 'Day' | 'Hour' | 'Minute';
-    };
   };
 }
 
@@ -115,8 +105,6 @@ export interface DeploymentBodyInput {
   readonly livenessProbe: ProbeSettings;
   readonly readinessProbe: ProbeSettings;
   readonly requestSettings: RequestSettings;
-  /** Payload logging through Azure ML's data collector; @default off */
-  readonly payloadLogging?: { readonly samplingRate: number };
   /** @default none */
   readonly environmentVariables?: Record<string, string>;
   /** @default none */
@@ -125,8 +113,6 @@ export interface DeploymentBodyInput {
 
 /** A managed (Azure-run VMs) deployment with default scaling and App Insights on. */
 export function managedDeploymentBody(input: DeploymentBodyInput): ManagedOnlineDeploymentBody {
-  const logging = input.payloadLogging;
-  const collection = (rate: number): Collection => ({ dataCollectionMode: 'Enabled', samplingRate: rate });
   return {
     sku: { name: 'Default', capacity: input.instanceCount },
     properties: {
@@ -142,9 +128,6 @@ export function managedDeploymentBody(input: DeploymentBodyInput): ManagedOnline
       requestSettings: { ...input.requestSettings },
       livenessProbe: input.livenessProbe,
       readinessProbe: input.readinessProbe,
-      ...(logging
-        ? { dataCollector: { collections: { request: collection(logging.samplingRate), response: collection(logging.samplingRate) }, rollingRate: 'Hour' as const } }
-        : {}),
     },
   };
 }
@@ -184,6 +167,50 @@ export function modelVersionBody(input: { readonly modelUri: string; readonly sh
       modelUri: input.modelUri,
       modelType: 'custom_model',
       tags: { [MODEL_HASH_TAG]: input.sha256 },
+    },
+  };
+}
+
+/** ARM `UriFolderJobOutput`: a folder the job writes, mounted read-write and uploaded as it is written. */
+export interface UriFolderJobOutput {
+  jobOutputType: 'uri_folder';
+  uri: string;
+  mode: 'ReadWriteMount' | 'Upload';
+}
+
+/** ARM `CommandJob` (a `JobBaseProperties`): one command in an environment's image on a compute. */
+export interface CommandJobBody {
+  jobType: 'Command';
+  displayName?: string;
+  experimentName?: string;
+  computeId: string;
+  environmentId: string;
+  command: string;
+  environmentVariables?: Record<string, string>;
+  /** ARM `ManagedIdentity`: the job signs in as the compute's user-assigned identity named by clientId. */
+  identity: { identityType: 'Managed'; clientId: string };
+  outputs?: Record<string, UriFolderJobOutput>;
+}
+
+/** ARM `Schedule`: a cron trigger (`CronTrigger`) that creates a job (`JobScheduleAction`). */
+export interface ScheduleBody {
+  properties: {
+    displayName?: string;
+    description?: string;
+    isEnabled: boolean;
+    trigger: { triggerType: 'Cron'; expression: string; timeZone: string };
+    action: { actionType: 'CreateJob'; jobDefinition: CommandJobBody };
+  };
+}
+
+/** A schedule running `job` on a five-field cron expression, evaluated in UTC. */
+export function cronScheduleBody(input: { readonly cron: string; readonly job: CommandJobBody; readonly description?: string }): ScheduleBody {
+  return {
+    properties: {
+      ...(input.description ? { description: input.description } : {}),
+      isEnabled: true,
+      trigger: { triggerType: 'Cron', expression: input.cron, timeZone: 'UTC' },
+      action: { actionType: 'CreateJob', jobDefinition: input.job },
     },
   };
 }

@@ -46,5 +46,6 @@ export function azureStackProps(config: AzureAppConfig, model: ModelSource, wher
     paths: stackPaths(where.outdir, where.repoRoot),
     ...(config.github ? { github: config.github } : {}),
     ...(config.remoteState ? { remoteState: config.remoteState } : {}),
+    ...(config.monitor ? { monitor: config.monitor } : {}),
   };
 }

@@ -11,7 +11,7 @@ import { DEFAULT_MODEL_NAME } from '../model/defaults.ts';
 import { UserError } from '../model/user-error.ts';
 import type { ImageBuild } from './constructs/serving-image-build.ts';
 import type { ModelRequest } from './model-source.ts';
-import type { RemoteState } from './stack.ts';
+import type { MonitorSchedule, RemoteState } from './stack.ts';
 
 export interface AzureAppConfig {
   readonly prefix: string;
@@ -34,6 +34,8 @@ export interface AzureAppConfig {
   readonly github?: GithubDeployer;
   /** ROOKERY_AZURE_STATE_*: Terraform state in an Azure blob; unset keeps the local state file. */
   readonly remoteState?: RemoteState;
+  /** ROOKERY_AZURE_MONITOR_SCHEDULE: the scheduled monitor's cron; unset creates nothing of it. */
+  readonly monitor?: MonitorSchedule;
 }
 
 /** Which GitHub Actions jobs may sign in as the app's deploy identity. */
@@ -118,7 +120,26 @@ export function readAzureConfig(options: { env?: NodeJS.ProcessEnv; context?: Lo
     dockerfile: read.get('ROOKERY_AZURE_DOCKERFILE', 'dockerfile')?.value ?? DEFAULTS.dockerfile,
     ...readGithub(read),
     ...readRemoteState(read, prefix),
+    ...readMonitor(read),
   };
+}
+
+/** Minute, hour, day of month, month, day of week: digits, `*`, lists, ranges and steps (Azure ML's cron trigger). */
+const CRON = /^([0-9*,/-]+\s+){4}[0-9*,/-]+$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The scheduled monitor: off unless a schedule is set; an email without a schedule is a mistake, not ignored. */
+function readMonitor(read: Settings): { monitor?: MonitorSchedule } {
+  const schedule = read.get('ROOKERY_AZURE_MONITOR_SCHEDULE', 'monitorSchedule');
+  const email = read.get('ROOKERY_AZURE_MONITOR_EMAIL', 'monitorEmail');
+  if (!schedule) {
+    if (email) fail(email, 'needs ROOKERY_AZURE_MONITOR_SCHEDULE too: the alert belongs to the scheduled monitor, e.g. ROOKERY_AZURE_MONITOR_SCHEDULE="0 6 * * *"');
+    return {};
+  }
+  const cron = schedule.value.replace(/\s+/g, ' ');
+  if (!CRON.test(cron)) fail(schedule, 'is not a five-field cron expression (minute hour day month weekday, UTC), e.g. "0 6 * * *" for 06:00 every day');
+  if (email && !EMAIL.test(email.value)) fail(email, 'is not an email address');
+  return { monitor: { cron, ...(email ? { email: email.value } : {}) } };
 }
 
 /**

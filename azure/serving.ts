@@ -58,3 +58,11 @@ export const REQUEST_SETTINGS: RequestSettings = {
   requestTimeout: 'PT10S',
   maxConcurrentRequestsPerInstance: 4,
 };
+
+/**
+ * How a job runs the CLI inside the serving image: Azure ML runs a command
+ * job's `command` in a shell instead of the image's ENTRYPOINT, so it names
+ * the program itself (container/Dockerfile's ENTRYPOINT; test/azure/capture-monitor.test.ts
+ * checks the bundle path against it).
+ */
+export const IMAGE_COMMAND = 'node /app/rookery.mjs';

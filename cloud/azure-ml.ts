@@ -23,12 +23,29 @@ export const RESOURCE_TYPES = {
   environmentVersion: 'Microsoft.MachineLearningServices/workspaces/environments/versions',
   modelContainer: 'Microsoft.MachineLearningServices/workspaces/models',
   modelVersion: 'Microsoft.MachineLearningServices/workspaces/models/versions',
+  schedule: 'Microsoft.MachineLearningServices/workspaces/schedules',
 } as const;
 
 /** The blob container (and Azure ML datastore over it) that holds uploaded model files. */
 export const MODEL_CONTAINER = 'rookery-models';
 /** Datastore names allow letters, digits and underscores only. */
 export const MODEL_DATASTORE = 'rookery_models';
+/**
+ * The monitoring loop's blob containers, one per writer so each role is on
+ * one container: the serving program writes captures (DATA_COLLECTION_URI,
+ * `<endpoint>/yyyy/mm/dd/hh/*.jsonl`), `rookery label` writes ground truth
+ * (`<endpoint>/...`), the scheduled monitor writes reports (`<endpoint>/<job>/`).
+ */
+export const CAPTURE_CONTAINER = 'rookery-captures';
+export const GROUND_TRUTH_CONTAINER = 'rookery-ground-truth';
+export const REPORT_CONTAINER = 'rookery-reports';
+/** The Azure ML datastore over REPORT_CONTAINER, which the scheduled monitor's job output is written through. */
+export const REPORT_DATASTORE = 'rookery_reports';
+
+/** The scheduled monitor's compute cluster (2–16 characters, unique in the workspace) and schedule. */
+export const MONITOR_COMPUTE = 'rookery-monitor';
+export const MONITOR_SCHEDULE = 'rookery-monitor';
+
 /** The workspace environment that wraps the serving image. */
 export const ENVIRONMENT_NAME = 'rookery-serve';
 /** Repository of the serving image in the workspace's container registry. */

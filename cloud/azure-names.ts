@@ -23,7 +23,11 @@ export interface AzureNames {
   applicationInsights: string;
   workspace: string;
   endpointIdentity: string;
+  /** The scheduled monitor's job identity (created only when the schedule is on). */
+  monitorIdentity: string;
   endpoint: string;
+  /** The identity batch jobs on the compute cluster run as. */
+  jobIdentity: string;
   /** The identity GitHub Actions deploys as (created only when a GitHub repository is configured). */
   githubIdentity: string;
 }
@@ -43,7 +47,9 @@ export function deriveNames(prefix: string): AzureNames {
     applicationInsights: `${prefix}-appi`,
     workspace: `${prefix}-mlw`,
     endpointIdentity: `${prefix}-endpoint-id`,
+    monitorIdentity: `${prefix}-monitor-id`,
     endpoint: `${prefix}-endpoint`,
+    jobIdentity: `${prefix}-job-id`,
     githubIdentity: `${prefix}-github`,
   };
 }
@@ -63,7 +69,9 @@ export const NAME_RULES: Record<keyof AzureNames, NameRule> = {
   applicationInsights: { pattern: /^[^%&\\?/]{1,260}$/, rule: '1–260 characters without % & \\ ? /' },
   workspace: { pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/, rule: '3–33 letters, digits, hyphens or underscores, starting with a letter or digit' },
   endpointIdentity: { pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/, rule: '3–128 letters, digits, hyphens or underscores, starting with a letter or digit' },
+  monitorIdentity: { pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/, rule: '3–128 letters, digits, hyphens or underscores, starting with a letter or digit' },
   endpoint: { pattern: /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/, rule: '3–32 letters, digits or hyphens, starting with a letter and not ending with a hyphen, unique in the region' },
+  jobIdentity: { pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/, rule: '3–128 letters, digits, hyphens or underscores, starting with a letter or digit' },
   githubIdentity: { pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/, rule: '3–128 letters, digits, hyphens or underscores, starting with a letter or digit' },
 };
 

@@ -4,13 +4,17 @@
 import { fileURLToPath } from 'node:url';
 import { runProgram } from './cli.ts';
 import { sagemakerDeployCommand } from './commands/deploy-sagemaker.ts';
+import { monitorCommand } from './commands/monitor.ts';
 import { pipelineMonitorCommand } from './commands/pipeline-monitor.ts';
+import { scoreCommand } from './commands/score.ts';
 
 // The S3 store, for the serving entry's `train` and `models register` with s3:// locations
 // (scripts/aws/s3-store-loader.ts imports this bundle for it); the job commands run only when asked for.
 export { S3BlobStore } from './store/s3-store.ts';
 
-const jobs = [sagemakerDeployCommand, pipelineMonitorCommand];
+// `monitor` is the Azure ML scheduled monitor's job (azure/constructs/scheduled-monitor.ts);
+// `score` is `rookery score --target azure`'s job (scripts/score/azure-job.ts), on mounted paths.
+const jobs = [sagemakerDeployCommand, pipelineMonitorCommand, monitorCommand, scoreCommand];
 const asked = (c: { name: string }) => process.argv.slice(2, 2 + c.name.split(' ').length).join(' ') === c.name;
 // Not awaited: the commands' own s3:// access imports this module, which must have finished evaluating.
 if (jobs.some(asked) || process.argv[1] === fileURLToPath(import.meta.url)) void runProgram(jobs);

@@ -15,14 +15,16 @@ import { modelsRegisterCommand } from './commands/models-register.ts';
 import { serveCommand } from './commands/serve.ts';
 import { trainCommand } from './commands/train.ts';
 
-const JOB_COMMANDS = ['deploy sagemaker', 'pipeline monitor'];
+const JOB_COMMANDS = ['deploy sagemaker', 'pipeline monitor', 'monitor', 'score'];
 const jobs = new URL('./rookery-jobs.mjs', import.meta.url);
 
-if (JOB_COMMANDS.includes(process.argv.slice(2, 4).join(' '))) {
+const asked = (name: string) => process.argv.slice(2, 2 + name.split(' ').length).join(' ') === name;
+const job = JOB_COMMANDS.find(asked);
+if (job) {
   if (existsSync(jobs)) {
     await import(jobs.href);
   } else {
-    console.error(`rookery: this image does not carry '${process.argv.slice(2, 4).join(' ')}': it needs rookery-jobs.mjs (scripts/image-jobs.ts) next to ${new URL(import.meta.url).pathname}`);
+    console.error(`rookery: this image does not carry '${job}': it needs rookery-jobs.mjs (scripts/image-jobs.ts) next to ${new URL(import.meta.url).pathname}`);
     process.exitCode = 2;
   }
 } else {

@@ -1,9 +1,10 @@
 /**
  * The identity a managed online endpoint runs as, with exactly the roles it
  * needs, each on the one resource it is for: pull the serving image (the
- * registry), read the model (the model container) and write collected
- * payloads (the workspace blob store's container). No role on the storage
- * account: its other containers (Terraform state, Azure ML's own) stay out of reach.
+ * registry), read the model (the model container) and write captured
+ * traffic (the capture container, where the serving program's own capture
+ * writes). No role on the storage account: its other containers (ground
+ * truth, reports, Azure ML's own) stay out of reach.
  * User-assigned so Terraform owns the grants (Azure ML's automatic grants
  * apply to system-assigned identities only).
  */
@@ -20,8 +21,8 @@ export interface EndpointIdentityProps {
   readonly registryId: string;
   /** Resource ID of the blob container holding the model files (Storage Blob Data Reader). */
   readonly modelContainerId: string;
-  /** Resource ID of the blob container Azure ML's data collector writes payloads to (Storage Blob Data Contributor). */
-  readonly payloadContainerId: string;
+  /** Resource ID of the blob container the serving program captures traffic to (Storage Blob Data Contributor). */
+  readonly captureContainerId: string;
   /** @default none */
   readonly tags?: Record<string, string>;
 }
@@ -44,8 +45,8 @@ export class EndpointIdentity extends FlatConstruct {
     this.grants = [
       grant('endpoint_acr_pull', props.registryId, 'AcrPull'),
       grant('endpoint_model_reader', props.modelContainerId, 'Storage Blob Data Reader'),
-      // Payload logs: the data collector writes them as the endpoint identity.
-      grant('endpoint_payload_writer', props.payloadContainerId, 'Storage Blob Data Contributor'),
+      // Captures: the serving program writes them as the endpoint identity (DATA_COLLECTION_URI).
+      grant('endpoint_capture_writer', props.captureContainerId, 'Storage Blob Data Contributor'),
     ];
   }
 }

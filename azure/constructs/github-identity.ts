@@ -34,6 +34,7 @@ export const BUILT_IN_ROLE_IDS = {
   AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
   'Storage Blob Data Contributor': 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
   'Storage Blob Data Reader': '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
+  'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
 } as const;
 export type AssignableRole = keyof typeof BUILT_IN_ROLE_IDS;
 

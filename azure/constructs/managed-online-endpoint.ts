@@ -23,6 +23,11 @@ export interface ManagedOnlineEndpointProps {
   readonly modelId: string;
   /** ARM ID of the environment version to serve it in. */
   readonly environmentId: string;
+  /**
+   * The serving program's environment (its capture settings).
+   * @default none
+   */
+  readonly environmentVariables?: Record<string, string>;
   /** Shown on the endpoint: what it serves (`rookery penguins classifier`). */
   readonly endpointDescription: string;
   /** Shown on the deployment: which model on which image. */
@@ -62,11 +67,9 @@ export class ManagedOnlineEndpoint extends FlatConstruct {
       livenessProbe: LIVENESS_PROBE,
       readinessProbe: READINESS_PROBE,
       requestSettings: REQUEST_SETTINGS,
-      // Payload logging: Azure ML's data collector stores request and response
-      // bodies in the workspace blob store. Documented for any deployment, but
-      // whether it captures traffic to a custom container (BYOC) is UNCONFIRMED
-      // (shared/docs/contracts.md §3); the CLI's own traffic log does not depend on it.
-      payloadLogging: { samplingRate: 1 },
+      // No Azure ML data collector: the serving program captures to blob storage
+      // itself, in the format `rookery label` and `monitor` read (see the stack).
+      ...(props.environmentVariables ? { environmentVariables: props.environmentVariables } : {}),
       description: props.deploymentDescription,
       tags: props.tags,
     });

@@ -5,11 +5,17 @@ import { readConfig } from '../config.ts';
 import { commandSchema, SCHEMA_FLAGS } from '../model-schema.ts';
 import { resolveMonitoredModel } from '../monitor/model.ts';
 import { formatOutcome, runMonitor, type MonitorRequest } from '../monitor/run.ts';
+import type { MonitorSummary } from '../monitor/summary.ts';
 
 export const DEFAULT_REPORT_DIR = 'reports';
 
 /** Runs the monitor and maps every way it can fail to run onto exit status 2 with a one-line reason. */
-export async function monitorExitCode(request: MonitorRequest, failOnChecks: boolean, out: (line: string) => void): Promise<number> {
+export async function monitorExitCode(
+  request: MonitorRequest,
+  failOnChecks: boolean,
+  out: (line: string) => void,
+  publish?: (summary: MonitorSummary) => Promise<void>,
+): Promise<number> {
   let outcome;
   try {
     outcome = await runMonitor(request);
@@ -19,6 +25,7 @@ export async function monitorExitCode(request: MonitorRequest, failOnChecks: boo
     throw err;
   }
   out(formatOutcome(outcome));
+  if (publish) await publish(outcome.summary);
   if (outcome.summary.status === 'fail' && !failOnChecks) out('--no-fail: exiting 0 although checks failed');
   return outcome.summary.status === 'fail' && failOnChecks ? 1 : 0;
 }
@@ -60,6 +67,12 @@ Exit status: 0 when every check passes, 1 when any fails, 2 when the monitor cou
     out: { type: 'string', value: 'DIR', description: 'where report.html and summary.json go', default: DEFAULT_REPORT_DIR },
     'summary-markdown': { type: 'string', value: 'FILE', description: 'also append the checks as a Markdown table to FILE (e.g. "$GITHUB_STEP_SUMMARY")' },
     'no-fail': { type: 'boolean', description: 'exit 0 even when checks fail' },
+    'publish-azure': {
+      type: 'string',
+      value: 'RESOURCE_ID',
+      description: "also publish the figures as Azure Monitor custom metrics on this resource\n(the online endpoint's ARM ID; needs --azure-region and Monitoring Metrics Publisher)",
+    },
+    'azure-region': { type: 'string', value: 'REGION', description: "the --publish-azure resource's region, e.g. eastus" },
   },
   async run({ values, out }) {
     const config = readConfig();
@@ -84,6 +97,26 @@ Exit status: 0 when every check passes, 1 when any fails, 2 when the monitor cou
       },
       !values['no-fail'],
       out,
+      values['publish-azure'] ? azurePublisher(values['publish-azure'], values['azure-region'], out) : undefined,
     );
   },
 });
+
+/** Publishes a summary's figures to Azure Monitor as the signed-in identity (az login, or a job's managed identity). */
+function azurePublisher(resourceId: string, region: string | undefined, out: (line: string) => void): (summary: MonitorSummary) => Promise<void> {
+  if (!region) throw new UserError('--publish-azure needs --azure-region REGION (the resource\'s region, e.g. eastus)', { exitCode: 2 });
+  return async (summary) => {
+    const { azureMetricBodies, publishAzureMetrics } = await import('../azure/metrics.ts');
+    const { DefaultAzureCredential } = await import('@azure/identity');
+    const endpointName = resourceId.split('/').pop() ?? resourceId;
+    const bodies = azureMetricBodies(summary, endpointName, new Date());
+    try {
+      await publishAzureMetrics({ resourceId, region, credential: new DefaultAzureCredential() }, bodies);
+    } catch (err) {
+      const { isLoginError, LOGIN_MESSAGE } = await import('../azure/connection.ts');
+      if (isLoginError(err)) throw new UserError(`cannot publish to Azure Monitor: ${LOGIN_MESSAGE}`, { cause: err });
+      throw err;
+    }
+    out(`published ${bodies.length} metrics to Azure Monitor for ${endpointName}`);
+  };
+}

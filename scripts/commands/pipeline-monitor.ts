@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { MONITOR_METRIC_NAMESPACE } from '../../cloud/monitor-metrics.ts';
 import { UserError } from '../../model/user-error.ts';
 import { defineCommand, numberFlag } from '../command.ts';
 import { readConfig } from '../config.ts';
 import { FileBlobStore } from '../store/blob-store.ts';
 
-export const DEFAULT_NAMESPACE = 'Rookery/Monitoring';
+export const DEFAULT_NAMESPACE = MONITOR_METRIC_NAMESPACE;
 
 /**
  * Whether a file:/// capture folder holds any Data Capture file (*.jsonl) yet:

@@ -19,7 +19,9 @@ describe('Azure names from one prefix', () => {
       applicationInsights: 'rk1-appi',
       workspace: 'rk1-mlw',
       endpointIdentity: 'rk1-endpoint-id',
+      monitorIdentity: 'rk1-monitor-id',
       endpoint: 'rk1-endpoint',
+      jobIdentity: 'rk1-job-id',
       githubIdentity: 'rk1-github',
     });
   });

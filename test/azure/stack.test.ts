@@ -11,7 +11,7 @@ import { azapi, makeRegistry, only, REPO_ROOT, synthAzure, type Synthesized } fr
  * specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/
  *   stable/2026-05-01/openapi.json — OnlineEndpoint, OnlineDeployment (envelopes: `properties`),
  *   OnlineDeploymentProperties (`endpointComputeType`), OnlineScaleSettings (`scaleType`),
- *   DataCollector (`collections`), ModelVersion and EnvironmentVersion (envelopes: `properties`);
+ *   ModelVersion and EnvironmentVersion (envelopes: `properties`);
  *   stable/2025-12-01/mfe.json — EndpointPropertiesBase (`authMode`), Route (`path`, `port`),
  *   and the same lists for the definitions above;
  * specification/common-types/resource-management/v3 — TrackedResource (`location`), Sku (`name`),
@@ -33,8 +33,6 @@ const SPEC = {
   sku: { required: ['name'] },
   identity: { required: ['type'] },
   scaleSettings: { required: ['scaleType'] },
-  dataCollector: { required: ['collections'], allowed: ['collections', 'requestLogging', 'rollingRate'] },
-  collection: { allowed: ['clientId', 'dataCollectionMode', 'dataId', 'samplingRate'] },
   probe: { allowed: ['failureThreshold', 'initialDelay', 'period', 'successThreshold', 'timeout'] },
   requestSettings: { allowed: ['maxConcurrentRequestsPerInstance', 'maxQueueWait', 'requestTimeout'] },
   route: { required: ['path', 'port'] },
@@ -116,7 +114,7 @@ describe('the synthesized azure stack', () => {
       allow_nested_items_to_be_public: false,
       https_traffic_only_enabled: true,
     });
-    expect(only(s.json, 'azurerm_storage_container').container_access_type).toBe('private');
+    for (const container of Object.values(s.json.resource.azurerm_storage_container)) expect(container.container_access_type).toBe('private');
     expect(only(s.json, 'azurerm_key_vault')).toMatchObject({ purge_protection_enabled: false, soft_delete_retention_days: 7 });
     expect(only(s.json, 'azurerm_key_vault').access_policy).toBeUndefined();
     expect(only(s.json, 'azurerm_container_registry').admin_enabled).toBe(false);
@@ -132,12 +130,12 @@ describe('the synthesized azure stack', () => {
     expect(only(s.json, 'azurerm_application_insights').workspace_id).toBe('${azurerm_log_analytics_workspace.logs.id}');
   });
 
-  it('lets the endpoint identity pull images, read the model container and write the payload container, and nothing more', () => {
+  it('lets the endpoint identity pull images, read the model container and write the capture container, and nothing more', () => {
     const roles = Object.values(s.json.resource.azurerm_role_assignment);
     const endpointRoles = roles.filter((r: any) => r.principal_id === '${azurerm_user_assigned_identity.endpoint_identity.principal_id}');
     expect(endpointRoles.map((r: any) => [r.role_definition_name, r.scope]).sort()).toEqual([
       ['AcrPull', '${azurerm_container_registry.registry.id}'],
-      ['Storage Blob Data Contributor', '${azurerm_storage_account.storage.id}/blobServices/default/containers/azureml-blobstore-${azurerm_machine_learning_workspace.workspace.workspace_id}'],
+      ['Storage Blob Data Contributor', '${azurerm_storage_container.capture_container.resource_manager_id}'],
       ['Storage Blob Data Reader', '${azurerm_storage_container.model_container.resource_manager_id}'],
     ]);
   });
@@ -194,7 +192,7 @@ describe('the synthesized azure stack', () => {
       `azureml://subscriptions/\${data.azurerm_client_config.current.subscription_id}/resourcegroups/\${azurerm_resource_group.resource_group.name}/workspaces/\${azurerm_machine_learning_workspace.workspace.name}/datastores/rookery_models/paths/${folder}/`,
     );
     expect(model.depends_on).toEqual(expect.arrayContaining(blobs.map((_, i) => expect.stringMatching(/^azurerm_storage_blob\./))));
-    const datastore = only(s.json, 'azurerm_machine_learning_datastore_blobstorage');
+    const datastore = s.json.resource.azurerm_machine_learning_datastore_blobstorage.model_datastore;
     expect(datastore).toMatchObject({ name: 'rookery_models', service_data_auth_identity: 'WorkspaceSystemAssignedIdentity' });
     expect(datastore.account_key).toBeUndefined();
   });
@@ -208,7 +206,7 @@ describe('the synthesized azure stack', () => {
     expect(endpoint.response_export_values).toContain('properties.scoringUri');
   });
 
-  it('deploys the registered model in the built environment with configured size, probes and payload logging', () => {
+  it('deploys the registered model in the built environment with configured size and probes, capturing through the program itself', () => {
     const deployment = azapi(s.json, RESOURCE_TYPES.onlineDeployment);
     const p = deployment.body.properties;
     expect(deployment.name).toBe('blue');
@@ -221,10 +219,9 @@ describe('the synthesized azure stack', () => {
     expect(p.readinessProbe).toEqual({ initialDelay: 'PT1S', period: 'PT5S', timeout: 'PT2S', successThreshold: 1, failureThreshold: 12 });
     expect(p.livenessProbe).toEqual({ initialDelay: 'PT5S', period: 'PT10S', timeout: 'PT2S', successThreshold: 1, failureThreshold: 3 });
     expect(p.requestSettings).toEqual({ requestTimeout: 'PT10S', maxConcurrentRequestsPerInstance: 4 });
-    expect(p.dataCollector.collections).toEqual({
-      request: { dataCollectionMode: 'Enabled', samplingRate: 1 },
-      response: { dataCollectionMode: 'Enabled', samplingRate: 1 },
-    });
+    // The serving program's own blob capture replaces Azure ML's data collector (test/azure/capture-monitor.test.ts).
+    expect(p.dataCollector).toBeUndefined();
+    expect(Object.keys(p.environmentVariables).sort()).toEqual(['AZURE_CLIENT_ID', 'DATA_CAPTURE', 'DATA_COLLECTION_URI']);
     expect(p.appInsightsEnabled).toBe(true);
   });
 
@@ -285,12 +282,7 @@ describe('the synthesized azure stack', () => {
         expectShape(probe, SPEC.probe, 'probe');
         for (const key of ['initialDelay', 'period', 'timeout']) expect(probe[key]).toMatch(ISO_DURATION);
       }
-      expectShape(p.dataCollector, SPEC.dataCollector, 'dataCollector');
-      expect(['Year', 'Month', 'Day', 'Hour', 'Minute']).toContain(p.dataCollector.rollingRate);
-      for (const c of Object.values(p.dataCollector.collections) as any[]) {
-        expectShape(c, SPEC.collection, 'collection');
-        expect(['Enabled', 'Disabled']).toContain(c.dataCollectionMode);
-      }
+      for (const value of Object.values(p.environmentVariables)) expect(typeof value).toBe('string');
     });
 
     it('environment version with its inference routes', () => {
@@ -359,7 +351,7 @@ describe('cdktf synth --hcl', () => {
     expect(text).toContain('resource "azapi_resource" "deployment_resource_0CB19B4A"');
     expect(text).toContain('resource "azapi_resource_action" "traffic_put_BE827561"');
     expect(text).toMatch(/identity \{\s*type\s*=\s*"UserAssigned"/);
-    expect(text).toMatch(/dataCollector\s*=\s*\{/);
+    expect(text).toMatch(/environmentVariables\s*=\s*\{/);
     expect(text).not.toContain('[object Object]');
     expect(text).not.toContain('attribute is of an unexpected type');
     expect(text).not.toContain('replace_triggered_by');

@@ -4,7 +4,7 @@ import { blobContainerId, workspaceBlobStoreContainer } from '../../../azure/con
 import { resources, synthConstruct } from './synth.ts';
 
 describe('EndpointIdentity', () => {
-  it('grants the identity AcrPull on the registry, blob read on the model container and blob write on the payload container, nothing more', () => {
+  it('grants the identity AcrPull on the registry, blob read on the model container and blob write on the capture container, nothing more', () => {
     let grants = 0;
     const json = synthConstruct((stack) => {
       const identity = new EndpointIdentity(stack, 'EndpointIdentity', {
@@ -13,17 +13,17 @@ describe('EndpointIdentity', () => {
         location: 'eastus',
         registryId: 'ACR',
         modelContainerId: 'ST/blobServices/default/containers/models',
-        payloadContainerId: 'ST/blobServices/default/containers/payloads',
+        captureContainerId: 'ST/blobServices/default/containers/captures',
       });
       grants = identity.grants.length;
     });
     expect(resources(json, 'azurerm_user_assigned_identity').endpoint_identity).toMatchObject({ name: 'ep-id', resource_group_name: 'g', location: 'eastus' });
-    const roles = Object.values(resources(json, 'azurerm_role_assignment')).map((r: any) => [r.role_definition_name, r.scope, r.principal_id, r.principal_type]);
+    const roles = Object.values(resources(json, 'azurerm_role_assignment')).map((r: any) => [r.role_definition_name, r.scope, r.principal_id, r.principal_type]).sort();
     const principal = '${azurerm_user_assigned_identity.endpoint_identity.principal_id}';
     expect(roles).toEqual([
       ['AcrPull', 'ACR', principal, 'ServicePrincipal'],
+      ['Storage Blob Data Contributor', 'ST/blobServices/default/containers/captures', principal, 'ServicePrincipal'],
       ['Storage Blob Data Reader', 'ST/blobServices/default/containers/models', principal, 'ServicePrincipal'],
-      ['Storage Blob Data Contributor', 'ST/blobServices/default/containers/payloads', principal, 'ServicePrincipal'],
     ]);
     expect(grants).toBe(3);
   });
