@@ -15,13 +15,14 @@ import { ENVIRONMENT_NAME } from '../../cloud/azure-ml.ts';
 import { DEFAULT_MODEL_NAME } from '../../model/defaults.ts';
 import { UserError } from '../../model/user-error.ts';
 import { type AmlConnection, azureCall, connect, type ConnectionOptions, resolveWorkspace, workspacePath } from '../azure/connection.ts';
+import { armJson } from '../azure/endpoint.ts';
 import { numberFlag } from '../command.ts';
 import { parseModelArg } from '../commands/azure-deploy.ts';
 import { imageEntrypoint } from '../dockerfile.ts';
 import { INTERRUPTED_EXIT, interruptSignal } from '../traffic/interrupt.ts';
 import { jobInputUri, jobOutputPlace } from './azure-data.ts';
 import { scoreFormats, type ScoreFormat } from './format.ts';
-import type { ScoreFlags } from './targets.ts';
+import type { ScoreFlags } from './score-flags.ts';
 
 /** Statuses after which a job changes no more (the API's JobStatus values). */
 const FINAL = new Set(['Completed', 'Failed', 'Canceled', 'NotResponding', 'Paused']);
@@ -73,9 +74,9 @@ export async function runAzureScore(flags: ScoreFlags, out: (line: string) => vo
   const environmentVersion = text('environment') ?? (await newestVersion(conn, 'environment', ENVIRONMENT_NAME));
   const name = `rookery-score-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
   const spec: ScoreJobSpec = { conn, name, compute: text('compute') ?? COMPUTE_CLUSTER, environmentVersion, model, input, output, format, maxRejects };
-  await azureCall(`compute cluster ${spec.compute} or environment ${ENVIRONMENT_NAME}:${environmentVersion}`, () =>
-    conn.client.jobs.createOrUpdate(ref.resourceGroup, ref.workspace, name, scoreJobBody(spec)),
-  );
+  // A raw PUT: the SDK's serializer (2.1.1) drops `uri` and `mode` from every job input and output
+  // (it looks their subtypes up under JobInput.*, its mappers file them under AssetJobInput.*).
+  await azureCall(`compute cluster ${spec.compute} or environment ${ENVIRONMENT_NAME}:${environmentVersion}`, () => armJson(conn, 'PUT', `jobs/${name}`, scoreJobBody(spec)));
   out(`submitted Azure ML job ${name} on ${spec.compute}: scoring ${input} with ${model.name}:${model.version}`);
   return waitForJob(spec, out, options);
 }
@@ -134,12 +135,12 @@ async function newestVersion(conn: AmlConnection, kind: 'model' | 'environment',
 
 /** Polls the job until it ends, a line per status change (or one status line in place on a terminal). */
 async function waitForJob(spec: ScoreJobSpec, out: (line: string) => void, options: AzureScoreOptions): Promise<number> {
-  const { resourceGroup: rg, workspace: ws } = spec.conn.ref;
   const started = Date.now();
   let last = '';
   for (;;) {
     if (options.signal?.aborted) return cancel(spec, out);
-    const job = await azureCall(`job ${spec.name}`, () => spec.conn.client.jobs.get(rg, ws, spec.name));
+    // Read raw for the same reason: the SDK's deserializer would drop the outputs' `uri`.
+    const job = (await azureCall(`job ${spec.name}`, () => armJson(spec.conn, 'GET', `jobs/${spec.name}`))).json as JobBase;
     const status = job.properties.status ?? 'Unknown';
     const line = `job ${spec.name}: ${status} (${Math.round((Date.now() - started) / 1000)} s)`;
     if (options.tty) process.stderr.write(`\r\x1b[2K${line}`);

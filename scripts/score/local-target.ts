@@ -4,7 +4,7 @@ import { UserError } from '../../model/user-error.ts';
 import { numberFlag } from '../command.ts';
 import { scoreFormats } from './format.ts';
 import { assertDistinct, runScore } from './run.ts';
-import type { ScoreFlags } from './targets.ts';
+import type { ScoreFlags } from './score-flags.ts';
 
 export async function scoreLocally(flags: ScoreFlags, out: (line: string) => void): Promise<number> {
   const text = (name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);

@@ -82,6 +82,14 @@ export class ArmDouble {
   readonly brokenScoring = new Set<string>();
   /** GETs a new deployment stays in Creating. */
   provisioningPolls = 2;
+  /** Command jobs by name: the body PUT, and the statuses its next GETs show (the last one stays). */
+  readonly jobs = new Map<string, { body: any; statuses: string[]; services: Record<string, any> }>();
+  /** The statuses each new job goes through, one per GET. */
+  jobStatuses = ['NotStarted', 'Queued', 'Running', 'Completed'];
+  /** Services a job shows once its statuses run out (where Azure ML reports a job's errors). */
+  jobServices: Record<string, any> = { Studio: { jobServiceType: 'Studio', endpoint: 'https://ml.azure.com/runs/JOB' } };
+  /** Newest versions first, as `$orderBy=createdtime desc` lists them: `models/NAME` or `environments/NAME` to version names. */
+  readonly versions = new Map<string, string[]>([['models/penguins', ['4', '3']], ['environments/rookery-serve', ['0a1b2c3d4e5f']]]);
   /** Status codes the next requests to a path get, to emulate Azure refusing. */
   readonly refuse = new Map<string, number>();
   readonly served: string[] = [];
@@ -221,7 +229,44 @@ export class ArmDouble {
         return send(201, this.models.get(key));
       }
     }
+    if (rest[0] === 'jobs' && rest.length >= 2) return this.job(rest[1], rest[2], method, body, send, armError);
+    if ((rest[0] === 'models' || rest[0] === 'environments') && rest[2] === 'versions' && rest.length === 3 && method === 'GET') {
+      const names = this.versions.get(`${rest[0]}/${rest[1]}`);
+      if (!names) return armError(404, 'UserError', `${rest[0]} ${rest[1]} not found`);
+      const top = Number(url.searchParams.get('$top') ?? names.length);
+      const ordered = url.searchParams.get('$orderBy') === 'createdtime desc' ? names : [...names].reverse();
+      return send(200, { value: ordered.slice(0, top).map((name) => ({ id: `${url.pathname}/${name}`, name, properties: {} })) });
+    }
     return armError(404, 'NotFound', `${method} ${url.pathname} is not emulated`);
+  }
+
+  /** Jobs as ARM has them: PUT creates (201, synchronous), GET shows the status, POST cancel is a long-running operation (202 + Location). */
+  private job(name: string, action: string | undefined, method: string | undefined, body: any, send: any, armError: any) {
+    const job = this.jobs.get(name);
+    if (action === undefined && method === 'PUT') {
+      if (job) return armError(409, 'UserError', `job ${name} already exists: a job name is used once`);
+      if (!body?.properties?.jobType) return armError(400, 'UserError', 'properties.jobType is required');
+      this.jobs.set(name, { body, statuses: [...this.jobStatuses], services: this.jobServices });
+      return send(201, this.jobJson(name, 'NotStarted'));
+    }
+    if (!job) return armError(404, 'UserError', `job ${name} not found`);
+    if (action === undefined && method === 'GET') return send(200, this.jobJson(name, job.statuses.length > 1 ? job.statuses.shift()! : job.statuses[0]));
+    if (action === 'cancel' && method === 'POST') {
+      job.statuses = ['CancelRequested', 'Canceled'];
+      return send(202, undefined, { location: this.startOperation(() => {}, 'locations') });
+    }
+    return armError(405, 'MethodNotAllowed', `${method} on a job`);
+  }
+
+  private jobJson(name: string, status: string) {
+    const job = this.jobs.get(name)!;
+    const ended = job.statuses.length <= 1;
+    return {
+      id: `${this.workspacePrefix}/jobs/${name}`,
+      name,
+      type: 'Microsoft.MachineLearningServices/workspaces/jobs',
+      properties: { ...job.body.properties, status, ...(ended ? { services: job.services } : {}) },
+    };
   }
 
   private endpointJson(name: string) {
