@@ -258,7 +258,8 @@ export class ArmDouble {
     return armError(405, 'MethodNotAllowed', `${method} on a job`);
   }
 
-  private jobJson(name: string, status: string) {
+  /** The job as a GET answers it with this status. */
+  jobJson(name: string, status: string) {
     const job = this.jobs.get(name)!;
     const ended = job.statuses.length <= 1;
     return {
