@@ -4,14 +4,18 @@
  * write the same bytes), each batch one new block blob per hour it spans,
  * named as SageMaker names its capture objects:
  * `PREFIX/yyyy/mm/dd/hh/MM-SS-mmm-<uuid>.jsonl` (the minute, second and
- * millisecond of the hour's first record). A blob is written once and never
- * appended to, so no two processes or retries share an object.
+ * millisecond of the hour's first record). A blob is written whole and never
+ * appended to. Its uuid is a hash of its bytes, not a random one: when a
+ * write's answer is lost (the connection reset after the store committed it)
+ * the batcher's retry rewrites the same blob with the same bytes instead of
+ * adding a second copy of its records; no two batches share bytes, since
+ * every record has its own random eventId.
  *
  * This module brings @azure/storage-blob and @azure/identity (through
  * ../blob-client.ts), so the serving bundle leaves it out: blob-loader.ts
  * loads it on the first write.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { blobUri, parseBlobUri, type BlobLocation } from '../../cloud/blob-location.ts';
 import { openBlobContainer, type BlobContainerOptions, type OpenedContainer } from '../blob-client.ts';
@@ -35,9 +39,9 @@ export class BlobCaptureWriter implements BatchWriter {
   }
 
   /** The name of an hour's blob: PREFIX/yyyy/mm/dd/hh/MM-SS-mmm-uuid.jsonl. */
-  private blobName(hour: string, stamp: string): string {
+  private blobName(hour: string, stamp: string, body: Uint8Array): string {
     const prefix = this.location.prefix.replace(/\/+$/, '');
-    return `${prefix ? `${prefix}/` : ''}${hour}/${stamp}-${randomUUID()}.jsonl`;
+    return `${prefix ? `${prefix}/` : ''}${hour}/${stamp}-${contentUuid(body)}.jsonl`;
   }
 
   async writeBatch(bytes: Uint8Array, count: number): Promise<void> {
@@ -47,8 +51,8 @@ export class BlobCaptureWriter implements BatchWriter {
     const made: BlockBlobClient[] = [];
     try {
       for (const [hour, { lines, firstStamp }] of byHour) {
-        const blob = client.getBlockBlobClient(this.blobName(hour, firstStamp));
         const body = joinLines(lines);
+        const blob = client.getBlockBlobClient(this.blobName(hour, firstStamp, body));
         await blob.upload(body, body.byteLength, { blobHTTPHeaders: { blobContentType: JSONL_CONTENT_TYPE } });
         made.push(blob);
       }
@@ -70,6 +74,15 @@ export class BlobCaptureWriter implements BatchWriter {
   }
 
   close(): void {}
+}
+
+/** The first 16 bytes of the SHA-256 of `bytes` as a UUID (RFC 9562 version 8, the one for custom layouts). */
+export function contentUuid(bytes: Uint8Array): string {
+  const h = createHash('sha256').update(bytes).digest().subarray(0, 16);
+  h[6] = (h[6] & 0x0f) | 0x80;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const hex = h.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** What went wrong and what fixes it, for the batcher's log and /health's lastError. */

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchingSink } from '../../container/capture/batcher.ts';
-import { BlobCaptureWriter, JSONL_CONTENT_TYPE } from '../../container/capture/blob.ts';
+import { BlobCaptureWriter, contentUuid, JSONL_CONTENT_TYPE } from '../../container/capture/blob.ts';
 import { JsonlCaptureWriter } from '../../container/capture/jsonl.ts';
 import { parseCaptureUri } from '../../container/capture/open.ts';
 import { writeRecords, type CaptureRecord } from '../../container/capture/sink.ts';
@@ -89,14 +89,25 @@ describe.skipIf(!available)(`${available ? '' : `skipped, ${AZURITE_INSTALL}: `}
     expect(written.get(names[0])!.text.split('\n').filter(Boolean).map((l) => JSON.parse(l).eventMetadata.inferenceId)).toEqual(['req-1', undefined]);
   });
 
-  it('an empty prefix puts the hours at the container root; a later batch is a new blob, never an append', async () => {
+  it('an empty prefix puts the hours at the container root; a later batch is a new blob, never an append; a retried batch rewrites its own blob', async () => {
     const { name, client } = await container();
     const writer = new BlobCaptureWriter(azurite.uri(name), { credential });
-    await writeRecords(writer, [record('2025-03-01T10:00:00.000Z')]);
-    await writeRecords(writer, [record('2025-03-01T10:00:00.000Z')]);
+    const first = [record('2025-03-01T10:00:00.000Z', { eventId: '11111111-1111-4111-8111-111111111111' })];
+    await writeRecords(writer, first);
+    await writeRecords(writer, [record('2025-03-01T10:00:00.000Z', { eventId: '22222222-2222-4222-8222-222222222222' })]);
     const names = [...(await blobs(client)).keys()];
     expect(names).toHaveLength(2);
     for (const n of names) expect(n).toMatch(new RegExp(`^2025/03/01/10/00-00-000-${UUID}\\.jsonl$`));
+    // The batcher retries a batch whose answer was lost with the same bytes: the blob's name is their hash, so no second copy.
+    await writeRecords(writer, first);
+    expect([...(await blobs(client)).keys()].sort()).toEqual(names.sort());
+  });
+
+  it('names each blob by the version-8 UUID of its bytes', () => {
+    const a = contentUuid(Buffer.from('{"a":1}\n'));
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(contentUuid(Buffer.from('{"a":1}\n'))).toBe(a);
+    expect(contentUuid(Buffer.from('{"a":2}\n'))).not.toBe(a);
   });
 
   it('a missing container is a failed write naming it and `cdktf deploy azure`; the batcher keeps the records and writes them once it exists', async () => {

@@ -6,7 +6,8 @@
 // with @azure/storage-blob in a child process (this process cannot trust
 // azurite's self-signed certificate). Also: the same requests give the same
 // JSON Lines records on the file sink; azurite stopped mid-run is a fault
-// like any other (hold: nothing lost after it is back; drop: losses counted);
+// like any other (hold: no answered record lost or stored twice after it is
+// back; drop: losses counted);
 // and a server capturing elsewhere never loads the blob writer's bundle.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -158,7 +159,11 @@ describe.skipIf(!available)(`${available ? '' : `skipped, ${AZURITE_INSTALL}: `}
     expect(fromBlob[2].captureData.endpointInput.encoding).toBe('CSV');
   }, 90_000);
 
-  /** Loads the server while azurite is down for OUTAGE_MS; samples /health and checks /ping all along. */
+  /**
+   * Loads the server while azurite is stopped for OUTAGE_MS (then started again on the same port and data),
+   * sampling /health and checking /ping all along. Uploads in flight at the stop are reset; some of them azurite
+   * had already stored, so their retries must not add second copies (blob.ts names a blob by its bytes).
+   */
   async function outageUnderLoad(s: Served) {
     const traffic = load(s, { connections: 4, perConnection: Number.MAX_SAFE_INTEGER, rows: 1 });
     const seen: { status: string; capture: Record<string, any> }[] = [];
@@ -190,6 +195,7 @@ describe.skipIf(!available)(`${available ? '' : `skipped, ${AZURITE_INSTALL}: `}
 
   const OUTAGE_MS = 3_000;
 
+
   it('azurite stopped mid-run, ROOKERY_CAPTURE_ON_FAULT=hold: /health degraded while it is down, /ping answers throughout, no answered record lost once it is back', async () => {
     const container = await newContainer();
     const uri = azurite.uri(container, 'hold');
@@ -209,7 +215,8 @@ describe.skipIf(!available)(`${available ? '' : `skipped, ${AZURITE_INSTALL}: `}
 
   it('azurite stopped mid-run, ROOKERY_CAPTURE_ON_FAULT=drop: answers keep coming; every answered record is stored or counted as dropped', async () => {
     const container = await newContainer();
-    const s = await serveToBlob(azurite.uri(container, 'drop'), { ROOKERY_CAPTURE_QUEUE_BYTES: '32768' });
+    const uri = azurite.uri(container, 'drop');
+    const s = await serveToBlob(uri, { ROOKERY_CAPTURE_QUEUE_BYTES: '32768' });
     const { answered, others, seen, after } = await outageUnderLoad(s);
     expect(others).toEqual({});
     expect(seen.some((h) => h.status === 'degraded')).toBe(true);
