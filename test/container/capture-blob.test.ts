@@ -6,12 +6,14 @@
 import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BatchingSink } from '../../container/capture/batcher.ts';
 import { BlobCaptureWriter, contentUuid, JSONL_CONTENT_TYPE } from '../../container/capture/blob.ts';
 import { JsonlCaptureWriter } from '../../container/capture/jsonl.ts';
-import { parseCaptureUri } from '../../container/capture/open.ts';
+import { openCaptureSink, parseCaptureUri } from '../../container/capture/open.ts';
 import { writeRecords, type CaptureRecord } from '../../container/capture/sink.ts';
+import { loadSchema } from '../../model/schema.ts';
+import { DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
 import { Azurite, AZURITE_ACCOUNT, AZURITE_INSTALL, AZURITE_KEY, azuriteAvailable } from '../../scripts/azure/azurite.ts';
 import { until } from '../helpers/server.ts';
 import { useTempDirs } from '../helpers/temp.ts';
@@ -128,6 +130,21 @@ describe.skipIf(!available)(`${available ? '' : `skipped, ${AZURITE_INSTALL}: `}
     await sink.close(1_000);
     const lines = [...(await blobs(client)).values()].flatMap((b) => b.text.split('\n').filter(Boolean));
     expect(lines.map((l) => JSON.parse(l).eventMetadata.inferenceTime)).toEqual([0, 1, 2, 3, 4].map((i) => `2025-03-01T10:00:0${i}Z`));
+  });
+
+  it('openCaptureSink opens a blob URI as a sink whose writer loads on the first write (from source here), signed in with AZURE_STORAGE_KEY', async () => {
+    const { name, client } = await container();
+    vi.stubEnv('AZURE_STORAGE_KEY', AZURITE_KEY);
+    try {
+      const sink = openCaptureSink(azurite.uri(name, 'opened'), loadSchema(DEFAULT_SCHEMA_PATH), { maxDelayMs: 1, log: () => {} });
+      expect(sink.stats().sink).toBe(azurite.uri(name, 'opened'));
+      sink.enqueue(record('2025-03-01T10:00:00.000Z'));
+      await sink.close(10_000);
+      expect(sink.stats()).toMatchObject({ written: 1, dropped: 0 });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect([...(await blobs(client)).keys()]).toEqual([expect.stringMatching(new RegExp(`^opened/2025/03/01/10/00-00-000-${UUID}\\.jsonl$`))]);
   });
 
   it('a refused write (403) names the role Storage Blob Data Contributor on the container', async () => {
