@@ -47,7 +47,8 @@ export class BlobCaptureWriter implements BatchWriter {
   async writeBatch(bytes: Uint8Array, count: number): Promise<void> {
     const byHour = jsonlBatchByHour(bytes, count);
     const { client } = await this.open();
-    // All or nothing, as the batcher retries a failed batch whole: a failure deletes the blobs this batch already made.
+    // All or nothing, as the batcher counts a batch written or not: a failure deletes the blobs this batch already made
+    // (a retry would only rewrite them, the names being their bytes' hash, but a batch given up must leave nothing).
     const made: BlockBlobClient[] = [];
     try {
       for (const [hour, { lines, firstStamp }] of byHour) {
@@ -60,7 +61,7 @@ export class BlobCaptureWriter implements BatchWriter {
       const undone = await Promise.allSettled(made.map((b) => b.deleteIfExists()));
       const stuck = made.filter((_, i) => undone[i].status === 'rejected').map((b) => b.name);
       const why = explainBlobError(err, this.location);
-      throw new Error(stuck.length > 0 ? `${why}; and ${stuck.join(', ')} could not be deleted, so a retry may repeat their records` : why);
+      throw new Error(stuck.length > 0 ? `${why}; and ${stuck.join(', ')} could not be deleted, so they hold records of a batch not counted as written` : why);
     }
   }
 
