@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../scripts/cli.ts';
 import { commands } from '../../scripts/commands/index.ts';
 import { imageEntrypoint } from '../../scripts/dockerfile.ts';
@@ -81,6 +81,25 @@ describe('rookery score --target azure against the ARM double', () => {
     expect(message).toMatch(/^Azure ML job rookery-score-\S+ ended Failed: UserError: exit code 1: rookery: cannot read \/mnt\/in\.csv \(logs: https:\/\/ml\.azure\.com\/runs\/x\)$/);
     expect(message).not.toContain('\n');
     await expect(main(['score', '--target', 'azure', '--input', 'batch.csv', '--output', 'out.csv'], commands)).rejects.toMatchObject({ exitCode: 2 });
+  });
+
+  it('on a terminal redraws one status line on stderr instead of printing a line per status', async () => {
+    const drawn: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (drawn.push(String(chunk)), true));
+    try {
+      const status = await runAzureScore(
+        { ...WORKSPACE_FLAGS, input: `${ACCOUNT}/rookery-batch/in.csv`, output: `${ACCOUNT}/rookery-batch/out.csv`, model: 'azureml:penguins:3' },
+        (l) => lines.push(l),
+        { ...connection(), tty: true },
+      );
+      expect(status).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(['submitted', 'scored:']);
+    expect(drawn.slice(0, -1).every((d) => d.startsWith('\r\x1b[2Kjob rookery-score-'))).toBe(true);
+    expect(drawn.slice(0, -1).map((d) => d.replace(/^[\s\S]*: (\w+) \(\d+ s\)$/, '$1'))).toEqual(['NotStarted', 'Queued', 'Running', 'Completed']);
+    expect(drawn.at(-1)).toBe('\n');
   });
 
   it('cancels the job when interrupted and exits 130', async () => {
