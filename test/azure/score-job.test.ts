@@ -8,6 +8,12 @@ import { armModelProblems } from '../helpers/arm-model.ts';
 import { ArmDouble, FakeCredential, RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE } from './arm-double.ts';
 import { errorOf } from './fixtures.ts';
 
+/**
+ * Beyond the SDK's model, ARM's own examples (Azure/azure-rest-api-specs, specification/machinelearningservices/
+ * resource-manager/Microsoft.MachineLearningServices/stable/2026-05-01/examples/Job/CommandJob/createOrUpdate.json
+ * and Job/cancel.json): a job PUT answers 200/201 synchronously with status NotStarted; a job's only error
+ * text is its services' errorMessage; cancel answers 200/202 with a Location. The ArmDouble follows them.
+ */
 const ACCOUNT = 'https://rkteststorage.blob.core.windows.net';
 const WORKSPACE_FLAGS = { subscription: SUBSCRIPTION, 'resource-group': RESOURCE_GROUP, workspace: WORKSPACE };
 
