@@ -73,6 +73,8 @@ export async function runAzureScore(flags: ScoreFlags, out: (line: string) => vo
   const model = await workspaceModel(conn, text('model'));
   const environmentVersion = text('environment') ?? (await newestVersion(conn, 'environment', ENVIRONMENT_NAME));
   const name = `rookery-score-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+  // Ctrl-C before anything was submitted leaves nothing to cancel.
+  if (options.signal?.aborted) return INTERRUPTED_EXIT;
   const spec: ScoreJobSpec = { conn, name, compute: text('compute') ?? COMPUTE_CLUSTER, environmentVersion, model, input, output, format, maxRejects };
   // A raw PUT: the SDK's serializer (2.1.1) drops `uri` and `mode` from every job input and output
   // (it looks their subtypes up under JobInput.*, its mappers file them under AssetJobInput.*).

@@ -108,6 +108,13 @@ describe('rookery score --target azure against the ARM double', () => {
     expect(drawn.at(-1)).toBe('\n');
   });
 
+  it('submits nothing when interrupted before the job is sent', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(await run({ input: `${ACCOUNT}/rookery-batch/in.csv`, output: `${ACCOUNT}/rookery-batch/out.csv`, model: 'azureml:penguins:3' }, { signal: controller.signal })).toBe(130);
+    expect(arm.armRequests('PUT')).toEqual([]);
+  });
+
   it('cancels the job when interrupted and exits 130', async () => {
     arm.jobStatuses = ['Queued', 'Running'];
     const controller = new AbortController();
