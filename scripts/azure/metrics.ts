@@ -6,7 +6,7 @@
  *
  * Sent with Azure Monitor's REST ingestion API, "Send custom metrics for an
  * Azure resource to the Azure Monitor metrics store by using a REST API"
- * (https://learn.microsoft.com/azure/azure-monitor/metrics/metrics-store-custom-rest-api):
+ * (https://learn.microsoft.com/azure/azure-monitor/essentials/metrics-store-custom-rest-api):
  * POST https://<region>.monitoring.azure.com<resourceId>/metrics with a token
  * for https://monitoring.azure.com/ and the role Monitoring Metrics Publisher
  * on the resource; one metric per request. No maintained JavaScript SDK sends
