@@ -4,6 +4,7 @@ import { DEFAULT_MODEL_REF } from '../model/defaults.ts';
 import { parseModelReference } from '../model/reference.ts';
 import { UserError } from '../model/user-error.ts';
 import { parseCaptureUri, DEFAULT_CAPTURE_URI } from './capture/open.ts';
+import { BATCH_ENV, readBatchSettings, type BatchSettings } from './batch-settings.ts';
 import { readCaptureSettings, type CaptureSettings } from './capture/settings.ts';
 import { SERVING_PORT } from './contract.ts';
 import { DEFAULT_LIMITS, LIMIT_SETTINGS, type ServeLimits } from './limits.ts';
@@ -20,6 +21,8 @@ export interface ServeConfig {
   /** The capture queue's fault policy, durability and bounds (ROOKERY_CAPTURE_*, capture/settings.ts). */
   capture: CaptureSettings;
   limits: ServeLimits;
+  /** Set when SageMaker runs the container for Batch Transform (SAGEMAKER_BATCH=true); its limits are in `limits`. */
+  batch?: BatchSettings;
 }
 
 export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
@@ -97,6 +100,8 @@ export function readServeConfig(flags: { model?: string; port?: string; host?: s
   } catch (err) {
     throw new UserError(`DATA_COLLECTION_URI: ${(err as Error).message}`);
   }
+  const limits = readServeLimits(env);
+  const batch = parseBoolean(env[BATCH_ENV.batch], BATCH_ENV.batch) ? readBatchSettings(env, limits) : undefined;
   return {
     port,
     // Inside the image the platform reaches the server from outside the container; on a workstation stay on loopback unless asked.
@@ -105,6 +110,7 @@ export function readServeConfig(flags: { model?: string; port?: string; host?: s
     captureUri,
     captureByDefault: parseBoolean(env.DATA_CAPTURE, 'DATA_CAPTURE'),
     capture: readCaptureSettings(env),
-    limits: readServeLimits(env),
+    limits: batch?.limits ?? limits,
+    ...(batch ? { batch: batch.batch } : {}),
   };
 }

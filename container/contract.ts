@@ -20,6 +20,8 @@ export const ROUTES = {
   invocations: '/invocations',
   /** MLflow scoring server's version route. */
   version: '/version',
+  /** SageMaker Batch Transform's optional settings route; only with SAGEMAKER_BATCH=true (else 404, as on an endpoint). */
+  executionParameters: '/execution-parameters',
 } as const;
 
 /** SageMaker's real-time payload cap (InvokeEndpoint BodyBlob max, 6 MB). */

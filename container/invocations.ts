@@ -3,6 +3,7 @@ import type { FeatureRow } from '../model/dataset.ts';
 import type { Prediction } from '../model/predictor.ts';
 import { UserError } from '../model/user-error.ts';
 import { LIMIT_SETTINGS } from './limits.ts';
+import { answerFor, JSON_LINES_TYPES, predictionsBody, recordSteps, type Answer } from './batch-records.ts';
 import { csvRequestSteps, jsonRequestSteps, parseContentType, TooManyRows, type MediaType } from './protocol.ts';
 import { errorReply, type Reply } from './reply.ts';
 import { runToEnd, type SliceScheduler, type Steps } from './steps.ts';
@@ -21,10 +22,10 @@ export interface Invocation {
   scored?: Scored;
 }
 
-/** The media type, or the 415 reply for a content type the server does not take. The server checks it before reading the body. */
-export function mediaTypeOf(contentType: string | undefined): MediaType | Reply {
+/** The media type, or the 415 reply for a content type the server does not take (JSON Lines only in `batch` mode). The server checks it before reading the body. */
+export function mediaTypeOf(contentType: string | undefined, batch = false): MediaType | Reply {
   try {
-    return parseContentType(contentType);
+    return parseContentType(contentType, batch ? JSON_LINES_TYPES : []);
   } catch (err) {
     if (err instanceof UserError) return errorReply(415, 'UNSUPPORTED_MEDIA_TYPE', err.message);
     throw err;
@@ -34,10 +35,18 @@ export function mediaTypeOf(contentType: string | undefined): MediaType | Reply 
 /** Rows scored between yields (see steps.ts). */
 const ROWS_PER_STEP = 512;
 
-/** What one request may ask of the server. */
-export interface InvocationLimits {
-  /** Rows in one request; past it a 413 naming the setting. Default: no limit. */
+/** What one request may ask of the server, and how it is read. */
+export interface InvocationOptions {
+  /** Rows in one MLflow JSON or CSV-with-header request; past it a 413 naming the setting. Default: no limit. */
   maxRows?: number;
+  /**
+   * SageMaker Batch Transform mode (SAGEMAKER_BATCH=true): CSV (no header) and
+   * JSON Lines bodies are records, one a line, answered a record per record in
+   * the format `accept` asks for (batch-records.ts); the payload limit bounds them, not maxRows.
+   */
+  batch?: boolean;
+  /** The request's Accept header, read in batch mode only: endpoints answer MLflow's JSON whatever it says. */
+  accept?: string;
 }
 
 function* predictSteps(model: LoadedArtifact, rows: FeatureRow[]): Steps<Prediction[]> {
@@ -51,10 +60,20 @@ function* predictSteps(model: LoadedArtifact, rows: FeatureRow[]): Steps<Predict
 }
 
 /** invocations() in steps: parsing and scoring yield every few hundred rows. */
-function* invocationSteps(model: LoadedArtifact, body: string, contentType: string | undefined, limits: InvocationLimits): Steps<Invocation> {
-  const mediaType = mediaTypeOf(contentType);
+function* invocationSteps(model: LoadedArtifact, body: string, contentType: string | undefined, options: InvocationOptions): Steps<Invocation> {
+  const mediaType = mediaTypeOf(contentType, options.batch);
   if (typeof mediaType !== 'string') return { reply: mediaType };
-  const maxRows = limits.maxRows ?? Infinity;
+  let answer: Answer | undefined;
+  if (options.batch) {
+    const negotiated = answerFor(options.accept, mediaType);
+    if (!('format' in negotiated)) return { reply: negotiated };
+    answer = negotiated;
+    if (mediaType !== 'application/json') {
+      const records = yield* recordSteps(model, body, mediaType, answer, (rows) => predictSteps(model, rows));
+      return { reply: records.reply, scored: { mediaType, rows: records.rows, predictions: records.predictions, params: {} } };
+    }
+  }
+  const maxRows = options.maxRows ?? Infinity;
   try {
     const request = mediaType === 'text/csv' ? yield* csvRequestSteps(body, model.params.schema, maxRows) : yield* jsonRequestSteps(body, model.params.schema, maxRows);
     const predictions = yield* predictSteps(model, request.rows);
@@ -65,7 +84,7 @@ function* invocationSteps(model: LoadedArtifact, body: string, contentType: stri
       throw new UserError(`invalid input: ${overflowed.slice(0, 10).map((i) => `row ${i}`).join(', ')}: the values are too far out of range to score`);
     }
     return {
-      reply: { status: 200, contentType: 'application/json', body: JSON.stringify({ predictions }) },
+      reply: answer ? { status: 200, contentType: answer.contentType, body: predictionsBody(predictions, answer) } : { status: 200, contentType: 'application/json', body: JSON.stringify({ predictions }) },
       scored: { mediaType, rows: request.rows, predictions, params: request.params },
     };
   } catch (err) {
@@ -87,11 +106,11 @@ function* invocationSteps(model: LoadedArtifact, body: string, contentType: stri
  * fix is a 400 (415 for the content type, 413 past the row limit); anything
  * else thrown is a bug.
  */
-export function invocations(model: LoadedArtifact, body: string, contentType: string | undefined, limits: InvocationLimits = {}): Invocation {
-  return runToEnd(invocationSteps(model, body, contentType, limits));
+export function invocations(model: LoadedArtifact, body: string, contentType: string | undefined, options: InvocationOptions = {}): Invocation {
+  return runToEnd(invocationSteps(model, body, contentType, options));
 }
 
 /** invocations(), the same steps, run by the scheduler: other requests get turns between slices (the server's path). */
-export function invocationsSliced(scheduler: SliceScheduler, model: LoadedArtifact, body: string, contentType: string | undefined, limits: InvocationLimits = {}): Promise<Invocation> {
-  return scheduler.run(invocationSteps(model, body, contentType, limits));
+export function invocationsSliced(scheduler: SliceScheduler, model: LoadedArtifact, body: string, contentType: string | undefined, options: InvocationOptions = {}): Promise<Invocation> {
+  return scheduler.run(invocationSteps(model, body, contentType, options));
 }

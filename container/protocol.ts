@@ -19,7 +19,8 @@ export interface ScoringRequest {
   params: Record<string, unknown>;
 }
 
-export type MediaType = 'application/json' | 'text/csv';
+/** application/jsonlines (and its aliases, batch-records.ts JSON_LINES_TYPES) in Batch Transform mode only. */
+export type MediaType = 'application/json' | 'text/csv' | 'application/jsonlines';
 
 /** A request with more rows than the server takes in one (its 413 names the setting). */
 export class TooManyRows extends UserError {
@@ -63,14 +64,16 @@ function* checkJsonSize(text: string, budget: number, maxRows: number): Steps<vo
 
 /**
  * Accepts only JSON and CSV, with no parameter but charset=utf-8, as MLflow's
- * scoring server does. A missing header is read as JSON, the common client default.
+ * scoring server does, and in Batch Transform mode (`jsonLines`) JSON Lines
+ * under any of `jsonLines`' names. A missing header is read as JSON, the common client default.
  */
-export function parseContentType(header: string | undefined): MediaType {
+export function parseContentType(header: string | undefined, jsonLines: readonly string[] = []): MediaType {
   if (header === undefined || header.trim() === '') return 'application/json';
   const [type, ...parameters] = header.split(';').map((p) => p.trim());
-  const media = type.toLowerCase();
-  if (media !== 'application/json' && media !== 'text/csv') {
-    throw new UserError(`content type ${JSON.stringify(header)} is not supported`, { fix: 'send application/json or text/csv' });
+  const lower = type.toLowerCase();
+  const media = lower === 'application/json' || lower === 'text/csv' ? lower : jsonLines.includes(lower) ? 'application/jsonlines' : undefined;
+  if (!media) {
+    throw new UserError(`content type ${JSON.stringify(header)} is not supported`, { fix: `send ${['application/json', ...jsonLines].join(', ')} or text/csv` });
   }
   for (const p of parameters) {
     if (p === '') continue;

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { RUNTIME_VERSION, type LoadedArtifact } from '../model/artifact.ts';
 import { UserError } from '../model/user-error.ts';
+import { executionParameters, type BatchSettings } from './batch-settings.ts';
 import { LazyCaptureSink } from './capture/lazy-sink.ts';
 import { ByteBudget, type Hold } from './byte-budget.ts';
 import type { CaptureSink } from './capture/sink.ts';
@@ -30,6 +31,8 @@ export interface ServerOptions {
   captureByDefault: boolean;
   /** What clients may make the server hold (limits.ts). Default: DEFAULT_LIMITS. */
   limits?: ServeLimits;
+  /** SageMaker Batch Transform mode (SAGEMAKER_BATCH=true, batch-settings.ts): /execution-parameters and multi-record bodies. Default: off. */
+  batch?: BatchSettings;
   log?: (message: string) => void;
 }
 
@@ -100,7 +103,8 @@ function health({ life, capture, options }: Context): object {
  * record is queued): answer after it settles (it never rejects).
  */
 async function scoreAndCapture({ capture, options, limits, scheduler }: Context, model: LoadedArtifact, text: string, req: IncomingMessage): Promise<{ reply: Reply; waiting?: Promise<boolean> }> {
-  const { reply, scored } = await invocationsSliced(scheduler, model, text, req.headers['content-type'], { maxRows: limits.maxRows });
+  const batch = options.batch ? { batch: true, accept: req.headers.accept } : {};
+  const { reply, scored } = await invocationsSliced(scheduler, model, text, req.headers['content-type'], { maxRows: limits.maxRows, ...batch });
   if (!scored) return { reply };
   const wantCapture = typeof scored.params.data_capture === 'boolean' ? scored.params.data_capture : options.captureByDefault;
   const sink = wantCapture && scored.rows.length > 0 ? capture.for(model) : undefined;
@@ -127,7 +131,7 @@ function refusedReply(ctx: Context, refused: BodyRefused): Reply {
 
 /** POST /invocations and /score: 415 before reading the body, 413 past the limits, 503 when busy or until the model has loaded. */
 async function score(ctx: Context, req: IncomingMessage, res: ServerResponse, hold: Hold): Promise<Reply> {
-  const unsupported = mediaTypeOf(req.headers['content-type']);
+  const unsupported = mediaTypeOf(req.headers['content-type'], Boolean(ctx.options.batch));
   if (typeof unsupported !== 'string') return unsupported;
   let text: string;
   try {
@@ -171,6 +175,7 @@ function routes(ctx: Context): Record<string, Route<Handler>> {
   const get = (handler: Handler): Route<Handler> => ({ method: 'GET', handler });
   const loaded = () => Boolean(ctx.life.model);
   const invoke: Route<Handler> = { method: 'POST', handler: scoring(ctx) };
+  const batch = ctx.options.batch;
   return {
     [ROUTES.ping]: get(() => ({ status: loaded() ? 200 : 503, contentType: 'text/plain', body: loaded() ? '\n' : '' })),
     [ROUTES.health]: get(() => jsonReply(loaded() ? 200 : 503, health(ctx))),
@@ -179,6 +184,7 @@ function routes(ctx: Context): Record<string, Route<Handler>> {
     [ROUTES.score]: invoke,
     [ROUTES.invocations]: invoke,
     [ROUTES.version]: get(() => jsonReply(200, { version: RUNTIME_VERSION })),
+    ...(batch ? { [ROUTES.executionParameters]: get(() => jsonReply(200, executionParameters(batch))) } : {}),
   };
 }
 

@@ -18,6 +18,11 @@ export class CsvSyntaxError extends UserError {
   }
 }
 
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** A field as CSV writes it: quoted (quotes doubled) only when it holds a quote, a comma or a line break. */
+export const csvField = (f: string): string => (NEEDS_QUOTES.test(f) ? `"${f.replace(/"/g, '""')}"` : f);
+
 /**
  * Parses RFC 4180 CSV: quoted fields may hold commas, doubled quotes and line
  * breaks; lines end in LF or CRLF. Blank lines are skipped. A BOM is dropped.

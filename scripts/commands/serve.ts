@@ -1,4 +1,5 @@
 import { openCaptureSink } from '../../container/capture/open.ts';
+import { executionParameters } from '../../container/batch-settings.ts';
 import { readServeConfig } from '../../container/config.ts';
 import { ROUTES } from '../../container/contract.ts';
 import { stopOnSignals } from '../../container/lifecycle.ts';
@@ -25,6 +26,9 @@ Environment:
   ROOKERY_MAX_CONNECTIONS, ROOKERY_MAX_BODY_BYTES, ROOKERY_MAX_ROWS, ROOKERY_MAX_BUFFERED_BYTES,
   ROOKERY_MAX_CONNECTION_BYTES, ROOKERY_WRITE_TIMEOUT_MS, ROOKERY_REQUEST_TIMEOUT_MS,
   ROOKERY_HEADERS_TIMEOUT_MS         what clients may make the server hold: see the README
+  SAGEMAKER_BATCH=true       Batch Transform: GET ${ROUTES.executionParameters}; CSV (no header) and JSON Lines
+                             bodies scored a record per line (SAGEMAKER_MAX_PAYLOAD_IN_MB,
+                             SAGEMAKER_MAX_CONCURRENT_TRANSFORMS, SAGEMAKER_BATCH_STRATEGY: see the README)
 
 Routes: GET ${ROUTES.ping}, ${ROUTES.health}, ${ROUTES.live}, ${ROUTES.ready}, ${ROUTES.version}; POST ${ROUTES.invocations}, ${ROUTES.score}.
 Stops on SIGTERM or SIGINT after finishing in-flight requests and writing pending captures.`,
@@ -51,12 +55,14 @@ Stops on SIGTERM or SIGINT after finishing in-flight requests and writing pendin
       openCapture: (model) => openCaptureSink(config.captureUri, model.params.schema, config.capture),
       captureByDefault: config.captureByDefault,
       limits: config.limits,
+      ...(config.batch ? { batch: config.batch } : {}),
       log: out,
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') throw new UserError(`port ${config.port} is in use: stop the other server or pass --port`);
       throw err;
     });
     out(`listening on http://${config.host}:${running.port} (model from ${config.model.origin})`);
+    if (config.batch) out(`Batch Transform mode (SAGEMAKER_BATCH=true): ${JSON.stringify(executionParameters(config.batch))}`);
 
     return new Promise<number>((resolve) => {
       let exitCode = 0;

@@ -1,11 +1,9 @@
 import { csvFeatureReader } from '../../container/protocol.ts';
-import { CsvSyntaxError, parseCsvChunks, type CsvRecord } from '../../model/csv.ts';
+import { csvField as field, CsvSyntaxError, parseCsvChunks, type CsvRecord } from '../../model/csv.ts';
 import type { FeatureRow } from '../../model/dataset.ts';
 import { UserError } from '../../model/user-error.ts';
 import { ADDED_COLUMNS, textPieces, type ScoreJob } from './job.ts';
 
-const NEEDS_QUOTES = /[",\r\n]/;
-const field = (f: string) => (NEEDS_QUOTES.test(f) ? `"${f.replace(/"/g, '""')}"` : f);
 const encoder = new TextEncoder();
 const byName = (header: string[], fields: string[]) => Object.fromEntries(header.map((name, j) => [name, fields[j]]));
 
