@@ -5,7 +5,7 @@ import { validateRows, type Prediction } from '../model/predictor.ts';
 import type { Schema } from '../model/schema.ts';
 import { csvFeatureReader, type MediaType } from './protocol.ts';
 import { errorReply, type Reply } from './reply.ts';
-import type { Steps } from './steps.ts';
+import { runToEnd, type Steps } from './steps.ts';
 
 /**
  * Batch Transform's multi-record bodies (SplitType=Line, BatchStrategy=MultiRecord):
@@ -146,17 +146,23 @@ function jsonRecord(o: Outcome, predictions: Prediction[]): object {
   return typeof o === 'number' ? predictions[o] : o;
 }
 
+/** Records written between yields (see steps.ts). */
+const RECORDS_PER_STEP = 4096;
+
 /** The answer: a line per record (CSV, JSON Lines; no newline after the last, as AssembleWith=Line adds one) or MLflow's {"predictions": [...]}. */
-function answerBody(outcomes: Outcome[], predictions: Prediction[], answer: Answer): string {
+function* answerSteps(outcomes: Outcome[], predictions: Prediction[], answer: Answer): Steps<string> {
   if (answer.format === 'json') return JSON.stringify({ predictions: outcomes.map((o) => jsonRecord(o, predictions)) });
   const lines = new Array<string>(outcomes.length);
-  for (let i = 0; i < outcomes.length; i++) lines[i] = answer.format === 'csv' ? csvRecord(outcomes[i], predictions) : JSON.stringify(jsonRecord(outcomes[i], predictions));
+  for (let i = 0; i < outcomes.length; i++) {
+    if (i % RECORDS_PER_STEP === RECORDS_PER_STEP - 1) yield;
+    lines[i] = answer.format === 'csv' ? csvRecord(outcomes[i], predictions) : JSON.stringify(jsonRecord(outcomes[i], predictions));
+  }
   return lines.join('\n');
 }
 
 /** Predictions of one request (an MLflow JSON body in Batch Transform mode) in the answer's format. */
 export function predictionsBody(predictions: Prediction[], answer: Answer): string {
-  return answerBody(predictions.map((_, i) => i), predictions, answer);
+  return runToEnd(answerSteps(predictions.map((_, i) => i), predictions, answer));
 }
 
 export interface ScoredRecords {
@@ -187,6 +193,6 @@ export function* recordSteps(
     const o = outcomes[i];
     if (typeof o === 'number' && !keep[o]) outcomes[i] = { error: `invalid input: record ${i + 1}: the values are too far out of range to score` };
   }
-  const reply: Reply = { status: 200, contentType: answer.contentType, body: answerBody(outcomes, scored, answer) };
+  const reply: Reply = { status: 200, contentType: answer.contentType, body: yield* answerSteps(outcomes, scored, answer) };
   return { reply, ...kept };
 }
