@@ -12,11 +12,12 @@ import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { AML_API_VERSION } from '../../cloud/azure-ml.ts';
 import { deriveNames, validatePrefix } from '../../cloud/azure-names.ts';
 import { UserError } from '../../model/user-error.ts';
+import { isLoginError, LOGIN_MESSAGE } from './login-error.ts';
+
+export { isLoginError, LOGIN_MESSAGE };
 
 export const ARM_URL = 'https://management.azure.com';
 const ARM_SCOPE = 'https://management.azure.com/.default';
-
-export const LOGIN_MESSAGE = 'not logged in to Azure: run `az login` (and `az account set --subscription ...`)';
 
 export interface WorkspaceRef {
   subscriptionId: string;
@@ -112,21 +113,6 @@ export async function connect(ref: WorkspaceRef, options: ConnectionOptions = {}
 
 export function workspacePath(ref: WorkspaceRef): string {
   return `/subscriptions/${ref.subscriptionId}/resourceGroups/${ref.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ref.workspace}`;
-}
-
-const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
-
-/** True when the error (or one it wraps) says no Azure credential could be obtained. */
-export function isLoginError(err: unknown): boolean {
-  const seen = new Set<unknown>();
-  const visit = (e: unknown): boolean => {
-    if (!e || typeof e !== 'object' || seen.has(e)) return false;
-    seen.add(e);
-    const { name, cause, errors } = e as { name?: string; cause?: unknown; errors?: unknown[] };
-    if (name && CREDENTIAL_ERRORS.has(name)) return true;
-    return visit(cause) || (Array.isArray(errors) && errors.some(visit));
-  };
-  return visit(err);
 }
 
 /**

@@ -113,7 +113,7 @@ function azurePublisher(resourceId: string, region: string | undefined, out: (li
     try {
       await publishAzureMetrics({ resourceId, region, credential: new DefaultAzureCredential() }, bodies);
     } catch (err) {
-      const { isLoginError, LOGIN_MESSAGE } = await import('../azure/connection.ts');
+      const { isLoginError, LOGIN_MESSAGE } = await import('../azure/login-error.ts');
       if (isLoginError(err)) throw new UserError(`cannot publish to Azure Monitor: ${LOGIN_MESSAGE}`, { cause: err });
       throw err;
     }
