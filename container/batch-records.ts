@@ -117,9 +117,10 @@ function jsonLineReader(schema: Schema): LineReader {
   };
 }
 
-/** Each non-blank line of the body as a record: the valid ones' rows, and every record's outcome in order. */
-function* readRecords(body: string, reader: LineReader): Steps<{ rows: FeatureRow[]; outcomes: Outcome[] }> {
+/** Each non-blank line of the body as a record: the valid ones' rows (and their line numbers), and every record's outcome in order. */
+function* readRecords(body: string, reader: LineReader): Steps<{ rows: FeatureRow[]; rowLines: number[]; outcomes: Outcome[] }> {
   const rows: FeatureRow[] = [];
+  const rowLines: number[] = [];
   const outcomes: Outcome[] = [];
   const lines = body.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -130,9 +131,12 @@ function* readRecords(body: string, reader: LineReader): Steps<{ rows: FeatureRo
     const problem = reader(line, row);
     if (problem === 'header') outcomes.push('header');
     else if (problem) outcomes.push({ error: `invalid input: line ${i + 1}: ${problem}` });
-    else outcomes.push(rows.push(row) - 1);
+    else {
+      outcomes.push(rows.push(row) - 1);
+      rowLines.push(i + 1);
+    }
   }
-  return { rows, outcomes };
+  return { rows, rowLines, outcomes };
 }
 
 function csvRecord(o: Outcome, predictions: Prediction[]): string {
@@ -185,13 +189,13 @@ export function* recordSteps(
   predict: (rows: FeatureRow[]) => Steps<Prediction[]>,
 ): Steps<ScoredRecords> {
   const schema = model.params.schema;
-  const { rows, outcomes } = yield* readRecords(body, mediaType === 'text/csv' ? csvLineReader(schema) : jsonLineReader(schema));
+  const { rows, rowLines, outcomes } = yield* readRecords(body, mediaType === 'text/csv' ? csvLineReader(schema) : jsonLineReader(schema));
   const scored = yield* predict(rows);
   const keep = scored.map((p) => Number.isFinite(p.confidence));
   const kept = keep.every(Boolean) ? { rows, predictions: scored } : { rows: rows.filter((_, i) => keep[i]), predictions: scored.filter((_, i) => keep[i]) };
   for (let i = 0; i < outcomes.length; i++) {
     const o = outcomes[i];
-    if (typeof o === 'number' && !keep[o]) outcomes[i] = { error: `invalid input: record ${i + 1}: the values are too far out of range to score` };
+    if (typeof o === 'number' && !keep[o]) outcomes[i] = { error: `invalid input: line ${rowLines[o]}: the values are too far out of range to score` };
   }
   const reply: Reply = { status: 200, contentType: answer.contentType, body: yield* answerSteps(outcomes, scored, answer) };
   return { reply, ...kept };

@@ -122,6 +122,11 @@ describe('Batch Transform mode (SAGEMAKER_BATCH=true)', () => {
     expect(records.map((r) => r.prediction ?? 'error')).toEqual([species[0], 'error', 'error', species[1]]);
     expect(records[1].error).toMatch(/^invalid input: line 2: field "island": expected a string/);
     expect(records[2].error).toMatch(/^invalid input: line 3: malformed JSON/);
+
+    // Finite values the model's arithmetic overflows on: that record's error, the others scored.
+    const huge = 'Torgersen,-1.7976931348623157e308,1.7976931348623157e308,1e308,1e308,MALE';
+    const overflow = lines((await request(s, { body: `${csvLine(rows[0])}\n${huge}\n${csvLine(rows[1])}`, contentType: 'text/csv' })).text);
+    expect(overflow).toEqual([expect.stringMatching(CSV_RECORD), ',,invalid input: line 2: the values are too far out of range to score', expect.stringMatching(CSV_RECORD)]);
     await s.stop();
   });
 
