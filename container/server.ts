@@ -118,6 +118,7 @@ async function scoreAndCapture({ capture, options, limits, scheduler }: Context,
     requestBody: text,
     requestContentType: scored.mediaType,
     responseBody: reply.body,
+    ...(reply.contentType === 'application/json' ? {} : { responseContentType: reply.contentType }),
   });
   return waiting ? { reply, waiting } : { reply };
 }

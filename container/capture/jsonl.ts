@@ -6,11 +6,12 @@ import type { BatchWriter, CaptureRecord } from './sink.ts';
 
 /** SageMaker Data Capture's per-request record (see the Data Capture docs for the schema). */
 export function sagemakerCaptureRecord(r: CaptureRecord): object {
-  const encoding = r.requestContentType === 'text/csv' ? 'CSV' : 'JSON';
+  const encoding = (type: string) => (type === 'text/csv' ? 'CSV' : 'JSON');
+  const responseType = r.responseContentType ?? 'application/json';
   return {
     captureData: {
-      endpointInput: { observedContentType: r.requestContentType, mode: 'INPUT', data: r.requestBody, encoding },
-      endpointOutput: { observedContentType: 'application/json', mode: 'OUTPUT', data: r.responseBody, encoding: 'JSON' },
+      endpointInput: { observedContentType: r.requestContentType, mode: 'INPUT', data: r.requestBody, encoding: encoding(r.requestContentType) },
+      endpointOutput: { observedContentType: responseType, mode: 'OUTPUT', data: r.responseBody, encoding: encoding(responseType) },
     },
     eventMetadata: {
       eventId: r.eventId,

@@ -13,6 +13,8 @@ export interface CaptureRecord {
   requestBody: string;
   requestContentType: string;
   responseBody: string;
+  /** The answer's media type when it is not MLflow's JSON (Batch Transform answers CSV or JSON Lines); default application/json. */
+  responseContentType?: string;
 }
 
 export interface CaptureStats {

@@ -3,6 +3,7 @@
 // GET /execution-parameters, multi-record CSV and JSON Lines mini-batches
 // answered a record per record in order, in the format Accept asks for, up to
 // MaxPayloadInMB; and an endpoint (no SAGEMAKER_BATCH) that knows none of it.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CSV_ANSWER_HEADER } from '../../container/batch-records.ts';
@@ -172,6 +173,20 @@ describe('Batch Transform mode (SAGEMAKER_BATCH=true)', () => {
     const table = readCaptureTable(join(cwd, 'penguins.db'));
     expect(table).toHaveLength(150);
     expect(table.slice(0, 60).map((r) => r.body_mass_g)).toEqual(rows.slice(0, 60).map((r) => r.body_mass_g));
+  });
+
+  it('captures a batch to JSON Lines with the answer’s own content type and encoding (CSV in, CSV out)', async () => {
+    const dir = scratchDir('batch-capture-jsonl');
+    const s = await serve({ env: { ...BATCH, DATA_CAPTURE: 'true', DATA_COLLECTION_URI: `file://${dir}` } });
+    const { rows } = cyclingRows(20);
+    const reply = await request(s, { body: csvBody(rows), contentType: 'text/csv', headers: { accept: 'text/csv' } });
+    expect(reply.status).toBe(200);
+    expect((await s.stop()).code).toBe(0);
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.jsonl'));
+    const records = files.flatMap((f) => readFileSync(join(f.parentPath, f.name), 'utf8').trim().split('\n')).map((l) => JSON.parse(l));
+    expect(records).toHaveLength(1);
+    expect(records[0].captureData.endpointInput).toMatchObject({ observedContentType: 'text/csv', encoding: 'CSV', data: csvBody(rows) });
+    expect(records[0].captureData.endpointOutput).toMatchObject({ observedContentType: 'text/csv', encoding: 'CSV', data: reply.text });
   });
 
   it('refuses SAGEMAKER_MAX_PAYLOAD_IN_MB=0 (chunked bodies of any size) at start, naming the fix', async () => {
