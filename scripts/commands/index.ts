@@ -1,20 +1,27 @@
-import type { Command } from '../command.ts';
-import { azureDeployCommand } from './azure-deploy.ts';
-import { sagemakerDeployCommand } from './deploy-sagemaker.ts';
-import { invokeCommand } from './invoke.ts';
-import { labelCommand } from './label.ts';
-import { mlflowTunnelCommand } from './mlflow-tunnel.ts';
-import { modelsListCommand, modelsShowCommand } from './models.ts';
-import { modelsRegisterCommand } from './models-register.ts';
-import { pipelineMonitorCommand } from './pipeline-monitor.ts';
-import { pipelineRunCommand } from './pipeline-run.ts';
-import { pipelineWatchCommand } from './pipeline-watch.ts';
-import { monitorCommand } from './monitor.ts';
-import { scoreCommand } from './score.ts';
-import { serveCommand } from './serve.ts';
-import { startCommand } from './start.ts';
-import { trainCommand } from './train.ts';
-import { trafficCommand } from './traffic.ts';
+import type { Command, LazyCommand } from '../command.ts';
 
-/** Every `rookery` subcommand, in the order `rookery --help` lists them. Add a command by adding its module here. */
-export const commands: Command[] = [startCommand, trainCommand, serveCommand, invokeCommand, trafficCommand, scoreCommand, labelCommand, monitorCommand, modelsListCommand, modelsShowCommand, modelsRegisterCommand, azureDeployCommand, sagemakerDeployCommand, pipelineRunCommand, pipelineWatchCommand, pipelineMonitorCommand, mlflowTunnelCommand];
+const lazy = (name: string, load: () => Promise<Command>): LazyCommand => ({ name, load });
+
+/**
+ * Every `rookery` subcommand, in the order `rookery --help` lists them. Add a command by adding its module here.
+ * Each module is imported only when its command runs or shows its help (see LazyCommand).
+ */
+export const commands: LazyCommand[] = [
+  lazy('start', async () => (await import('./start.ts')).startCommand),
+  lazy('train', async () => (await import('./train.ts')).trainCommand),
+  lazy('serve', async () => (await import('./serve.ts')).serveCommand),
+  lazy('invoke', async () => (await import('./invoke.ts')).invokeCommand),
+  lazy('traffic', async () => (await import('./traffic.ts')).trafficCommand),
+  lazy('score', async () => (await import('./score.ts')).scoreCommand),
+  lazy('label', async () => (await import('./label.ts')).labelCommand),
+  lazy('monitor', async () => (await import('./monitor.ts')).monitorCommand),
+  lazy('models list', async () => (await import('./models.ts')).modelsListCommand),
+  lazy('models show', async () => (await import('./models.ts')).modelsShowCommand),
+  lazy('models register', async () => (await import('./models-register.ts')).modelsRegisterCommand),
+  lazy('deploy azure', async () => (await import('./azure-deploy.ts')).azureDeployCommand),
+  lazy('deploy sagemaker', async () => (await import('./deploy-sagemaker.ts')).sagemakerDeployCommand),
+  lazy('pipeline run', async () => (await import('./pipeline-run.ts')).pipelineRunCommand),
+  lazy('pipeline watch', async () => (await import('./pipeline-watch.ts')).pipelineWatchCommand),
+  lazy('pipeline monitor', async () => (await import('./pipeline-monitor.ts')).pipelineMonitorCommand),
+  lazy('mlflow tunnel', async () => (await import('./mlflow-tunnel.ts')).mlflowTunnelCommand),
+];

@@ -2,6 +2,7 @@
 // every flag a command parses is listed, with the default the command uses.
 import { describe, expect, it } from 'vitest';
 import { main } from '../../scripts/cli.ts';
+import { loadCommand } from '../../scripts/command.ts';
 import { commands } from '../../scripts/commands/index.ts';
 import { commandHelp, optionsBlock, parseOptions, usageLine } from '../../scripts/help.ts';
 import { TRAFFIC_DEFAULTS } from '../../scripts/traffic/run.ts';
@@ -13,8 +14,9 @@ async function helpOf(name: string): Promise<string> {
 }
 
 describe('command help', () => {
-  for (const cmd of commands) {
-    it(`${cmd.name}: lists every option it parses, each default once, in the usage line too`, async () => {
+  for (const entry of commands) {
+    it(`${entry.name}: lists every option it parses, each default once, in the usage line too`, async () => {
+      const cmd = await loadCommand(entry);
       const help = await helpOf(cmd.name);
       expect(help).toBe(commandHelp(cmd));
       expect(help.split('\n')[0]).toBe(`Usage: ${usageLine(cmd)}`);
@@ -28,10 +30,10 @@ describe('command help', () => {
     });
   }
 
-  it('parseArgs sees only the parsing fields, never a default it would apply', () => {
-    const train = commands.find((c) => c.name === 'train')!;
+  it('parseArgs sees only the parsing fields, never a default it would apply', async () => {
+    const train = await loadCommand(commands.find((c) => c.name === 'train')!);
     expect(parseOptions(train.options).folds).toEqual({ type: 'string' });
-    const deploy = commands.find((c) => c.name === 'deploy sagemaker')!;
+    const deploy = await loadCommand(commands.find((c) => c.name === 'deploy sagemaker')!);
     expect(parseOptions(deploy.options).alarm).toEqual({ type: 'string', multiple: true });
   });
 
