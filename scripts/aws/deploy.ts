@@ -134,7 +134,7 @@ function progress(described: DescribeEndpointCommandOutput): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The endpoint as it runs now: what the new model and configuration copy. */
-interface RunningEndpoint {
+export interface RunningEndpoint {
   before: DescribeEndpointCommandOutput;
   previousConfig: string;
   config: DescribeEndpointConfigCommandOutput;
@@ -187,7 +187,7 @@ export async function deployToSageMaker(clients: AwsClients, request: SageMakerD
 }
 
 /** The InService endpoint, its one production variant and the model behind it; anything else is a one-line UserError. */
-async function readRunningEndpoint(sagemaker: SageMakerClient, endpoint: string, describeEndpoint: () => Promise<DescribeEndpointCommandOutput>): Promise<RunningEndpoint> {
+export async function readRunningEndpoint(sagemaker: SageMakerClient, endpoint: string, describeEndpoint: () => Promise<DescribeEndpointCommandOutput>): Promise<RunningEndpoint> {
   const before = await describeEndpoint().catch((err: unknown) => {
     if ((err as Error).name === 'ValidationException' && /could not find|not found/i.test((err as Error).message)) {
       throw new UserError(`SageMaker endpoint ${endpoint} does not exist in this region: deploy EndpointStack first (\`npx cdk deploy EndpointStack\`), or check --endpoint and --region`);
@@ -235,14 +235,14 @@ async function planRollout(clients: AwsClients, request: SageMakerDeployRequest,
   return { alarms, routing, label, maxExecution };
 }
 
-interface UploadedModel {
+export interface UploadedModel {
   label: string;
   modelDataUrl: string;
   sha256: string;
 }
 
 /** Packs the model as model.tar.gz and puts it next to the endpoint's Data Capture (or under --artifacts), keyed by content. */
-async function uploadModel(clients: AwsClients, request: SageMakerDeployRequest, running: RunningEndpoint): Promise<UploadedModel> {
+export async function uploadModel(clients: AwsClients, request: Pick<SageMakerDeployRequest, 'endpoint' | 'model' | 'artifactsUri' | 'out'>, running: RunningEndpoint): Promise<UploadedModel> {
   const capture = running.config.DataCaptureConfig;
   const artifactsUri = request.artifactsUri ?? (capture?.DestinationS3Uri ? `s3://${parseS3Uri(capture.DestinationS3Uri).bucket}/models` : undefined);
   if (!artifactsUri) throw new UserError(`${request.endpoint} has no Data Capture bucket to put the model next to: pass --artifacts s3://bucket/prefix`, { exitCode: 2 });
@@ -257,9 +257,8 @@ async function uploadModel(clients: AwsClients, request: SageMakerDeployRequest,
   return { label, modelDataUrl, sha256: archive.sha256 };
 }
 
-/** A model and endpoint configuration named `name`, copied from the running ones with the new model data. */
-async function createRollout(sagemaker: SageMakerClient, name: string, running: RunningEndpoint, uploaded: UploadedModel): Promise<void> {
-  const { current, config, variant, instances } = running;
+/** A SageMaker model named `name` with the running model's image, role, environment and network settings and the uploaded model data; returns its tags. */
+export async function createModelLike(sagemaker: SageMakerClient, name: string, current: DescribeModelCommandOutput, uploaded: UploadedModel): Promise<{ Key: string; Value: string }[]> {
   const container = current.PrimaryContainer!;
   const tags = [
     { Key: 'rookery:model', Value: uploaded.label },
@@ -282,6 +281,13 @@ async function createRollout(sagemaker: SageMakerClient, name: string, running: 
       }),
     ),
   );
+  return tags;
+}
+
+/** A model and endpoint configuration named `name`, copied from the running ones with the new model data. */
+async function createRollout(sagemaker: SageMakerClient, name: string, running: RunningEndpoint, uploaded: UploadedModel): Promise<void> {
+  const { config, variant, instances } = running;
+  const tags = await createModelLike(sagemaker, name, running.current, uploaded);
   const newVariant: ProductionVariant = { ...variant, ModelName: name, InitialInstanceCount: instances };
   await awsCall(`creating endpoint configuration ${name}`, () =>
     sagemaker.send(

@@ -28,7 +28,15 @@ cancels the job. There --input is a blob URL
 (azureml://datastores/NAME/paths/PATH) or a data asset (azureml:NAME:VERSION);
 --output is a datastore path or a blob URL in the app's rookery-batch container
 (Azure ML writes job outputs through datastores only), and the rejects go next
-to it; --model is azureml:NAME:VERSION (default: the newest penguins version).`,
+to it; --model is azureml:NAME:VERSION (default: the newest penguins version).
+
+--target sagemaker runs a SageMaker Batch Transform job with the endpoint's
+model (--endpoint), or --model packed and created as 'rookery deploy sagemaker'
+does; --input is an s3:// CSV or JSON Lines file or prefix (Parquet: convert
+it, or score locally), --output an s3:// prefix where NAME.out appears. Data
+Capture is on (into the endpoint's capture location, --capture, or
+--no-capture), so 'rookery monitor' reads batch predictions too; Ctrl-C stops
+the job.`,
   notes: `
 Exit status: 0 when every row was scored (or at most --max-rejects were
 rejected), 1 when more rows were rejected or the input cannot be read,
@@ -58,6 +66,12 @@ Examples:
     subscription: { type: 'string', value: 'ID', description: "azure: the workspace's subscription (defaults as for 'rookery deploy azure')", inUsage: false },
     'resource-group': { type: 'string', value: 'RG', description: "azure: the workspace's resource group (defaults as for 'rookery deploy azure')", inUsage: false },
     workspace: { type: 'string', value: 'WS', description: "azure: the workspace (defaults as for 'rookery deploy azure')", inUsage: false },
+    endpoint: { type: 'string', value: 'NAME', description: "sagemaker: the endpoint whose model, role and capture location the job uses", default: 'rookery-penguins', inUsage: false },
+    capture: { type: 'string', value: 's3://B/P', description: "sagemaker: where Data Capture writes (default: the endpoint's capture location)", inUsage: false },
+    'no-capture': { type: 'boolean', description: 'sagemaker: no Data Capture for the job', inUsage: false },
+    'instance-type': { type: 'string', value: 'TYPE', description: 'sagemaker: the transform instance type', default: 'ml.m5.large', inUsage: false },
+    region: { type: 'string', value: 'R', description: "sagemaker: default AWS_REGION, then your AWS profile's region", inUsage: false },
+    poll: { type: 'string', value: 'S', description: 'sagemaker: seconds between progress checks', default: 30, inUsage: false },
   },
   async run({ values, out }) {
     return scoreTarget(values.target)(values, out);

@@ -13,6 +13,7 @@ export type ScoreRunner = (flags: ScoreFlags, out: (line: string) => void) => Pr
 export const SCORE_TARGETS = {
   local: async (flags, out) => (await import('./local-target.ts')).scoreLocally(flags, out),
   azure: async (flags, out) => (await cloudTarget<typeof import('./azure-job.ts')>('azure', './azure-job.ts')).scoreOnAzure(flags, out),
+  sagemaker: async (flags, out) => (await cloudTarget<typeof import('./sagemaker-job.ts')>('sagemaker', './sagemaker-job.ts')).scoreOnSageMaker(flags, out),
 } satisfies Record<string, ScoreRunner>;
 
 export type ScoreTargetName = keyof typeof SCORE_TARGETS;
