@@ -1,8 +1,15 @@
 import { loadS3BlobStore } from '../aws/s3-store-loader.ts';
+import { isBlobUri } from '../../cloud/blob-location.ts';
 import { UserError } from '../../model/user-error.ts';
 import { FileBlobStore, type BlobStore } from './blob-store.ts';
 
-/** A BlobStore for `file:///dir` or `s3://bucket/prefix`; the S3 store (and the AWS SDK) is loaded only for s3://. */
+/** The locations openBlobStore takes, for messages and help texts. */
+export const STORE_LOCATIONS = 'file:///dir, s3://bucket/prefix or https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX';
+
+/**
+ * A BlobStore for `file:///dir`, `s3://bucket/prefix` or an Azure blob URI; the
+ * S3 and Azure stores (and their SDKs) are loaded only for their own locations.
+ */
 export async function openBlobStore(uri: string): Promise<BlobStore> {
   const trimmed = uri.trim();
   if (trimmed.startsWith('file://')) {
@@ -10,5 +17,6 @@ export async function openBlobStore(uri: string): Promise<BlobStore> {
     return new FileBlobStore(trimmed);
   }
   if (trimmed.startsWith('s3://')) return new (await loadS3BlobStore())(trimmed);
-  throw new UserError(`${JSON.stringify(uri)} is not a supported location; use sqlite:///path.db, file:///dir or s3://bucket/prefix`, { exitCode: 2 });
+  if (isBlobUri(trimmed)) return new (await import('./azure-blob-store.ts')).AzureBlobStore(trimmed);
+  throw new UserError(`${JSON.stringify(uri)} is not a supported location; use sqlite:///path.db, ${STORE_LOCATIONS}`, { exitCode: 2 });
 }

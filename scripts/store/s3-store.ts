@@ -15,6 +15,7 @@ import { awsCall } from '../aws/credentials.ts';
 import { asFolder, parseS3Uri } from '../../cloud/s3-location.ts';
 import { UserError } from '../../model/user-error.ts';
 import type { BlobStore, ObjectWriter } from './blob-store.ts';
+import { contentType } from './content-type.ts';
 
 export interface S3BlobStoreOptions {
   /** A client of your own; default: scripts/aws/clients.ts's (the standard AWS chain, region and endpoint). */
@@ -24,19 +25,6 @@ export interface S3BlobStoreOptions {
   kmsKeyId?: string;
   /** Keys per ListObjectsV2 page (S3's maximum and default is 1000). */
   pageSize?: number;
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.json': 'application/json',
-  '.jsonl': 'application/jsonl',
-  '.html': 'text/html; charset=utf-8',
-  '.csv': 'text/csv',
-  '.gz': 'application/gzip',
-};
-
-function contentType(key: string): string {
-  const ext = /\.[a-z]+$/i.exec(key)?.[0].toLowerCase() ?? '';
-  return CONTENT_TYPES[ext] ?? 'application/octet-stream';
 }
 
 /**
