@@ -189,8 +189,10 @@ function finish(job: DescribeTransformJobCommandOutput, out: (line: string) => v
   throw new UserError(`SageMaker transform job ${job.TransformJobName} ended ${job.TransformJobStatus}: ${(job.FailureReason || 'no failure reason given').replace(/\s+/g, ' ')}`);
 }
 
+/** Resolves after `ms`, or at once when the signal fires (or fired before the wait began). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);

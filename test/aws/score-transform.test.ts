@@ -183,4 +183,32 @@ describe('rookery score --target sagemaker against moto_server', () => {
     for (const answer of answers) expect(shapeProblems(DescribeTransformJobResponse$, answer)).toEqual([]);
     failing.destroy();
   });
+  it('Ctrl-C stops the job (StopTransformJob with its name) and exits 130', async () => {
+    const client = new SageMakerClient({ ...clientConfig(MOTO_REGION), maxAttempts: 1 });
+    const interrupt = new AbortController();
+    const stopped: unknown[] = [];
+    // moto has no StopTransformJob and completes jobs at once: the job stays InProgress here, Ctrl-C comes during the wait, the stop is recorded.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'StopTransformJobCommand') {
+          stopped.push(args.input);
+          return { output: { $metadata: {} }, response: {} } as never;
+        }
+        const result = await next(args);
+        if (context.commandName === 'DescribeTransformJobCommand') {
+          (result.output as unknown as Record<string, unknown>).TransformJobStatus = 'InProgress';
+          interrupt.abort();
+        }
+        return result;
+      },
+      { step: 'initialize' },
+    );
+    const lines: string[] = [];
+    const code = await runSageMakerScore({ input: `s3://${BUCKET}/batch/x.csv`, output: `s3://${BUCKET}/scores/` }, (l) => lines.push(l), { clients: { sagemaker: client, s3 }, pollIntervalMs: 60_000, signal: interrupt.signal });
+    expect(code).toBe(130);
+    const name = (await onlyJob()).TransformJobName;
+    expect(stopped).toEqual([{ TransformJobName: name }]);
+    expect(lines.at(-1)).toBe(`interrupted: stopping SageMaker transform job ${name}`);
+    client.destroy();
+  });
 });
