@@ -17,7 +17,7 @@ Rows that already have a label are never changed: running it twice changes
 nothing the second time.
 
   SQLite (sqlite:///penguins.db): the empty target column (species) is filled in place, in one transaction.
-  JSON Lines (file:///dir, s3://…): SageMaker Model Monitor ground truth is written under
+  JSON Lines (file:///dir, s3://…, https://ACCOUNT.blob.core.windows.net/…): SageMaker Model Monitor ground truth is written under
     --ground-truth, one line per captured record that has none yet:
       {"groundTruthData": {"data": "Adelie", "encoding": "CSV"}, "eventMetadata": {"eventId": "<capture's id>"}, "eventVersion": "0"}
     in a new .jsonl file under yyyy/mm/dd/hh of the labeling time. A record with several rows gets

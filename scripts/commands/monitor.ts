@@ -57,7 +57,7 @@ Exit status: 0 when every check passes, 1 when any fails, 2 when the monitor cou
     datastore: {
       type: 'string',
       value: 'URI',
-      description: 'the captures: a SQLite database, relative to the working directory\nor SageMaker Data Capture JSON Lines under file:///dir or s3://bucket/prefix',
+      description: 'the captures: a SQLite database, relative to the working directory\nor SageMaker Data Capture JSON Lines under file:///dir, s3://bucket/prefix\nor https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX',
       default: DEFAULT_CAPTURE_URI,
     },
     'ground-truth': { type: 'string', value: 'URI', description: "Model Monitor ground truth for JSON Lines captures (as 'rookery label' writes)" },

@@ -55,7 +55,7 @@ export function labelSourceCode(text: unknown): number {
   return text === 'dataset' ? LABEL_SOURCE.dataset : text === 'simulated' ? LABEL_SOURCE.simulated : LABEL_SOURCE.unknown;
 }
 
-/** Reads captures into columns: `sqlite:///path.db`, `file:///dir` or `s3://bucket/prefix` (SageMaker Data Capture JSON Lines). */
+/** Reads captures into columns: `sqlite:///path.db`, `file:///dir`, `s3://bucket/prefix` or an Azure blob URI (SageMaker Data Capture JSON Lines). */
 export interface CaptureReader {
   read(schema: Schema, options: ReadOptions): Promise<CaptureColumns>;
 }

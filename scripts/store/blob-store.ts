@@ -5,8 +5,8 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Keys and bytes under one root: a local folder (`file:///dir`) or an S3 prefix
- * (`s3://bucket/prefix`). Capture readers, labeling and monitoring use only
+ * Keys and bytes under one root: a local folder (`file:///dir`), an S3 prefix
+ * (`s3://bucket/prefix`) or an Azure blob prefix (`https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX`). Capture readers, labeling and monitoring use only
  * this, so SageMaker's capture files read the same from disk or S3.
  */
 export interface BlobStore {
