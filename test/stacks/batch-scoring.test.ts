@@ -1,0 +1,80 @@
+/**
+ * The BatchScoring construct's template: the schedule, the state machine's
+ * definition (valid ASL, the createTransformJob.sync state with capture, the
+ * named Fail state every task catches into) and its role's statements, scoped.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { BatchScoring } from '../../stacks/constructs/batch-scoring.ts';
+
+type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
+const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
+
+function synth(captureUri: string | null = 's3://data/capture') {
+  const stack = new Stack(new App(), 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const key = new kms.Key(stack, 'DataKey');
+  new BatchScoring(stack, 'BatchScoring', {
+    schedule: 'rate(1 day)',
+    inputUri: 's3://input-bucket/batch/',
+    outputUri: 's3://runs/batch-scores',
+    endpointName: 'rookery-penguins',
+    ...(captureUri ? { captureUri } : {}),
+    key,
+    logRetention: logs.RetentionDays.ONE_YEAR,
+  });
+  return Template.fromStack(stack);
+}
+
+function definition(template: Template): Record<string, any> {
+  const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as any[];
+  const parts = machine.Properties.DefinitionString['Fn::Join'][1] as unknown[];
+  // The partition becomes aws; other tokens (the key ARN) a placeholder: the shape is what is checked.
+  const text = (p: any) => (typeof p === 'string' ? p : p?.Ref === 'AWS::Partition' ? 'aws' : 'TOKEN');
+  return JSON.parse(parts.map(text).join(''));
+}
+
+describe('BatchScoring', () => {
+  it('is started by the schedule', () => {
+    synth().hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)', Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('BatchScoringStateMachine') } })] });
+  });
+
+  it('reads the endpoint model, runs the transform job .sync with capture, and fails into BatchScoringFailed', () => {
+    const asl = definition(synth());
+    const result = aslValidator(structuredClone(asl));
+    expect(result.isValid, result.errorsText('\n')).toBe(true);
+    expect(asl.StartAt).toBe('DescribeEndpoint');
+    const score = asl.States.ScoreBatch;
+    expect(score.Resource).toBe('arn:aws:states:::sagemaker:createTransformJob.sync');
+    expect(score.Parameters).toMatchObject({
+      'TransformJobName.$': "States.Format('rookery-score-{}', $$.Execution.Name)",
+      'ModelName.$': '$.model.ModelName',
+      BatchStrategy: 'MultiRecord',
+      TransformInput: { SplitType: 'Line', ContentType: 'text/csv', DataSource: { S3DataSource: { S3Uri: 's3://input-bucket/batch/' } } },
+      TransformOutput: { AssembleWith: 'Line', Accept: 'text/csv', KmsKeyId: 'TOKEN' },
+      DataCaptureConfig: { DestinationS3Uri: 's3://data/capture', GenerateInferenceId: true, KmsKeyId: 'TOKEN' },
+    });
+    expect(asl.States.BatchScoringFailed).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+    for (const name of ['DescribeEndpoint', 'DescribeEndpointConfig', 'ScoreBatch']) expect(asl.States[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'BatchScoringFailed' }]);
+  });
+
+  it('without a capture location sends no DataCaptureConfig', () => {
+    expect(definition(synth(null)).States.ScoreBatch.Parameters.DataCaptureConfig).toBeUndefined();
+  });
+
+  it("grants the transform actions on rookery-score-* jobs, the .sync rule's events actions, and no PassRole or wildcard action", () => {
+    const policies = Object.values(synth().findResources('AWS::IAM::Policy')) as any[];
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
+    const json = JSON.stringify(statements);
+    expect(json).not.toContain('iam:PassRole');
+    expect(json).not.toMatch(/"Action":"[a-z0-9]+:\*"/);
+    const transform = statements.find((s) => JSON.stringify(s.Action).includes('sagemaker:CreateTransformJob'));
+    expect(transform.Action).toEqual(['sagemaker:CreateTransformJob', 'sagemaker:DescribeTransformJob', 'sagemaker:StopTransformJob']);
+    expect(JSON.stringify(transform.Resource)).toContain(':transform-job/rookery-score-*');
+    const rule = statements.find((s) => JSON.stringify(s.Action).includes('events:PutRule'));
+    expect(JSON.stringify(rule.Resource)).toContain(':rule/StepFunctionsGetEventsForSageMakerTransformJobsRule');
+  });
+});
