@@ -1,18 +1,18 @@
 /**
  * Getting a model into the workspace for `rookery deploy azure`: its files
- * uploaded to the `rookery_models` datastore's container (with the caller's
- * own Entra token; `cdktf deploy azure` grants the deployer Storage Blob Data
- * Contributor there) and the folder registered as a model version, the same
+ * uploaded to the `rookery_models` datastore's container through the Azure
+ * Blob store (with the connection's own Entra credential; `cdktf deploy azure`
+ * grants the deployer Storage Blob Data Contributor there) and the folder registered as a model version, the same
  * layout and registration the Azure app uses for the initial model.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AzureBlobDatastore } from '@azure/arm-machinelearning';
 import { datastoreUri, MODEL_DATASTORE, modelBlobPrefix } from '../../cloud/azure-ml.ts';
 import { MODEL_HASH_TAG, modelContentHash, modelFiles } from '../../model/content-hash.ts';
 import { UserError } from '../../model/user-error.ts';
 import { azureCall, explainAzureError, workspacePath, type AmlConnection } from './connection.ts';
-import { send } from './http.ts';
+import type { BlobCredential } from '../../container/blob-client.ts';
+import { AzureBlobStore } from '../store/azure-blob-store.ts';
 
 export interface LocalModel {
   dir: string;
@@ -46,6 +46,8 @@ export interface UploadOptions {
   out: (line: string) => void;
   /** Blob service base URL; default `https://<account>.blob.<endpoint suffix>` from the datastore. */
   blobServiceUrl?: string;
+  /** Who signs the uploads; default: the connection's credential (tests: azurite's shared key). */
+  blobCredential?: BlobCredential;
 }
 
 /**
@@ -80,35 +82,11 @@ export async function uploadModel(conn: AmlConnection, model: LocalModel, option
     throw new UserError(`datastore ${MODEL_DATASTORE} in workspace ${workspace} is not a blob container datastore`);
   }
   const base = (options.blobServiceUrl ?? `${blob.protocol ?? 'https'}://${blob.accountName}.blob.${blob.endpoint ?? 'core.windows.net'}`).replace(/\/+$/, '');
-  const token = await azureCall('a storage token', () => conn.credential.getToken('https://storage.azure.com/.default'));
-  if (!token) throw new UserError('Azure returned no storage token; run `az login`');
-
   const prefix = modelBlobPrefix(model.name, model.version, sha256);
   options.out(`uploading ${files.length} files of ${label} to ${blob.accountName}/${blob.containerName}/${prefix}/`);
-  for (const { path: file, file: source } of files) {
-    const content = readFileSync(source);
-    const url = `${base}/${blob.containerName}/${prefix}/${file.split('/').map(encodeURIComponent).join('/')}`;
-    const response = await send({
-      method: 'PUT',
-      url,
-      headers: {
-        authorization: `Bearer ${token.token}`,
-        'x-ms-version': '2023-11-03',
-        'x-ms-blob-type': 'BlockBlob',
-        'x-ms-date': new Date().toUTCString(),
-        'content-type': 'application/octet-stream',
-        'content-md5': createHash('md5').update(content).digest('base64'),
-      },
-      body: content,
-      ...(conn.ca ? { ca: conn.ca } : {}),
-    });
-    if (response.status === 403) {
-      throw new UserError(
-        `storage account ${blob.accountName} refused the upload of ${file} (HTTP 403): your account needs Storage Blob Data Contributor on container ${blob.containerName} (\`cdktf deploy azure\` grants it to whoever deployed; role assignments can take a few minutes to apply)`,
-      );
-    }
-    if (response.status !== 201) throw new UserError(`uploading ${file} to ${blob.accountName} failed with HTTP ${response.status}: ${response.text.slice(0, 200)}`);
-  }
+  // A 403 becomes the store's one line naming Storage Blob Data Contributor on the container (role assignments can take minutes to apply).
+  const store = new AzureBlobStore(`${base}/${blob.containerName}/${prefix}`, { credential: options.blobCredential ?? conn.credential });
+  for (const { path: file, file: source } of files) await store.write(file, readFileSync(source));
 
   await azureCall(`registering model ${label}`, () =>
     conn.client.modelVersions.createOrUpdate(resourceGroup, workspace, model.name, model.version, {

@@ -5,7 +5,7 @@ import { parseModelReference } from '../../model/reference.ts';
 import { resolveModel } from '../../registry/resolve.ts';
 import type { ConnectionOptions } from '../azure/connection.ts';
 import type { DeployOutcome } from '../azure/deploy.ts';
-import type { LocalModel, RegisteredModel } from '../azure/model.ts';
+import type { LocalModel, RegisteredModel, UploadOptions } from '../azure/model.ts';
 import { defineCommand, numberFlag } from '../command.ts';
 import { UserError } from '../../model/user-error.ts';
 import { readConfig } from '../config.ts';
@@ -55,7 +55,7 @@ export interface AzureDeployFlags {
 export async function runAzureDeploy(
   values: AzureDeployFlags,
   out: (line: string) => void,
-  connection: ConnectionOptions & { blobServiceUrl?: string; pollIntervalMs?: number } = {},
+  connection: ConnectionOptions & Pick<UploadOptions, 'blobServiceUrl' | 'blobCredential'> & { pollIntervalMs?: number } = {},
 ): Promise<DeployOutcome> {
   if (!values.endpoint) throw new UserError("--endpoint NAME is required (see 'rookery deploy azure --help')", { exitCode: 2 });
   if (!values.model) throw new UserError("--model is required (see 'rookery deploy azure --help')", { exitCode: 2 });
@@ -99,7 +99,7 @@ export async function runAzureDeploy(
   try {
     const conn = await connect(ref, connection);
     const model: RegisteredModel = local
-      ? await uploadModel(conn, local, { out, ...(connection.blobServiceUrl ? { blobServiceUrl: connection.blobServiceUrl } : {}) })
+      ? await uploadModel(conn, local, { out, ...(connection.blobServiceUrl ? { blobServiceUrl: connection.blobServiceUrl } : {}), ...(connection.blobCredential ? { blobCredential: connection.blobCredential } : {}) })
       : await existingModel(conn, (arg as { name: string }).name, (arg as { version: string }).version);
     return await deployModel(conn, {
       endpoint: values.endpoint,

@@ -2,7 +2,7 @@
  * A local stand-in for the parts of Azure the CLI talks to: Resource Manager's
  * Azure ML routes (with long-running operations answered the way ARM answers
  * them: 201 + Azure-AsyncOperation for PUT, 202 + Location for DELETE), the
- * endpoint's scoring URI and the blob service. HTTPS on 127.0.0.1 with a
+ * endpoint's scoring URI (the blob service is azurite: test/helpers/azurite.ts). HTTPS on 127.0.0.1 with a
  * throwaway self-signed certificate, because the Azure SDK refuses to send a
  * bearer token over plain HTTP.
  */
@@ -74,7 +74,6 @@ export class ArmDouble {
   readonly endpoints = new Map<string, { authMode: string; traffic: Record<string, number>; location: string; identity: any; description?: string }>();
   readonly deployments = new Map<string, Deployment>();
   readonly models = new Map<string, any>();
-  readonly blobs = new Map<string, Buffer>();
   readonly keys = { primaryKey: 'primary-endpoint-key', secondaryKey: 'secondary-endpoint-key' };
   /** Deployment names whose provisioning ends Failed. */
   readonly failProvisioning = new Set<string>();
@@ -177,12 +176,6 @@ export class ArmDouble {
     if (refused) return armError(refused, 'AuthorizationFailed', 'The client does not have authorization to perform this action.');
 
     if (url.pathname === '/score') return this.score(req, record, send);
-    if (url.pathname.startsWith('/blob/')) {
-      if (req.headers.authorization !== `Bearer ${TOKENS['https://storage.azure.com/.default']}`) return send(403, { error: 'AuthorizationPermissionMismatch' });
-      if (req.headers['x-ms-blob-type'] !== 'BlockBlob' || !req.headers['x-ms-version']) return send(400, { error: 'MissingRequiredHeader' });
-      this.blobs.set(decodeURIComponent(url.pathname.slice('/blob/'.length)), raw);
-      return send(201);
-    }
     if (req.headers.authorization !== `Bearer ${TOKENS['https://management.azure.com/.default']}`) {
       return armError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
     }
