@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -108,11 +108,32 @@ export class BatchScoring extends Construct {
     );
     // CreateTransformJob with a VolumeKmsKeyId checks that its caller may create a grant on the key for the instance volume.
     if (props.key) props.key.grant(this.stateMachine, 'kms:CreateGrant', 'kms:DescribeKey');
+    acknowledgeFindings(this.stateMachine);
     this.rule = new events.Rule(this, 'Schedule', {
       schedule: events.Schedule.expression(props.schedule),
       targets: [new targets.SfnStateMachine(this.stateMachine)],
     });
   }
+}
+
+/** The role's cdk-nag findings that stay, each with why (ARNs as cdk-nag prints them: pseudo parameters as <AWS::...>). */
+function acknowledgeFindings(machine: sfn.StateMachine): void {
+  const stack = Stack.of(machine);
+  const arn = `arn:<AWS::Partition>:sagemaker:${Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region}:${Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account}`;
+  Validations.of(machine.role).acknowledge(
+    {
+      id: `AwsSolutions-IAM5[Resource::${arn}:transform-job/${BATCH_JOB_PREFIX}*]`,
+      reason: 'Each execution creates one transform job named after the execution, which exists only at run time; the wildcard is limited to the rookery-score- prefix.',
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::${arn}:endpoint-config/*]`,
+      reason: "The endpoint's configuration is read at run time: `rookery deploy sagemaker` and the pipeline create a new one with each deployment; DescribeEndpointConfig only.",
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: "X-Ray's trace and sampling actions and CloudWatch Logs' log delivery actions that CDK grants for tracing and the execution log support no resource-level permissions.",
+    },
+  );
 }
 
 /** The `createTransformJob.sync` state: CreateTransformJob's request, as `rookery score --target sagemaker` sends it. */
