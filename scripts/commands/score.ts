@@ -18,7 +18,8 @@ rows from 1; line is the text line, for CSV and JSON Lines).
 The output is written under a temporary name (an S3 multipart upload) and
 appears under its own name only when the whole input is scored: Ctrl-C or an
 error leaves no partial file there.
-Files are paths (relative to the working directory), file:///abs/path or s3://bucket/key.
+Files are paths (relative to the working directory), file:///abs/path, s3://bucket/key
+or https://ACCOUNT.blob.core.windows.net/CONTAINER/key.
 
 --target azure runs the same scoring in the serving image as an Azure ML
 command job on the app's compute cluster (it scales to zero when idle), waits

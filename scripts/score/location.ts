@@ -1,5 +1,6 @@
 import { basename, dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { blobUri, isBlobUri, parseBlobUri } from '../../cloud/blob-location.ts';
 import { UserError } from '../../model/user-error.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { openBlobStore } from '../store/open.ts';
@@ -12,7 +13,7 @@ export interface ObjectLocation {
   key: string;
 }
 
-/** `s3://bucket/path/file.csv`, `file:///abs/file.csv` or a path relative to the working directory. */
+/** `s3://bucket/path/file.csv`, `file:///abs/file.csv`, `https://ACCOUNT.blob.core.windows.net/CONTAINER/path/file.csv` or a path relative to the working directory. */
 export async function openObject(uri: string, cwd = process.cwd()): Promise<ObjectLocation> {
   const trimmed = uri.trim();
   const folderOf = (u: string) => u.slice(0, u.lastIndexOf('/') + 1);
@@ -21,7 +22,15 @@ export async function openObject(uri: string, cwd = process.cwd()): Promise<Obje
     if (!key || /^(s3|file):\/\/[^/]*$/.test(trimmed)) throw new UserError(`${JSON.stringify(uri)} names no file; write s3://bucket/path/file.csv or file:///abs/path/file.csv`, { exitCode: 2 });
     return { uri: trimmed, store: await openBlobStore(folderOf(trimmed)), key };
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) throw new UserError(`${JSON.stringify(uri)} is not a supported location; use a path, file:///abs/path or s3://bucket/key`, { exitCode: 2 });
+  if (isBlobUri(trimmed)) {
+    const location = parseBlobUri(trimmed);
+    const key = location.prefix.slice(location.prefix.lastIndexOf('/') + 1);
+    if (!key) throw new UserError(`${JSON.stringify(uri)} names no file; write https://ACCOUNT.blob.core.windows.net/CONTAINER/path/file.csv`, { exitCode: 2 });
+    return { uri: trimmed, store: await openBlobStore(blobUri(location, location.prefix.slice(0, -key.length))), key };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
+    throw new UserError(`${JSON.stringify(uri)} is not a supported location; use a path, file:///abs/path, s3://bucket/key or https://ACCOUNT.blob.core.windows.net/CONTAINER/key`, { exitCode: 2 });
+  }
   const path = resolve(cwd, trimmed);
   return { uri: trimmed, store: await openBlobStore(pathToFileURL(dirname(path)).href), key: basename(path) };
 }

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../model/user-error.ts';
 import { AzureBlobStore } from '../../scripts/store/azure-blob-store.ts';
 import { openBlobStore } from '../../scripts/store/open.ts';
+import { openObject } from '../../scripts/score/location.ts';
 import { AZURITE_ACCOUNT, AZURITE_INSTALL, AZURITE_KEY, useAzurite } from '../helpers/azurite.ts';
 
 const azurite = useAzurite();
@@ -124,6 +125,11 @@ describe('the Azure Blob store against azurite', () => {
       const opened = await openBlobStore(azurite.server.uri('data', 'reports'));
       expect(opened).toBeInstanceOf(AzureBlobStore);
       expect((await opened.read('run/summary.json')).toString()).toBe('{"ok":true}');
+      // `rookery score --input/--output` name one blob: the store is its folder.
+      const input = await openObject(azurite.server.uri('data', 'reports/run/summary.json'));
+      expect(input).toMatchObject({ key: 'summary.json', store: { prefix: 'reports/run/' } });
+      expect((await input.store.read(input.key)).toString()).toBe('{"ok":true}');
+      await expect(openObject(azurite.server.uri('data', 'reports/run/'))).rejects.toThrow(/names no file/);
     } finally {
       if (previous === undefined) delete process.env.AZURE_STORAGE_KEY;
       else process.env.AZURE_STORAGE_KEY = previous;
