@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { azuriteToken } from '../../scripts/azure/azurite.ts';
 
 export interface TokenRequest {
@@ -63,4 +64,21 @@ export class ManagedIdentityEndpoint {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** A ManagedIdentityEndpoint for the calling test file: started before its tests, stopped after. */
+export function useManagedIdentity(): { readonly endpoint: ManagedIdentityEndpoint } {
+  let endpoint: ManagedIdentityEndpoint | undefined;
+  beforeAll(async () => {
+    endpoint = await ManagedIdentityEndpoint.start();
+  });
+  afterAll(async () => {
+    await endpoint?.stop();
+  });
+  return {
+    get endpoint(): ManagedIdentityEndpoint {
+      if (!endpoint) throw new Error('the managed-identity endpoint is not running here: use it inside tests or hooks');
+      return endpoint;
+    },
+  };
 }

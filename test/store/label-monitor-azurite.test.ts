@@ -17,12 +17,13 @@ import { loadDataset, rowAt } from '../../model/dataset.ts';
 import { loadSchema } from '../../model/schema.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
 import { runCli } from '../helpers/cli.ts';
-import { AZURITE_ACCOUNT, AZURITE_INSTALL, AZURITE_KEY, useAzurite, useTokenEndpoint, type Azurite } from '../helpers/azurite.ts';
+import { AZURITE_ACCOUNT, AZURITE_INSTALL, AZURITE_KEY, useAzurite, type Azurite } from '../helpers/azurite.ts';
+import { useManagedIdentity } from '../helpers/managed-identity.ts';
 import { useTempDirs } from '../helpers/temp.ts';
 
 const keyed = useAzurite();
 const oauth = useAzurite({ https: true });
-const identity = useTokenEndpoint();
+const identity = useManagedIdentity();
 const tempDir = useTempDirs('rookery-label-blob-');
 /** The checkout, where the child scripts resolve @azure/storage-blob. */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -142,8 +143,8 @@ describe('rookery label over blob locations against azurite (OAuth tokens from a
     const result = await runCli(['label', '--datastore', oauth.server.uri('data', 'capture'), '--ground-truth', oauth.server.uri('data', 'ground-truth')], env, { timeoutMs: 90_000 });
     expect(errors(result.stderr)).toEqual([]);
     expect(result.code).toBe(0);
-    expect(identity.endpoint.resources.length).toBeGreaterThan(0);
-    expect(identity.endpoint.resources.every((r) => r === 'https://storage.azure.com')).toBe(true);
+    expect(identity.endpoint.requests.length).toBeGreaterThan(0);
+    expect(identity.endpoint.requests.every((r) => r.authorized && r.resource === 'https://storage.azure.com')).toBe(true);
     const listed = JSON.parse(await overHttps(oauth.server, "const out = []; for await (const i of container.listBlobsFlat({ prefix: 'ground-truth/' })) out.push([i.name, (await container.getBlobClient(i.name).downloadToBuffer()).toString()]); console.log(JSON.stringify(out));"));
     expect(listed).toHaveLength(1);
     expect(listed[0][1].trim().split('\n')).toHaveLength(60);
