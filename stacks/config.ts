@@ -75,6 +75,11 @@ export interface PipelineConfig {
    * @default no schedule
    */
   readonly trainingSchedule?: string;
+  /**
+   * Scheduled SageMaker Batch Transform scoring of an S3 prefix with the endpoint's model (`batchScoring` schedule, `batchInput` prefix).
+   * @default no batch scoring
+   */
+  readonly batchScoring?: { readonly schedule: string; readonly inputUri: string };
   /** Scheduled monitoring job, drift metrics and alarm (`enableMonitoring`). */
   readonly enableMonitoring: boolean;
   /** When the monitoring job runs (`monitoringSchedule`). */
@@ -447,6 +452,17 @@ function pipelineConnections(node: Node): Pick<PipelineConfig, 'mlflowTrackingUr
   };
 }
 
+/** `-c batchScoring=SCHEDULE -c batchInput=s3://...`: both or neither. */
+function readBatchScoring(node: Node): PipelineConfig['batchScoring'] {
+  const schedule = pipelineSchedule(node, 'batchScoring');
+  const inputUri = pipelineS3Uri(node, 'batchInput');
+  if (schedule === undefined && inputUri === undefined) return undefined;
+  if (schedule === undefined || inputUri === undefined) {
+    throw new UserError(`context ${schedule === undefined ? 'batchInput needs batchScoring' : 'batchScoring needs batchInput'}: pass both, e.g. -c batchScoring="rate(1 day)" -c batchInput=s3://bucket/batch/`);
+  }
+  return { schedule, inputUri };
+}
+
 function readPipelineConfig(node: Node): PipelineConfig {
   const enableMonitoring = pipelineBoolean(node, 'enableMonitoring', false);
   const logRetentionDays = pipelineNumber(node, 'logRetentionDays', 365, { integer: true });
@@ -456,8 +472,10 @@ function readPipelineConfig(node: Node): PipelineConfig {
     throw new UserError(`context logRetentionDays=${logRetentionDays} is not a CloudWatch Logs retention of a year or more; use one of ${allowed.join(', ')}`);
   }
   const trainingSchedule = pipelineSchedule(node, 'trainingSchedule');
+  const batchScoring = readBatchScoring(node);
   return {
     ...(trainingSchedule !== undefined ? { trainingSchedule } : {}),
+    ...(batchScoring ? { batchScoring } : {}),
     enableMonitoring,
     monitoringSchedule: pipelineSchedule(node, 'monitoringSchedule', 'rate(1 day)')!,
     retrainOnDrift: enableMonitoring && pipelineBoolean(node, 'retrainOnDrift', true),

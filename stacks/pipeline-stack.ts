@@ -17,6 +17,7 @@ import { UserError } from '../model/user-error.ts';
 import { MLFLOW_CA_CERT_ENV } from '../registry/settings.ts';
 import { ENDPOINT_DEFAULTS, type PipelineConfig } from './config.ts';
 import { RookeryBatchJob, type BatchJobProps } from './constructs/batch-job.ts';
+import { BatchScoring } from './constructs/batch-scoring.ts';
 import { DriftMonitor, type DriftMonitorProps } from './constructs/drift-monitor.ts';
 import { TrainingStateMachine } from './constructs/training-state-machine.ts';
 import { newLogKey } from './support/keys.ts';
@@ -201,6 +202,7 @@ export class PipelineStack extends RookeryStack {
         targets: [new targets.SfnStateMachine(this.stateMachine, { input: events.RuleTargetInput.fromObject({ trigger: 'schedule' }) })],
       });
     }
+    if (config.batchScoring) this.batchScoring(config.batchScoring, config, endpoint, logKey);
     if (config.enableMonitoring) {
       const monitor = this.driftMonitor(config, endpoint, { ...common, environment, secrets });
       this.jobs.monitor = monitor.job;
@@ -295,6 +297,19 @@ export class PipelineStack extends RookeryStack {
     });
     this.grantDeploy(deploy.role, endpoint);
     return { train, register, deploy };
+  }
+
+  /** Scheduled Batch Transform scoring with the endpoint's model, into batch-scores/ of the runs bucket, captured where the endpoint captures. */
+  private batchScoring(scoring: NonNullable<PipelineConfig['batchScoring']>, config: PipelineConfig, endpoint: EndpointTarget, logKey: kms.IKey): BatchScoring {
+    return new BatchScoring(this, 'BatchScoring', {
+      ...scoring,
+      outputUri: `s3://${this.bucket.bucketName}/batch-scores`,
+      endpointName: endpoint.endpointName,
+      ...(endpoint.captureUri ? { captureUri: endpoint.captureUri } : {}),
+      ...(endpoint.captureBucket?.encryptionKey ? { key: endpoint.captureBucket.encryptionKey } : {}),
+      logRetention: config.logRetentionDays,
+      logKey,
+    });
   }
 
   private driftMonitor(config: PipelineConfig, endpoint: EndpointTarget, job: DriftMonitorProps['job']): DriftMonitor {

@@ -9,7 +9,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { readAppConfig } from '../../stacks/config.ts';
 import { BatchScoring } from '../../stacks/constructs/batch-scoring.ts';
+import { PipelineStack } from '../../stacks/pipeline-stack.ts';
+import { addNagChecks } from '../../stacks/support/nag.ts';
+import { ACCOUNT, REGION, STANDALONE_CONTEXT } from '../pipeline/definition.ts';
 
 type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
 const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
@@ -76,5 +80,35 @@ describe('BatchScoring', () => {
     expect(JSON.stringify(transform.Resource)).toContain(':transform-job/rookery-score-*');
     const rule = statements.find((s) => JSON.stringify(s.Action).includes('events:PutRule'));
     expect(JSON.stringify(rule.Resource)).toContain(':rule/StepFunctionsGetEventsForSageMakerTransformJobsRule');
+  });
+});
+
+describe('PipelineStack with -c batchScoring and -c batchInput', () => {
+  const pipeline = (context: Record<string, string>) => {
+    const app = new App({ context: { ...STANDALONE_CONTEXT, ...context } });
+    addNagChecks(app);
+    const stack = new PipelineStack(app, 'PipelineStack', { config: readAppConfig(app.node).pipeline, env: { account: ACCOUNT, region: REGION } });
+    return { app, template: Template.fromStack(stack) };
+  };
+
+  it('has no batch scoring without the context', () => {
+    const { template } = pipeline({});
+    expect(JSON.stringify(template.toJSON())).not.toContain('createTransformJob');
+  });
+
+  it('adds the schedule and state machine, scoring into the runs bucket, and synthesizes with cdk-nag', () => {
+    const { app, template } = pipeline({ batchScoring: 'rate(1 day)', batchInput: 's3://rookery-batch-123/batch/', captureUri: 's3://rookery-capture-123/capture' });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
+    const json = JSON.stringify(template.toJSON());
+    expect(json).toContain('createTransformJob.sync');
+    expect(json).toContain('s3://rookery-batch-123/batch/');
+    expect(json).toContain('/batch-scores/');
+    expect(json).toContain('"DestinationS3Uri\\":\\"s3://rookery-capture-123/capture\\"');
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('refuses one without the other, naming both', () => {
+    expect(() => pipeline({ batchScoring: 'rate(1 day)' })).toThrow(/batchScoring needs batchInput: pass both/);
+    expect(() => pipeline({ batchInput: 'bucket/batch' })).toThrow(/batchInput.*must be an S3 URI/);
   });
 });

@@ -25,6 +25,8 @@ export const VARIANTS: Record<string, Variant> = {
       endpointMaxInstances: '1',
       batchSpot: 'true',
       trainingSchedule: 'rate(7 days)',
+      batchScoring: 'rate(1 day)',
+      batchInput: 's3://rookery-batch-123/batch/',
       enableMonitoring: 'true',
       retrainOnDrift: 'false',
       githubRepository: 'me/rookery',
