@@ -19,7 +19,7 @@ import { armJson } from '../azure/endpoint.ts';
 import { numberFlag } from '../command.ts';
 import { parseModelArg } from '../commands/azure-deploy.ts';
 import { imageEntrypoint } from '../dockerfile.ts';
-import { INTERRUPTED_EXIT, interruptSignal } from '../traffic/interrupt.ts';
+import { INTERRUPTED_EXIT, interruptSignal, pause } from '../traffic/interrupt.ts';
 import { jobInputUri, jobOutputPlace } from './azure-data.ts';
 import { scoreFormats, type ScoreFormat } from './format.ts';
 import type { ScoreFlags } from './score-flags.ts';
@@ -152,7 +152,7 @@ async function waitForJob(spec: ScoreJobSpec, out: (line: string) => void, optio
       if (options.tty) process.stderr.write('\n');
       return finish(spec, job, out);
     }
-    await sleep(options.pollIntervalMs ?? 10_000, options.signal);
+    await pause(options.pollIntervalMs ?? 10_000, options.signal);
   }
 }
 
@@ -176,16 +176,4 @@ async function cancel(spec: ScoreJobSpec, out: (line: string) => void): Promise<
   await azureCall(`job ${spec.name}`, () => spec.conn.client.jobs.beginCancel(rg, ws, spec.name));
   out(`interrupted: cancelling Azure ML job ${spec.name}`);
   return INTERRUPTED_EXIT;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

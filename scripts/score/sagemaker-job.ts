@@ -5,7 +5,7 @@
  * model's image and role); the records go to the container a mini-batch at a
  * time (lines split, MultiRecord) and come back joined line by line, and Data
  * Capture writes inputs and outputs under the endpoint's capture location, so
- * `rookery monitor --captures` reads batch predictions as it reads live ones.
+ * `rookery monitor --datastore` reads batch predictions as it reads live ones.
  * This process submits, shows progress until the job ends, prints where the
  * scores are or the job's failure reason; Ctrl-C stops the job.
  */
@@ -25,7 +25,7 @@ import { awsCall } from '../aws/credentials.ts';
 import { type AwsClients, createModelLike, readRunningEndpoint, rolloutName, uploadModel } from '../aws/deploy.ts';
 import { numberFlag } from '../command.ts';
 import { resolveDeployModel } from '../commands/deploy-sagemaker.ts';
-import { INTERRUPTED_EXIT, interruptSignal } from '../traffic/interrupt.ts';
+import { INTERRUPTED_EXIT, interruptSignal, pause } from '../traffic/interrupt.ts';
 import { scoreFormats } from './format.ts';
 import type { ScoreFlags } from './score-flags.ts';
 
@@ -169,7 +169,7 @@ async function waitForTransform(sagemaker: SageMakerClient, name: string, out: (
       if (options.tty) process.stderr.write('\n');
       return finish(job, out);
     }
-    await sleep(options.pollIntervalMs ?? 30_000, options.signal);
+    await pause(options.pollIntervalMs ?? 30_000, options.signal);
   }
 }
 
@@ -183,22 +183,8 @@ export function outputLocation(input: string, outputPath: string): string {
 function finish(job: DescribeTransformJobCommandOutput, out: (line: string) => void): number {
   if (job.TransformJobStatus === 'Completed') {
     out(`scored: ${outputLocation(job.TransformInput?.DataSource?.S3DataSource?.S3Uri ?? '', job.TransformOutput?.S3OutputPath ?? '')}`);
-    if (job.DataCaptureConfig?.DestinationS3Uri) out(`captured: ${job.DataCaptureConfig.DestinationS3Uri} (rookery monitor --captures ${job.DataCaptureConfig.DestinationS3Uri})`);
+    if (job.DataCaptureConfig?.DestinationS3Uri) out(`captured: ${job.DataCaptureConfig.DestinationS3Uri} (rookery monitor --datastore ${job.DataCaptureConfig.DestinationS3Uri})`);
     return 0;
   }
   throw new UserError(`SageMaker transform job ${job.TransformJobName} ended ${job.TransformJobStatus}: ${(job.FailureReason || 'no failure reason given').replace(/\s+/g, ' ')}`);
-}
-
-/** Resolves after `ms`, or at once when the signal fires (or fired before the wait began). */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

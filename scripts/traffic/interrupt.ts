@@ -15,3 +15,17 @@ export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
 
 /** The exit status of a process stopped by SIGINT, as shells report it. */
 export const INTERRUPTED_EXIT = 130;
+
+/** Resolves after `ms`, or at once when the signal fires (or fired before the wait began): a poll loop's pause that Ctrl-C cuts short. */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
