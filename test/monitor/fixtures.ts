@@ -96,3 +96,32 @@ export function trainedModel(): LoadedArtifact {
   model = loadArtifact(dir);
   return model;
 }
+
+/**
+ * Two hours of SageMaker-format captures (object key → body) under
+ * `capture/rookery-penguins/AllTraffic/2025/03/01/{10,11}/`, one record per
+ * request of five dataset rows, predictions the true classes: the store a
+ * label-then-monitor run over S3 or Azure Blob starts from.
+ */
+export function twoHoursOfCaptures(): Record<string, string> {
+  const objects: Record<string, string> = {};
+  for (const hour of ['10', '11']) {
+    const lines: string[] = [];
+    for (let start = hour === '10' ? 0 : 150; start < (hour === '10' ? 150 : 300); start += 5) {
+      const rows = Array.from({ length: 5 }, (_, i) => rowAt(data, start + i));
+      const species = rows.map((_, i) => schema.target.classes[data.target![start + i]]);
+      lines.push(
+        JSON.stringify({
+          captureData: {
+            endpointInput: { observedContentType: 'application/json', mode: 'INPUT', data: JSON.stringify({ dataframe_records: rows }), encoding: 'JSON' },
+            endpointOutput: { observedContentType: 'application/json', mode: 'OUTPUT', data: JSON.stringify({ predictions: species.map((prediction) => ({ prediction, confidence: 0.9 })) }), encoding: 'JSON' },
+          },
+          eventMetadata: { eventId: `req-${start}`, inferenceTime: `2025-03-01T${hour}:00:00Z` },
+          eventVersion: '0',
+        }),
+      );
+    }
+    objects[`capture/rookery-penguins/AllTraffic/2025/03/01/${hour}/capture-${hour}.jsonl`] = lines.join('\n') + '\n';
+  }
+  return objects;
+}

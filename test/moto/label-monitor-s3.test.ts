@@ -8,43 +8,21 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset, rowAt } from '../../model/dataset.ts';
-import { loadSchema } from '../../model/schema.ts';
 import { s3Client } from '../../scripts/aws/clients.ts';
-import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
 import { runCli } from '../helpers/cli.ts';
+import { twoHoursOfCaptures } from '../monitor/fixtures.ts';
 import { MOTO_INSTALL, useMoto } from '../helpers/moto.ts';
 import { useTempDirs } from '../helpers/temp.ts';
 
 const moto = useMoto();
 const tempDir = useTempDirs('rookery-label-s3-');
 let s3: S3Client;
-const schema = loadSchema(DEFAULT_SCHEMA_PATH);
-const data = loadDataset(DEFAULT_DATA_PATH, schema);
 
 beforeAll(async () => {
   if (!moto.available) return;
   s3 = s3Client();
   await s3.send(new CreateBucketCommand({ Bucket: 'data' }));
-  // Two hours of captures, one record per request of five rows, predictions the true classes.
-  for (const hour of ['10', '11']) {
-    const lines: string[] = [];
-    for (let start = hour === '10' ? 0 : 150; start < (hour === '10' ? 150 : 300); start += 5) {
-      const rows = Array.from({ length: 5 }, (_, i) => rowAt(data, start + i));
-      const species = rows.map((_, i) => schema.target.classes[data.target![start + i]]);
-      lines.push(
-        JSON.stringify({
-          captureData: {
-            endpointInput: { observedContentType: 'application/json', mode: 'INPUT', data: JSON.stringify({ dataframe_records: rows }), encoding: 'JSON' },
-            endpointOutput: { observedContentType: 'application/json', mode: 'OUTPUT', data: JSON.stringify({ predictions: species.map((prediction) => ({ prediction, confidence: 0.9 })) }), encoding: 'JSON' },
-          },
-          eventMetadata: { eventId: `req-${start}`, inferenceTime: `2025-03-01T${hour}:00:00Z` },
-          eventVersion: '0',
-        }),
-      );
-    }
-    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: `capture/rookery-penguins/AllTraffic/2025/03/01/${hour}/capture-${hour}.jsonl`, Body: lines.join('\n') + '\n' }));
-  }
+  for (const [Key, Body] of Object.entries(twoHoursOfCaptures())) await s3.send(new PutObjectCommand({ Bucket: 'data', Key, Body }));
 }, 60_000);
 afterAll(() => s3?.destroy());
 

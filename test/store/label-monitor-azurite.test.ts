@@ -13,10 +13,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadDataset, rowAt } from '../../model/dataset.ts';
-import { loadSchema } from '../../model/schema.ts';
-import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
 import { runCli } from '../helpers/cli.ts';
+import { twoHoursOfCaptures } from '../monitor/fixtures.ts';
 import { AZURITE_ACCOUNT, AZURITE_INSTALL, AZURITE_KEY, useAzurite, type Azurite } from '../helpers/azurite.ts';
 import { useManagedIdentity } from '../helpers/managed-identity.ts';
 import { useTempDirs } from '../helpers/temp.ts';
@@ -27,37 +25,11 @@ const identity = useManagedIdentity();
 const tempDir = useTempDirs('rookery-label-blob-');
 /** The checkout, where the child scripts resolve @azure/storage-blob. */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const schema = loadSchema(DEFAULT_SCHEMA_PATH);
-const data = loadDataset(DEFAULT_DATA_PATH, schema);
-
-/** Two hours of captures (blob name → body) under capture/, one record per request of five rows. */
-function captures(): Record<string, string> {
-  const blobs: Record<string, string> = {};
-  for (const hour of ['10', '11']) {
-    const lines: string[] = [];
-    for (let start = hour === '10' ? 0 : 150; start < (hour === '10' ? 150 : 300); start += 5) {
-      const rows = Array.from({ length: 5 }, (_, i) => rowAt(data, start + i));
-      const species = rows.map((_, i) => schema.target.classes[data.target![start + i]]);
-      lines.push(
-        JSON.stringify({
-          captureData: {
-            endpointInput: { observedContentType: 'application/json', mode: 'INPUT', data: JSON.stringify({ dataframe_records: rows }), encoding: 'JSON' },
-            endpointOutput: { observedContentType: 'application/json', mode: 'OUTPUT', data: JSON.stringify({ predictions: species.map((prediction) => ({ prediction, confidence: 0.9 })) }), encoding: 'JSON' },
-          },
-          eventMetadata: { eventId: `req-${start}`, inferenceTime: `2025-03-01T${hour}:00:00Z` },
-          eventVersion: '0',
-        }),
-      );
-    }
-    blobs[`capture/rookery-penguins/AllTraffic/2025/03/01/${hour}/capture-${hour}.jsonl`] = lines.join('\n') + '\n';
-  }
-  return blobs;
-}
 
 async function seed(server: Azurite): Promise<ContainerClient> {
   const container = new BlobServiceClient(server.url, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).getContainerClient('data');
   await container.create();
-  for (const [name, body] of Object.entries(captures())) await container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body));
+  for (const [name, body] of Object.entries(twoHoursOfCaptures())) await container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body));
   return container;
 }
 
@@ -138,7 +110,7 @@ describe('rookery label over blob locations against azurite (OAuth tokens from a
   }
 
   it('signs in through DefaultAzureCredential’s managed identity and labels the captures', async () => {
-    await overHttps(oauth.server, 'await container.create(); for (const [name, body] of Object.entries(blobs)) await container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body));', captures());
+    await overHttps(oauth.server, 'await container.create(); for (const [name, body] of Object.entries(blobs)) await container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body));', twoHoursOfCaptures());
     const env = { ...oauth.server.env(), ...identity.endpoint.env(), AZURE_STORAGE_KEY: '' };
     const result = await runCli(['label', '--datastore', oauth.server.uri('data', 'capture'), '--ground-truth', oauth.server.uri('data', 'ground-truth')], env, { timeoutMs: 90_000 });
     expect(errors(result.stderr)).toEqual([]);
