@@ -21,7 +21,7 @@ import { ROUTES } from '../../container/contract.ts';
 import { Azurite, AZURITE_INSTALL, azuriteAvailable, azuriteToken } from '../../scripts/azure/azurite.ts';
 import { ManagedIdentityEndpoint } from '../helpers/managed-identity.ts';
 import { COLUMNS, ROWS, request, scratchDir, serve, sleep, stopAll, until, type Served } from '../helpers/server.ts';
-import { captureHealth, jsonlTextMarkers, load, missing } from './load.ts';
+import { captureHealth, jsonlTextMarkers, missing, settled, underLoad } from './load.ts';
 
 const available = azuriteAvailable({ https: true });
 let azurite: Azurite;
@@ -165,32 +165,14 @@ describe.skipIf(!available)(`${available ? '' : `skipped, ${AZURITE_INSTALL}: `}
    * had already stored, so their retries must not add second copies (blob.ts names a blob by its bytes).
    */
   async function outageUnderLoad(s: Served) {
-    const traffic = load(s, { connections: 4, perConnection: Number.MAX_SAFE_INTEGER, rows: 1 });
-    const seen: { status: string; capture: Record<string, any> }[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        seen.push(await captureHealth(s));
-        // /ping stays about the model whatever capture does.
-        expect((await request(s, { path: ROUTES.ping, timeoutMs: 2_000 })).status).toBe(200);
-        await sleep(200);
-      }
-    })();
-    await sleep(500);
-    await azurite.kill();
-    await until(() => (seen.at(-1)?.status === 'degraded' ? true : undefined), '/health to say degraded', 20_000);
-    await sleep(OUTAGE_MS);
-    await azurite.restart();
-    await sleep(1_000);
-    traffic.stop();
-    const done = await traffic.done;
-    const after = await until(async () => {
-      const h = await captureHealth(s);
-      return h.status === 'ok' && h.capture.pending === 0 && h.capture.waiting === 0 ? h.capture : undefined;
-    }, 'capture to catch up and report ok', 30_000);
-    sampling = false;
-    await sampler;
-    return { ...done, seen, after };
+    const outage = async () => {
+      await azurite.kill();
+      await until(async () => ((await captureHealth(s)).status === 'degraded' ? true : undefined), '/health to say degraded', 20_000);
+      await sleep(OUTAGE_MS);
+      await azurite.restart();
+    };
+    const done = await underLoad(s, outage, 4);
+    return { ...done, after: await settled(s, 30_000) };
   }
 
   const OUTAGE_MS = 3_000;

@@ -11,44 +11,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../container/contract.ts';
-import { request, scratchDir, serve, sleep, stopAll, until, type Served } from '../helpers/server.ts';
-import { captureHealth, jsonlMarkers, load, missing, sqliteMarkers } from './load.ts';
+import { scratchDir, serve, sleep, stopAll, until } from '../helpers/server.ts';
+import { captureHealth, jsonlMarkers, missing, settled, sqliteMarkers, underLoad } from './load.ts';
 
 afterAll(async () => {
   await stopAll();
 });
 
 const LOCK_MS = 4_000;
-
-/** Loads the server until told, and samples /health meanwhile; returns what the sampler saw. */
-async function underLoad(s: Served, during: () => Promise<void>) {
-  const traffic = load(s, { connections: 16, perConnection: Number.MAX_SAFE_INTEGER, rows: 1 });
-  const seen: { status: string; capture: Record<string, any> }[] = [];
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      seen.push(await captureHealth(s));
-      // /ping stays about the model whatever capture does.
-      expect((await request(s, { path: ROUTES.ping, timeoutMs: 2_000 })).status).toBe(200);
-      await sleep(200);
-    }
-  })();
-  await sleep(500);
-  await during();
-  await sleep(1_000);
-  traffic.stop();
-  sampling = false;
-  await sampler;
-  return { ...(await traffic.done), seen };
-}
-
-/** Waits until capture has written everything and says ok, and returns its stats. */
-const settled = (s: Served) =>
-  until(async () => {
-    const h = await captureHealth(s);
-    return h.status === 'ok' && h.capture.pending === 0 && h.capture.waiting === 0 ? h.capture : undefined;
-  }, 'capture to catch up and report ok', 20_000);
 
 function lockFor(dbPath: string, ms: number): Promise<void> {
   const lock = new Database(dbPath, { timeout: 5_000 });

@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { ROUTES } from '../../container/contract.ts';
-import { COLUMNS, cyclingRows, request, type Served } from '../helpers/server.ts';
+import { expect } from 'vitest';
+import { COLUMNS, cyclingRows, request, sleep, until, type Served } from '../helpers/server.ts';
 
 /** A dataframe_split body of `rows` rows whose body_mass_g is `marker` (so a request's rows can be found on disk). */
 export function markedBody(rows: number, marker: number): string {
@@ -56,6 +57,39 @@ export async function captureHealth(s: Served): Promise<{ status: string; captur
   const h = (await request(s, { path: ROUTES.health, timeoutMs: 5_000 })).json();
   return { status: h.status, capture: h.capture };
 }
+
+/**
+ * Loads the server with 1-row requests on `connections` keep-alive
+ * connections while `during` runs (a fault), sampling /health and checking
+ * /ping every 200 ms; returns the load's counts and what the sampler saw.
+ */
+export async function underLoad(s: Served, during: () => Promise<void>, connections = 16) {
+  const traffic = load(s, { connections, perConnection: Number.MAX_SAFE_INTEGER, rows: 1 });
+  const seen: { status: string; capture: Record<string, any> }[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      seen.push(await captureHealth(s));
+      // /ping stays about the model whatever capture does.
+      expect((await request(s, { path: ROUTES.ping, timeoutMs: 2_000 })).status).toBe(200);
+      await sleep(200);
+    }
+  })();
+  await sleep(500);
+  await during();
+  await sleep(1_000);
+  traffic.stop();
+  sampling = false;
+  await sampler;
+  return { ...(await traffic.done), seen };
+}
+
+/** Waits until capture has written everything and says ok, and returns its stats. */
+export const settled = (s: Served, timeoutMs = 20_000) =>
+  until(async () => {
+    const h = await captureHealth(s);
+    return h.status === 'ok' && h.capture.pending === 0 && h.capture.waiting === 0 ? h.capture : undefined;
+  }, 'capture to catch up and report ok', timeoutMs);
 
 /** How many rows of each marker the SQLite capture table holds. */
 export function sqliteMarkers(path: string): Map<number, number> {
