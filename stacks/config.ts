@@ -5,6 +5,7 @@
  * command line arrive as strings, values from cdk.json may be JSON booleans
  * and numbers; both are accepted. Every default is here.
  */
+import { DEFAULT_ENDPOINT_NAME } from '../cloud/sagemaker.ts';
 import type { Node } from 'constructs';
 import { DEFAULT_ACCURACY_THRESHOLD, DEFAULT_ALIAS, DEFAULT_MODEL_NAME } from '../model/defaults.ts';
 import { UserError } from '../model/user-error.ts';
@@ -168,7 +169,7 @@ export const CONTEXT_DEFAULTS = {
 } as const satisfies Partial<RookeryContext>;
 
 export const ENDPOINT_DEFAULTS = {
-  endpointName: 'rookery-penguins',
+  endpointName: DEFAULT_ENDPOINT_NAME,
   instanceType: 'ml.m5.large',
   instanceCount: 1,
   maxInstances: 2,

@@ -1,3 +1,4 @@
+import { DEFAULT_ENDPOINT_NAME } from '../../cloud/sagemaker.ts';
 import { COMPUTE_CLUSTER } from '../../cloud/azure-batch.ts';
 import { ENVIRONMENT_NAME } from '../../cloud/azure-ml.ts';
 import { defineCommand } from '../command.ts';
@@ -67,7 +68,7 @@ Examples:
     subscription: { type: 'string', value: 'ID', description: "azure: the workspace's subscription (defaults as for 'rookery deploy azure')", inUsage: false },
     'resource-group': { type: 'string', value: 'RG', description: "azure: the workspace's resource group (defaults as for 'rookery deploy azure')", inUsage: false },
     workspace: { type: 'string', value: 'WS', description: "azure: the workspace (defaults as for 'rookery deploy azure')", inUsage: false },
-    endpoint: { type: 'string', value: 'NAME', description: "sagemaker: the endpoint whose model, role and capture location the job uses", default: 'rookery-penguins', inUsage: false },
+    endpoint: { type: 'string', value: 'NAME', description: "sagemaker: the endpoint whose model, role and capture location the job uses", default: DEFAULT_ENDPOINT_NAME, inUsage: false },
     capture: { type: 'string', value: 's3://B/P', description: "sagemaker: where Data Capture writes (default: the endpoint's capture location)", inUsage: false },
     'no-capture': { type: 'boolean', description: 'sagemaker: no Data Capture for the job', inUsage: false },
     'instance-type': { type: 'string', value: 'TYPE', description: 'sagemaker: the transform instance type', default: 'ml.m5.large', inUsage: false },

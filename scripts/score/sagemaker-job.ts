@@ -9,6 +9,7 @@
  * This process submits, shows progress until the job ends, prints where the
  * scores are or the job's failure reason; Ctrl-C stops the job.
  */
+import { DEFAULT_ENDPOINT_NAME } from '../../cloud/sagemaker.ts';
 import {
   CreateTransformJobCommand,
   DescribeEndpointCommand,
@@ -30,7 +31,6 @@ import { scoreFormats } from './format.ts';
 import type { ScoreFlags } from './score-flags.ts';
 
 /** EndpointStack's endpoint name when `-c endpointName` is not given (stacks/config.ts). */
-export const DEFAULT_ENDPOINT = 'rookery-penguins';
 export const DEFAULT_INSTANCE_TYPE = 'ml.m5.large';
 /** SageMaker's default and the server's body limit (6 MB). */
 const MAX_PAYLOAD_MB = 6;
@@ -71,7 +71,7 @@ export async function runSageMakerScore(flags: ScoreFlags, out: (line: string) =
   if (capture !== undefined) s3Flag('capture', capture);
   const poll = numberFlag('poll', text('poll'), 30, { min: 0.01, max: 300 });
   const clients = options.clients ?? awsClients(text('region'));
-  const endpoint = text('endpoint') ?? DEFAULT_ENDPOINT;
+  const endpoint = text('endpoint') ?? DEFAULT_ENDPOINT_NAME;
   const running = await readRunningEndpoint(clients.sagemaker, endpoint, () => awsCall(`SageMaker endpoint ${endpoint}`, () => clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }))));
   const now = options.now?.() ?? new Date();
   const name = `rookery-score-${now.toISOString().replace(/\D/g, '').slice(0, 14)}`;
