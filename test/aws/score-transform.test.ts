@@ -18,19 +18,13 @@ import {
   ListTransformJobsCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { saveArtifact } from '../../model/artifact.ts';
-import { loadDataset } from '../../model/dataset.ts';
-import { LocalRegistry } from '../../model/registry.ts';
-import { loadSchema } from '../../model/schema.ts';
-import { DEFAULT_TRAIN_OPTIONS, trainWithCrossValidation } from '../../model/train.ts';
 import { clientConfig, s3Client } from '../../scripts/aws/clients.ts';
-import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../../scripts/config.ts';
 import { runSageMakerScore } from '../../scripts/score/sagemaker-job.ts';
 import { runCli } from '../helpers/cli.ts';
 import { shapeProblems } from '../helpers/aws-model.ts';
 import { MOTO_INSTALL, MOTO_REGION, useMoto } from '../helpers/moto.ts';
+import { registryWithChampion } from '../helpers/penguins.ts';
 import { useTempDirs } from '../helpers/temp.ts';
 
 const ENDPOINT = 'rookery-penguins';
@@ -46,12 +40,7 @@ let s3: S3Client;
 let registry: string;
 
 beforeAll(async () => {
-  const work = tempDir();
-  registry = join(work, 'registry');
-  const data = loadDataset(DEFAULT_DATA_PATH, loadSchema(DEFAULT_SCHEMA_PATH));
-  const result = trainWithCrossValidation(data, { ...DEFAULT_TRAIN_OPTIONS, folds: 2 });
-  saveArtifact(join(work, 'artifact'), result.params, { evaluation: result.evaluation, options: result.options, rows: data.size }, { example: data });
-  await new LocalRegistry(registry).register('penguins', join(work, 'artifact'), { alias: 'champion' });
+  registry = await registryWithChampion(tempDir());
   if (!moto.available) return;
   sagemaker = new SageMakerClient({ ...clientConfig(MOTO_REGION), maxAttempts: 1 });
   s3 = s3Client();
