@@ -19,7 +19,7 @@ import { armJson } from '../azure/endpoint.ts';
 import { numberFlag } from '../command.ts';
 import { parseModelArg } from '../commands/azure-deploy.ts';
 import { imageEntrypoint } from '../dockerfile.ts';
-import { INTERRUPTED_EXIT, interruptSignal, pause } from '../traffic/interrupt.ts';
+import { INTERRUPTED_EXIT, pause, withInterrupt } from '../traffic/interrupt.ts';
 import { jobInputUri, jobOutputPlace } from './azure-data.ts';
 import { scoreFormats, type ScoreFormat } from './format.ts';
 import type { ScoreFlags } from './score-flags.ts';
@@ -49,13 +49,8 @@ export interface AzureScoreOptions extends ConnectionOptions {
   tty?: boolean;
 }
 
-export async function scoreOnAzure(flags: ScoreFlags, out: (line: string) => void): Promise<number> {
-  const interrupt = interruptSignal();
-  try {
-    return await runAzureScore(flags, out, { signal: interrupt.signal, tty: process.stderr.isTTY === true });
-  } finally {
-    interrupt.dispose();
-  }
+export function scoreOnAzure(flags: ScoreFlags, out: (line: string) => void): Promise<number> {
+  return withInterrupt((signal) => runAzureScore(flags, out, { signal, tty: process.stderr.isTTY === true }));
 }
 
 /** Submits the job, waits for it and returns the exit status: 0 completed, 1 failed, 130 cancelled by Ctrl-C. */

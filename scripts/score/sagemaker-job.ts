@@ -26,7 +26,7 @@ import { awsCall } from '../aws/credentials.ts';
 import { type AwsClients, createModelLike, readRunningEndpoint, rolloutName, uploadModel } from '../aws/deploy.ts';
 import { numberFlag } from '../command.ts';
 import { resolveDeployModel } from '../commands/deploy-sagemaker.ts';
-import { INTERRUPTED_EXIT, interruptSignal, pause } from '../traffic/interrupt.ts';
+import { INTERRUPTED_EXIT, pause, withInterrupt } from '../traffic/interrupt.ts';
 import { scoreFormats } from './format.ts';
 import type { ScoreFlags } from './score-flags.ts';
 
@@ -48,13 +48,8 @@ export interface SageMakerScoreOptions {
   now?: () => Date;
 }
 
-export async function scoreOnSageMaker(flags: ScoreFlags, out: (line: string) => void): Promise<number> {
-  const interrupt = interruptSignal();
-  try {
-    return await runSageMakerScore(flags, out, { signal: interrupt.signal, tty: process.stderr.isTTY === true });
-  } finally {
-    interrupt.dispose();
-  }
+export function scoreOnSageMaker(flags: ScoreFlags, out: (line: string) => void): Promise<number> {
+  return withInterrupt((signal) => runSageMakerScore(flags, out, { signal, tty: process.stderr.isTTY === true }));
 }
 
 /** Creates the transform job, waits for it and returns the exit status: 0 completed, 1 failed or stopped, 130 after Ctrl-C. */

@@ -13,6 +13,16 @@ export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
+/** Runs `work` with a signal the first Ctrl-C aborts, and removes the handler when it ends. */
+export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const interrupt = interruptSignal();
+  try {
+    return await work(interrupt.signal);
+  } finally {
+    interrupt.dispose();
+  }
+}
+
 /** The exit status of a process stopped by SIGINT, as shells report it. */
 export const INTERRUPTED_EXIT = 130;
 
