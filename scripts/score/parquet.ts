@@ -1,4 +1,4 @@
-import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type DecodedArray, type FileMetaData, type SchemaElement } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnChunk, type DecodedArray, type FileMetaData, type RowGroup, type SchemaElement } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { FeatureRow } from '../../model/dataset.ts';
 import { UserError } from '../../model/user-error.ts';
@@ -11,27 +11,74 @@ function rangeReader(job: ScoreJob): AsyncBuffer {
   return {
     byteLength: job.size,
     async slice(start, end = job.size) {
-      const bytes = await job.input.store.readRange(job.input.key, start, end);
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      return arrayBufferOf(await job.input.store.readRange(job.input.key, start, end));
     },
   };
 }
 
-/** The writer hands each row group's bytes to the output as soon as it is encoded, so only one row group is held. */
+const arrayBufferOf = (bytes: Uint8Array) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+
+/** Where a column chunk's bytes are: from its dictionary page, if any, for its compressed size (as hyparquet reads it). */
+function chunkRange(chunk: ColumnChunk): { start: number; end: number } {
+  const meta = chunk.meta_data!;
+  const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+  return { start, end: start + Number(meta.total_compressed_size) };
+}
+
+/** A row group's bytes, read with one ranged read (one GET on S3) and served from memory to hyparquet and to the copy. */
+async function readGroupBytes(job: ScoreJob, file: AsyncBuffer, group: RowGroup): Promise<{ file: AsyncBuffer; from: number; bytes: Uint8Array }> {
+  const ranges = group.columns.map(chunkRange);
+  const from = Math.min(...ranges.map((r) => r.start));
+  const bytes = await job.input.store.readRange(job.input.key, from, Math.max(...ranges.map((r) => r.end)));
+  const held: AsyncBuffer = {
+    byteLength: file.byteLength,
+    slice: (start, end = file.byteLength) => (start >= from && end <= from + bytes.byteLength ? arrayBufferOf(bytes.subarray(start - from, end - from)) : file.slice(start, end)),
+  };
+  return { file: held, from, bytes };
+}
+
+/** The writer hands its bytes to the output at the end of each row group, and copied column chunks straight through, so only one row group is held. */
 class PieceWriter extends ByteWriter {
   constructor(private readonly out: ObjectWriter) {
     super(1 << 20);
   }
 
   flush(): Promise<void> {
+    if (this.index === 0) return Promise.resolve();
     const bytes = this.getBytes().slice();
     this.index = 0;
     return this.out.write(bytes);
   }
 
+  /** Bytes written as they are (an input column chunk), after what is buffered; `offset` counts them. */
+  async copy(bytes: Uint8Array): Promise<void> {
+    await this.flush();
+    this.offset += bytes.byteLength;
+    await this.out.write(bytes);
+  }
+
   override finish(): Promise<void> {
     return this.flush();
   }
+}
+
+/**
+ * An input column chunk's metadata for its copy `by` bytes further into the
+ * output. Page headers hold no file offsets, so the pages are valid as they
+ * are; what points elsewhere in the input (offset and column indexes, bloom
+ * filters) is left out, as are min/max statistics (the output has none).
+ */
+function movedChunk(chunk: ColumnChunk, by: bigint): ColumnChunk {
+  const { statistics: _s, bloom_filter_offset: _b, bloom_filter_length: _l, ...meta } = chunk.meta_data!;
+  return {
+    file_offset: BigInt(chunkRange(chunk).start) + by,
+    meta_data: {
+      ...meta,
+      data_page_offset: meta.data_page_offset + by,
+      dictionary_page_offset: meta.dictionary_page_offset ? meta.dictionary_page_offset + by : undefined,
+      index_page_offset: meta.index_page_offset ? meta.index_page_offset + by : undefined,
+    },
+  };
 }
 
 /** The input's columns, which must be flat (one leaf per top-level column), and the output's schema with ours added. */
@@ -86,7 +133,7 @@ function scoreGroup(scorer: BatchScorer, data: Map<string, DecodedArray>, column
   const inputOf = (i: number) => Object.fromEntries(columns.map((c) => [c, (data.get(c) as ArrayLike<unknown>)[i]]));
   const kept: number[] = [];
   const predictions: string[] = [];
-  const confidences: number[] = [];
+  const confidences = new Float64Array(count);
   for (let from = 0; from < count; from += SLICE) {
     const rows = featureRows(data, features, from, Math.min(count, from + SLICE));
     const problems = scorer.problems(rows);
@@ -101,14 +148,19 @@ function scoreGroup(scorer: BatchScorer, data: Map<string, DecodedArray>, column
       const s = scored[k];
       if (!s) continue;
       kept.push(from + at[k]);
+      confidences[predictions.length] = s.confidence;
       predictions.push(s.prediction);
-      confidences.push(s.confidence);
     }
   }
-  return { kept, predictions, confidences };
+  return { kept, predictions, confidences: confidences.subarray(0, predictions.length) };
 }
 
-/** Parquet in, Parquet out: row group by row group, each written as one row group of the scored rows, with the input's column types. */
+/**
+ * Parquet in, Parquet out: row group by row group, each written as one row
+ * group of the scored rows, with the input's column types. When every row of
+ * a group is scored (the usual case), the input's column chunks are copied
+ * byte for byte and only prediction and confidence are encoded.
+ */
 export async function scoreParquet(job: ScoreJob): Promise<void> {
   const { scorer } = job;
   const file = rangeReader(job);
@@ -116,23 +168,41 @@ export async function scoreParquet(job: ScoreJob): Promise<void> {
     throw new UserError(`--input ${job.input.uri} is not a Parquet file (${err.message})`);
   });
   const { columns, output } = schemas(job, metadata);
+  const pieces = new PieceWriter(job.output);
   // No min/max statistics: they cost a third of the writing time, and a scored batch is read whole, not filtered.
-  const writer = new ParquetWriter({ writer: new PieceWriter(job.output), schema: output, statistics: false, createdBy: 'rookery score' });
+  const writer = new ParquetWriter({ writer: pieces, schema: output, statistics: false, createdBy: 'rookery score' });
   const total = Number(metadata.num_rows);
   let start = 0;
   for (const group of metadata.row_groups) {
     job.signal.throwIfAborted();
     const count = Number(group.num_rows);
-    const data = await readGroup(file, metadata, start, start + count);
+    const held = await readGroupBytes(job, file, group);
+    const data = await readGroup(held.file, metadata, start, start + count);
     const { kept, predictions, confidences } = scoreGroup(scorer, data, columns, start, count);
-    if (kept.length) {
-      // Every row scored (the usual case): the columns as read go out as they are.
-      const all = kept.length === count;
-      const columnData = [
-        ...columns.map((name) => ({ name, data: all ? data.get(name)! : kept.map((i) => (data.get(name) as ArrayLike<unknown>)[i]) })),
-        { name: 'prediction', data: predictions },
-        { name: 'confidence', data: Float64Array.from(confidences), encoding: 'PLAIN' as const },
-      ];
+    const added = [
+      { name: 'prediction', data: predictions },
+      { name: 'confidence', data: confidences, encoding: 'PLAIN' as const },
+    ];
+    if (kept.length === count && count > 0) {
+      const groupStart = pieces.offset;
+      const moved: ColumnChunk[] = [];
+      for (const chunk of group.columns) {
+        const { start: at, end } = chunkRange(chunk);
+        moved.push(movedChunk(chunk, BigInt(pieces.offset - at)));
+        await pieces.copy(held.bytes.subarray(at - held.from, end - held.from));
+      }
+      await writer.write({ columnData: added, rowGroupSize: count });
+      // The writer recorded a row group of the two added columns; it becomes the whole row group.
+      const ours = writer.row_groups.pop()!;
+      const chunks = [...moved, ...ours.columns];
+      writer.row_groups.push({
+        columns: chunks,
+        num_rows: ours.num_rows,
+        total_byte_size: chunks.reduce((sum, c) => sum + (c.meta_data?.total_uncompressed_size ?? 0n), 0n),
+        total_compressed_size: BigInt(pieces.offset - groupStart),
+      });
+    } else if (kept.length) {
+      const columnData = [...columns.map((name) => ({ name, data: kept.map((i) => (data.get(name) as ArrayLike<unknown>)[i]) })), ...added];
       await writer.write({ columnData, rowGroupSize: kept.length });
     }
     await scorer.endBatch(count);
