@@ -127,13 +127,19 @@ function featureRows(columns: Map<string, DecodedArray>, names: readonly string[
 /** Rows scored at a time within a row group: their objects die young, whatever the row group's size. */
 const SLICE = 8192;
 
-/** A row group's scored rows: their indexes in the group, predictions and confidences. */
+/**
+ * A row group's scored rows: how many, which (a mask, by index in the group),
+ * their predictions and confidences. Sized once for the group: a row group's
+ * arrays are large objects, which only a full collection frees, so growing
+ * them would leave a trail of copies behind.
+ */
 function scoreGroup(scorer: BatchScorer, data: Map<string, DecodedArray>, columns: string[], start: number, count: number) {
   const features = scorer.schema.features.map((f) => f.name);
   const inputOf = (i: number) => Object.fromEntries(columns.map((c) => [c, (data.get(c) as ArrayLike<unknown>)[i]]));
-  const kept: number[] = [];
-  const predictions: string[] = [];
+  const scored = new Uint8Array(count);
+  const predictions: string[] = new Array(count);
   const confidences = new Float64Array(count);
+  let kept = 0;
   for (let from = 0; from < count; from += SLICE) {
     const rows = featureRows(data, features, from, Math.min(count, from + SLICE));
     const problems = scorer.problems(rows);
@@ -143,16 +149,18 @@ function scoreGroup(scorer: BatchScorer, data: Map<string, DecodedArray>, column
       if (problem) scorer.reject({ row: start + from + i + 1, reason: problem, input: inputOf(from + i) });
       else at.push(i);
     }
-    const scored = scorer.predict(at.map((i) => rows[i] as FeatureRow), (k) => ({ row: start + from + at[k] + 1, input: inputOf(from + at[k]) }));
-    for (let k = 0; k < scored.length; k++) {
-      const s = scored[k];
+    const valid = problems.size ? at.map((i) => rows[i] as FeatureRow) : (rows as FeatureRow[]);
+    const results = scorer.predict(valid, (k) => ({ row: start + from + at[k] + 1, input: inputOf(from + at[k]) }));
+    for (let k = 0; k < results.length; k++) {
+      const s = results[k];
       if (!s) continue;
-      kept.push(from + at[k]);
-      confidences[predictions.length] = s.confidence;
-      predictions.push(s.prediction);
+      scored[from + at[k]] = 1;
+      confidences[kept] = s.confidence;
+      predictions[kept++] = s.prediction;
     }
   }
-  return { kept, predictions, confidences: confidences.subarray(0, predictions.length) };
+  predictions.length = kept;
+  return { kept, scored, predictions, confidences: confidences.subarray(0, kept) };
 }
 
 /**
@@ -178,12 +186,12 @@ export async function scoreParquet(job: ScoreJob): Promise<void> {
     const count = Number(group.num_rows);
     const held = await readGroupBytes(job, file, group);
     const data = await readGroup(held.file, metadata, start, start + count);
-    const { kept, predictions, confidences } = scoreGroup(scorer, data, columns, start, count);
+    const { kept, scored, predictions, confidences } = scoreGroup(scorer, data, columns, start, count);
     const added = [
       { name: 'prediction', data: predictions },
       { name: 'confidence', data: confidences, encoding: 'PLAIN' as const },
     ];
-    if (kept.length === count && count > 0) {
+    if (kept === count && count > 0) {
       const groupStart = pieces.offset;
       const moved: ColumnChunk[] = [];
       for (const chunk of group.columns) {
@@ -201,9 +209,10 @@ export async function scoreParquet(job: ScoreJob): Promise<void> {
         total_byte_size: chunks.reduce((sum, c) => sum + (c.meta_data?.total_uncompressed_size ?? 0n), 0n),
         total_compressed_size: BigInt(pieces.offset - groupStart),
       });
-    } else if (kept.length) {
-      const columnData = [...columns.map((name) => ({ name, data: kept.map((i) => (data.get(name) as ArrayLike<unknown>)[i]) })), ...added];
-      await writer.write({ columnData, rowGroupSize: kept.length });
+    } else if (kept) {
+      const keep = (values: ArrayLike<unknown>) => Array.from(values).filter((_, i) => scored[i]);
+      const columnData = [...columns.map((name) => ({ name, data: keep(data.get(name) as ArrayLike<unknown>) })), ...added];
+      await writer.write({ columnData, rowGroupSize: kept });
     }
     await scorer.endBatch(count);
     start += count;
