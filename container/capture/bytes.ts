@@ -7,11 +7,19 @@
  * semi-space under saturating load and resident memory from ~64 to ~120 MiB).
  *
  * Numbers are little-endian. `value` writes a tagged value the SQLite worker
- * reads back: 0 null, 1 float64, 2 UTF-8 string with a uint32 byte length.
+ * reads back: 0 null, 1 float64, 2 UTF-8 string with a uint32 byte length,
+ * 3 a string the reader knows as well (a schema's category or class) as its
+ * uint8 index in that list: a byte instead of writing the string's UTF-8.
  */
 export const TAG_NULL = 0;
 export const TAG_NUMBER = 1;
 export const TAG_STRING = 2;
+export const TAG_KNOWN = 3;
+
+/** The strings TAG_KNOWN can name: the first 256 of a list, by index. */
+export function knownIndex(values: readonly string[]): Map<string, number> {
+  return new Map(values.slice(0, 256).map((v, i) => [v, i]));
+}
 
 export class ByteWriter {
   private buf: Buffer;
@@ -74,15 +82,22 @@ export class ByteWriter {
     this.pos += 4 + written;
   }
 
-  /** A tagged null, number or string. */
-  value(v: string | number | null | undefined): void {
+  /** A tagged null, number or string; a string in `known` (knownIndex) as its index. */
+  value(v: string | number | null | undefined, known?: Map<string, number>): void {
     if (v === null || v === undefined) this.u8(TAG_NULL);
     else if (typeof v === 'number') {
       this.u8(TAG_NUMBER);
       this.f64(v);
     } else {
-      this.u8(TAG_STRING);
-      this.string(v);
+      const index = known?.get(v);
+      if (index === undefined) {
+        this.u8(TAG_STRING);
+        this.string(v);
+      } else {
+        this.ensure(2);
+        this.buf[this.pos++] = TAG_KNOWN;
+        this.buf[this.pos++] = index;
+      }
     }
   }
 }

@@ -13,7 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { TAG_NULL, TAG_NUMBER } from './bytes.ts';
+import { TAG_KNOWN, TAG_NULL, TAG_NUMBER } from './bytes.ts';
 
 export interface WorkerSetup {
   /** better-sqlite3's resolved entry, loaded on the first write (a driver that fails to load is a failed, retried write). */
@@ -23,6 +23,8 @@ export interface WorkerSetup {
   table: string;
   /** Feature values per row in the encoding (SqliteCaptureWriter.encode). */
   features: number;
+  /** Per encoded value of a row (the features, the prediction, the confidence), the strings TAG_KNOWN indexes. */
+  known: string[][];
 }
 
 /** A write names `length` bytes at the start of the shared buffer, sent along only when it is new. */
@@ -30,7 +32,8 @@ export type Command = { type: 'write'; shared?: SharedArrayBuffer; length: numbe
 export type Request = Command & { id: number };
 export type Reply = { id: number; error?: string };
 
-type Value = string | number | null;
+/** Text columns are bound as UTF-8 bytes (see CaptureTable), numeric ones as numbers. */
+type Value = Buffer | number | null;
 
 const ROWS_PER_INSERT = 64;
 const CACHE_KIB = 256;
@@ -38,46 +41,101 @@ const CACHE_KIB = 256;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 /** Random bytes for this many row uuids are drawn at once. */
 const UUIDS_PER_FILL = 256;
+const UUID_BYTES = 36;
+/** `new Date(t).toISOString()` for years 0000 to 9999. */
+const DATE_BYTES = 24;
+
+/**
+ * Fixed-width text, one slot per row of an INSERT, written in place into one
+ * buffer and bound through views made once: a row's uuid or date then costs
+ * neither a string nor an allocation. A slot may be rewritten once its
+ * statement has run (better-sqlite3 copies what it binds).
+ */
+class TextSlots {
+  readonly bytes: Buffer;
+  private readonly views: Buffer[];
+
+  constructor(
+    readonly width: number,
+    slots: number,
+  ) {
+    this.bytes = Buffer.allocUnsafeSlow(width * slots);
+    this.views = Array.from({ length: slots }, (_, k) => this.bytes.subarray(k * width, (k + 1) * width));
+  }
+
+  view(slot: number): Buffer {
+    return this.views[slot];
+  }
+}
 
 /**
  * Version 4 UUIDs from random bytes drawn UUIDS_PER_FILL at a time, written as
- * text into a reused buffer: randomUUID() cost each row about 2,000
- * instructions (a string built by concatenation, flattened again when bound).
+ * text into a row's slot: randomUUID() cost each row about 2,000 instructions
+ * (a string built by concatenation, flattened again when bound).
  */
 class UuidSource {
   private readonly random = Buffer.allocUnsafeSlow(16 * UUIDS_PER_FILL);
-  private readonly text = Buffer.allocUnsafeSlow(36);
+  private readonly slots = new TextSlots(UUID_BYTES, ROWS_PER_INSERT);
   private next = UUIDS_PER_FILL;
 
-  take(): string {
+  /** A new uuid in the statement's row `slot`. */
+  take(slot: number): Buffer {
     if (this.next === UUIDS_PER_FILL) {
       randomFillSync(this.random);
       this.next = 0;
     }
     const r = this.random;
+    const text = this.slots.bytes;
     const o = 16 * this.next++;
     r[o + 6] = (r[o + 6] & 0x0f) | 0x40;
     r[o + 8] = (r[o + 8] & 0x3f) | 0x80;
-    let p = 0;
+    let p = slot * UUID_BYTES;
     for (let i = 0; i < 16; i++) {
-      if (i === 4 || i === 6 || i === 8 || i === 10) this.text[p++] = 45;
-      this.text[p++] = HEX[r[o + i] >> 4];
-      this.text[p++] = HEX[r[o + i] & 15];
+      if (i === 4 || i === 6 || i === 8 || i === 10) text[p++] = 45;
+      text[p++] = HEX[r[o + i] >> 4];
+      text[p++] = HEX[r[o + i] & 15];
     }
-    return this.text.toString('latin1', 0, 36);
+    return this.slots.view(slot);
+  }
+}
+
+/** The dates of one INSERT's records, each written once however many of its rows the statement holds. */
+class DateSlots {
+  private readonly slots = new TextSlots(DATE_BYTES, ROWS_PER_INSERT);
+  private used = 0;
+
+  put(iso: string): Buffer {
+    if (iso.length !== DATE_BYTES) return Buffer.from(iso, 'latin1');
+    this.slots.bytes.write(iso, this.used * DATE_BYTES, 'latin1');
+    return this.slots.view(this.used++);
+  }
+
+  /** The statement has run: its slots can be reused. */
+  clear(): void {
+    this.used = 0;
   }
 }
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-/** One open database: its INSERT statements by row count, and the batch transaction. */
+/**
+ * One open database: its INSERT statements by row count, and the batch
+ * transaction. Text goes in as UTF-8 bytes, `CAST(? AS TEXT)`: better-sqlite3
+ * binds a Buffer with one copy, while a string is first made from the bytes
+ * here, then converted back to UTF-8 and copied (callgrind: about 500
+ * instructions per value). The schema's categories and classes are Buffers
+ * made once (TAG_KNOWN), other strings views into the batch's bytes.
+ */
 class CaptureTable {
   private readonly statements = new Map<number, BetterSqlite3.Statement>();
   /** Inserted per row: the features, prediction, confidence, date and uuid; the target column stays NULL. */
   private readonly width: number;
   /** One INSERT's parameters, reused for every full statement of every batch. */
   private readonly full: Value[];
+  /** Per encoded value of a row, the bytes of the strings TAG_KNOWN indexes. */
+  private readonly known: Buffer[][];
   private readonly uuids = new UuidSource();
+  private readonly dates = new DateSlots();
   readonly write: (buf: Buffer, count: number) => void;
 
   constructor(
@@ -85,7 +143,8 @@ class CaptureTable {
     private readonly setup: WorkerSetup,
   ) {
     this.width = setup.features + 4;
-    this.full = new Array<Value>(ROWS_PER_INSERT * this.width);
+    this.full = new Array<Value>(ROWS_PER_INSERT * this.width).fill(null);
+    this.known = setup.known.map((values) => values.map((v) => Buffer.from(v, 'utf8')));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     // better-sqlite3 builds SQLite with a 16 MB page cache (SQLITE_DEFAULT_CACHE_SIZE=-16000), which fills as the
@@ -103,9 +162,9 @@ class CaptureTable {
   private statement(rows: number): BetterSqlite3.Statement {
     let s = this.statements.get(rows);
     if (!s) {
-      const names = this.setup.columns.slice(0, this.width).map((c) => quote(c.name));
-      const one = `(${names.map(() => '?').join(', ')})`;
-      s = this.db.prepare(`INSERT INTO ${this.setup.table} (${names.join(', ')}) VALUES ${new Array(rows).fill(one).join(', ')}`);
+      const columns = this.setup.columns.slice(0, this.width);
+      const one = `(${columns.map((c) => (c.sql === 'TEXT' ? 'CAST(? AS TEXT)' : '?')).join(', ')})`;
+      s = this.db.prepare(`INSERT INTO ${this.setup.table} (${columns.map((c) => quote(c.name)).join(', ')}) VALUES ${new Array(rows).fill(one).join(', ')}`);
       this.statements.set(rows, s);
     }
     return s;
@@ -114,41 +173,44 @@ class CaptureTable {
   /** Decodes `count` records from `buf` into rows, ROWS_PER_INSERT per statement. */
   private insert(buf: Buffer, count: number): void {
     const { features } = this.setup;
-    const { full, width } = this;
+    const { full, width, known } = this;
     let pos = 0;
     let n = 0;
-    const value = (): Value => {
+    const value = (j: number): Value => {
       const tag = buf[pos++];
       if (tag === TAG_NULL) return null;
       if (tag === TAG_NUMBER) {
         pos += 8;
         return buf.readDoubleLE(pos - 8);
       }
+      if (tag === TAG_KNOWN) return known[j][buf[pos++]];
       const length = buf.readUInt32LE(pos);
       pos += 4 + length;
-      return buf.toString('utf8', pos - length, pos);
+      return buf.subarray(pos - length, pos);
     };
     for (let r = 0; r < count; r++) {
       const rows = buf.readUInt32LE(pos);
-      const date = new Date(buf.readDoubleLE(pos + 4)).toISOString();
+      const iso = new Date(buf.readDoubleLE(pos + 4)).toISOString();
       pos += 12;
+      let date: Buffer | undefined;
       for (let i = 0; i < rows; i++) {
         const at = n * width;
-        for (let j = 0; j < features; j++) full[at + j] = value();
-        full[at + features] = value();
-        full[at + features + 1] = value();
-        full[at + features + 2] = date;
-        full[at + features + 3] = this.uuids.take();
+        for (let j = 0; j < features + 2; j++) full[at + j] = value(j);
+        full[at + features + 2] = date ??= this.dates.put(iso);
+        full[at + features + 3] = this.uuids.take(n);
         if (++n === ROWS_PER_INSERT) {
           // Spread, not the array: better-sqlite3 reads an array parameter element by element through V8's
           // generic property lookup, a quarter of the worker's instructions (callgrind) that arguments do not cost.
           this.statement(ROWS_PER_INSERT).run(...full);
           n = 0;
+          this.dates.clear();
+          date = undefined;
         }
       }
     }
     if (pos !== buf.length) throw new Error(`capture batch of ${buf.length} bytes decoded to ${pos}`);
     if (n > 0) this.statement(n).run(...full.slice(0, n * width));
+    this.dates.clear();
   }
 }
 

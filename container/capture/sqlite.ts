@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Schema } from '../../model/schema.ts';
-import type { ByteWriter } from './bytes.ts';
+import { knownIndex, type ByteWriter } from './bytes.ts';
 import type { BatchWriter, CaptureRecord } from './sink.ts';
 import type { Command, Reply, Request, WorkerSetup } from './sqlite-worker.ts';
 
@@ -58,6 +58,9 @@ export class SqliteCaptureWriter implements BatchWriter {
   readonly description: string;
   private readonly worker: Worker;
   private readonly features: string[];
+  /** Per feature, the categories encoded as indexes (TAG_KNOWN); undefined for numeric ones. */
+  private readonly categories: (Map<string, number> | undefined)[];
+  private readonly classes: Map<string, number>;
   private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   private nextId = 0;
   private shared: Uint8Array | undefined;
@@ -67,12 +70,15 @@ export class SqliteCaptureWriter implements BatchWriter {
   constructor(path: string, schema: Schema) {
     this.description = `sqlite:${path}`;
     this.features = schema.features.map((f) => f.name);
+    this.categories = schema.features.map((f) => (f.type === 'categorical' ? knownIndex(f.categories) : undefined));
+    this.classes = knownIndex(schema.target.classes);
     const setup: WorkerSetup = {
       driver: createRequire(import.meta.url).resolve('better-sqlite3'),
       path,
       columns: captureColumns(schema),
       table: CAPTURE_TABLE,
       features: this.features.length,
+      known: [...schema.features.map((f) => (f.type === 'categorical' ? f.categories : [])), schema.target.classes, []],
     };
     // The worker only copies batches into SQLite: a small young generation keeps its share of the process's memory small.
     this.worker = new Worker(workerSource(), {
@@ -108,14 +114,15 @@ export class SqliteCaptureWriter implements BatchWriter {
     });
   }
 
-  /** The row count and time, then per row the features, prediction and confidence as tagged values (bytes.ts). */
+  /** The row count and time, then per row the features, prediction and confidence as tagged values (bytes.ts), categories and classes by index. */
   encode(r: CaptureRecord, out: ByteWriter): void {
+    const { features, categories, classes } = this;
     out.u32(r.rows.length);
     out.f64(r.time.getTime());
     for (let i = 0; i < r.rows.length; i++) {
       const row = r.rows[i];
-      for (const f of this.features) out.value(row[f]);
-      out.value(r.predictions[i].prediction);
+      for (let j = 0; j < features.length; j++) out.value(row[features[j]], categories[j]);
+      out.value(r.predictions[i].prediction, classes);
       out.value(r.predictions[i].confidence);
     }
   }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BatchingSink } from '../../container/capture/batcher.ts';
-import { ByteWriter, TAG_NULL, TAG_NUMBER, TAG_STRING } from '../../container/capture/bytes.ts';
+import { ByteWriter, knownIndex, TAG_KNOWN, TAG_NULL, TAG_NUMBER, TAG_STRING } from '../../container/capture/bytes.ts';
 import { hourPrefix, JsonlCaptureWriter, sagemakerCaptureRecord } from '../../container/capture/jsonl.ts';
 import { writeRecords, type CaptureRecord } from '../../container/capture/sink.ts';
 import { captureColumns, SqliteCaptureWriter } from '../../container/capture/sqlite.ts';
@@ -22,8 +22,8 @@ const schema: Schema = loadSchema(DEFAULT_SCHEMA_PATH);
 const tempDir = useTempDirs('rookery-capture-writers-');
 const PENGUIN = 'Ñandú 🐧';
 
-/** Reads back ByteWriter.value's tagged values. */
-function readValues(buf: Buffer): (string | number | null)[] {
+/** Reads back ByteWriter.value's tagged values (TAG_KNOWN as the strings of `known`). */
+function readValues(buf: Buffer, known: readonly string[] = []): (string | number | null)[] {
   const out: (string | number | null)[] = [];
   let pos = 0;
   while (pos < buf.length) {
@@ -36,7 +36,8 @@ function readValues(buf: Buffer): (string | number | null)[] {
       const n = buf.readUInt32LE(pos);
       out.push(buf.toString('utf8', pos + 4, pos + 4 + n));
       pos += 4 + n;
-    } else throw new Error(`unknown tag ${tag} at ${pos - 1}`);
+    } else if (tag === TAG_KNOWN) out.push(known[buf[pos++]]);
+    else throw new Error(`unknown tag ${tag} at ${pos - 1}`);
   }
   return out;
 }
@@ -66,6 +67,21 @@ describe('ByteWriter', () => {
     one.value('Ñ🐧');
     one.value(1);
     expect([...one.bytes()]).toEqual([TAG_NULL, TAG_STRING, 6, 0, 0, 0, 0xc3, 0x91, 0xf0, 0x9f, 0x90, 0xa7, TAG_NUMBER, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f]);
+  });
+
+  it('value() with known strings: each of the first 256 as TAG_KNOWN and its index, any other string as UTF-8', () => {
+    const list = Array.from({ length: 300 }, (_, i) => `category ${i}`);
+    list[1] = PENGUIN;
+    const known = knownIndex(list);
+    const values = ['category 0', PENGUIN, 'category 255', 'category 256', 'category 299', 'unknown', '', null, 7];
+    const out = new ByteWriter();
+    for (const v of values) out.value(v, known);
+    expect(readValues(out.bytes(), list)).toEqual(values);
+
+    const one = new ByteWriter();
+    one.value('category 255', known);
+    one.value('category 256', known);
+    expect([...one.bytes()]).toEqual([TAG_KNOWN, 255, TAG_STRING, 12, 0, 0, 0, ...Buffer.from('category 256')]);
   });
 
   it('u8, u32, f64, text and string write little-endian values and raw or length-prefixed UTF-8', () => {
@@ -218,6 +234,15 @@ describe('SqliteCaptureWriter', () => {
     expect(rows.filter((r) => r.sex === '').length).toBeGreaterThan(5);
     expect(rows.every((r) => r.species === null)).toBe(true);
     expect(rows[0].date).toBe('2025-03-01T10:00:00.100Z');
+  });
+
+  it('stores a date past the year 9999 (its ISO text is longer) whole, beside ordinary ones in the same INSERT', async () => {
+    const path = join(tempDir(), 'capture.db');
+    const records = [capture(2, at('2025-03-01T10:00:00Z')), capture(3, at('+012025-03-01T10:00:00Z')), capture(2, at('2025-03-01T10:00:01Z'))];
+    await withSqlite(path, (writer) => writeRecords(writer, records));
+    const rows = readRows(path);
+    expect(rows.map((r) => r.date)).toEqual([...Array(2).fill('2025-03-01T10:00:00.000Z'), ...Array(3).fill('+012025-03-01T10:00:00.000Z'), ...Array(2).fill('2025-03-01T10:00:01.000Z')]);
+    expect(rows).toEqual(expectedRows(records));
   });
 
   it('appends: two batches from one writer, then a batch from a new writer on the same database', async () => {
