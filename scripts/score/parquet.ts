@@ -19,7 +19,7 @@ function rangeReader(job: ScoreJob): AsyncBuffer {
 const arrayBufferOf = (bytes: Uint8Array) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 
 /** Where a column chunk's bytes are: from its dictionary page, if any, for its compressed size (as hyparquet reads it). */
-function chunkRange(chunk: ColumnChunk): { start: number; end: number } {
+export function chunkRange(chunk: ColumnChunk): { start: number; end: number } {
   const meta = chunk.meta_data!;
   const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
   return { start, end: start + Number(meta.total_compressed_size) };

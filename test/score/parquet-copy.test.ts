@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type ColumnChunk } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { chunkRange } from '../../scripts/score/parquet.ts';
 import { runCli } from '../helpers/cli.ts';
 import { useTempDirs } from '../helpers/temp.ts';
-import { generatedRow, scoringModel } from './fixtures.ts';
+import { FEATURES, generatedRow, scoringModel } from './fixtures.ts';
 
 const temp = useTempDirs('rookery-score-copy-');
 let registry = '';
@@ -19,28 +20,23 @@ beforeAll(async () => {
   ({ registry, predict } = await scoringModel(temp()));
 });
 
+const TYPES: Partial<Record<string, 'STRING' | 'INT32'>> = { island: 'STRING', sex: 'STRING', flipper_length_mm: 'INT32' };
+
 const chunkBytes = (file: Buffer, chunk: ColumnChunk) => {
-  const meta = chunk.meta_data!;
-  const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
-  return file.subarray(start, start + Number(meta.total_compressed_size));
+  const { start, end } = chunkRange(chunk);
+  return file.subarray(start, end);
 };
 
 describe('rookery score on Parquet, every row of a group scored', () => {
   it('copies the input column chunks as they are, drops what points into the input, and reads back as input plus scores', async () => {
     const dir = temp();
     const rows = Array.from({ length: 3000 }, (_, i) => generatedRow(i));
-    const column = (name: string) => rows.map((r) => r[name] ?? null);
     // Several pages per chunk, statistics, offset indexes and a column index: metadata that describes or points into the input.
     const input = Buffer.from(
       parquetWriteBuffer({
         columnData: [
           { name: 'note', data: rows.map((_, i) => `row ${i % 7}`), type: 'STRING', columnIndex: true },
-          { name: 'island', data: column('island'), type: 'STRING' },
-          { name: 'culmen_length_mm', data: column('culmen_length_mm'), type: 'DOUBLE' },
-          { name: 'culmen_depth_mm', data: column('culmen_depth_mm'), type: 'DOUBLE' },
-          { name: 'flipper_length_mm', data: column('flipper_length_mm'), type: 'INT32' },
-          { name: 'body_mass_g', data: column('body_mass_g'), type: 'DOUBLE' },
-          { name: 'sex', data: column('sex'), type: 'STRING' },
+          ...FEATURES.map((name) => ({ name, data: rows.map((r) => r[name] ?? null), type: TYPES[name] ?? ('DOUBLE' as const) })),
         ],
         rowGroupSize: 1000,
         pageSize: 1024,
