@@ -10,7 +10,8 @@
 // quarter of its memory, for the command the README tells users to run
 // (`npx rookery score`: scripts/bin/rookery.js, TypeScript through tsx). The
 // image's bundle (npm run build:image, what SageMaker and Azure ML jobs run,
-// without tsx) is measured too, as a second line.
+// without tsx, started with the Dockerfile ENTRYPOINT's node options) is
+// measured too, as a second line.
 //
 //   pip install scikit-learn pandas pyarrow
 //   npm run bench:score [-- --rows 1000000]
@@ -27,6 +28,7 @@ import { loadSchema } from '../../model/schema.ts';
 import { DEFAULT_TRAIN_OPTIONS, trainWithCrossValidation } from '../../model/train.ts';
 import { buildImageBundle } from '../build-image.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../config.ts';
+import { imageEntrypoint } from '../dockerfile.ts';
 import { mb, measure, type Measured } from './measure.ts';
 import { writeGeneratedCsv, writeGeneratedParquet } from './score-data.ts';
 
@@ -43,10 +45,10 @@ async function run(command: string, args: string[], reported: RegExp, unit: numb
 }
 
 const baseline = (input: string, write?: string) => run('python3', [BASELINE, DEFAULT_DATA_PATH, input, ...(write ? ['--write', write] : [])], /peak-bytes (\d+)/, 1);
-/** The program `npx rookery` runs (the package's bin), or the image's bundle. */
-const BIN = join(ROOT, 'scripts/bin/rookery.js');
-const rookery = (entry: string, model: string, input: string, output: string) =>
-  run(process.execPath, [entry, 'score', '--model', model, '--input', input, '--output', output, '--peak-memory'], /^peak memory: (\d+) MiB/m, 1024 ** 2);
+/** The program `npx rookery` runs (the package's bin), or the image's bundle with the ENTRYPOINT's node options. */
+const BIN = [join(ROOT, 'scripts/bin/rookery.js')];
+const rookery = (entry: string[], model: string, input: string, output: string) =>
+  run(process.execPath, [...entry, 'score', '--model', model, '--input', input, '--output', output, '--peak-memory'], /^peak memory: (\d+) MiB/m, 1024 ** 2);
 
 /** The champion as `npm start` trains it, into the bench's own folder. */
 function trainModel(dir: string): string {
@@ -58,11 +60,11 @@ function trainModel(dir: string): string {
 }
 
 const perSecond = (rows: number, run: Measured) => rows / (run.wallMs / 1000);
-const line = (label: string, rows: number, run: Measured) => `  ${label.padEnd(44)} ${(run.wallMs / 1000).toFixed(2).padStart(6)} s  ${Math.round(perSecond(rows, run)).toLocaleString('en').padStart(9)} rows/s  peak ${mb(run.peakBytes).padStart(7)}`;
+const line = (label: string, rows: number, run: Measured) => `  ${label.padEnd(48)} ${(run.wallMs / 1000).toFixed(2).padStart(6)} s  ${Math.round(perSecond(rows, run)).toLocaleString('en').padStart(9)} rows/s  peak ${mb(run.peakBytes).padStart(7)}`;
 
 const ratios = (rows: number, ours: Measured, base: Measured) => ({ speed: perSecond(rows, ours) / perSecond(rows, base), memory: ours.peakBytes / base.peakBytes });
 
-async function benchFormat(format: 'csv' | 'parquet', input: string, dir: string, model: string, rows: number, image: string | undefined): Promise<boolean> {
+async function benchFormat(format: 'csv' | 'parquet', input: string, dir: string, model: string, rows: number, image: string[] | undefined): Promise<boolean> {
   const base = await baseline(input);
   const baseWrite = await baseline(input, join(dir, `baseline-out.${format}`));
   const ours = await rookery(BIN, model, input, join(dir, `rookery-out.${format}`));
@@ -72,7 +74,7 @@ async function benchFormat(format: 'csv' | 'parquet', input: string, dir: string
   console.log(line(`baseline: ${reader} + predict_proba`, rows, base));
   console.log(line(`baseline, also writing the output`, rows, baseWrite));
   console.log(line(`npx rookery score (reads, scores, writes)`, rows, ours));
-  if (bundled) console.log(line(`the image's bundle: rookery score`, rows, bundled));
+  if (bundled) console.log(line(`image: node ${image!.slice(0, -1).join(' ')} rookery.mjs`, rows, bundled));
   const { speed, memory } = ratios(rows, ours, base);
   const met = speed >= 1 && memory < 0.25;
   const writing = ratios(rows, ours, baseWrite);
@@ -84,10 +86,10 @@ async function benchFormat(format: 'csv' | 'parquet', input: string, dir: string
   return met;
 }
 
-/** The image's bundle, built as `npm run build:image` builds it; a failed build skips its lines rather than the benchmark. */
-async function imageBundle(): Promise<string | undefined> {
+/** The image's command: its bundle, built as `npm run build:image` builds it, after the ENTRYPOINT's node options; a failed build skips its lines rather than the benchmark. */
+async function imageCommand(): Promise<string[] | undefined> {
   try {
-    return await buildImageBundle();
+    return [...imageEntrypoint().nodeOptions, await buildImageBundle()];
   } catch (err) {
     console.log(`the image's bundle did not build (${(err as Error).message.split('\n')[0]}); its lines are left out\n`);
     return undefined;
@@ -107,7 +109,7 @@ async function bench(rows: number): Promise<number> {
     writeGeneratedParquet(join(dir, 'batch.parquet'), rows, ROW_GROUP);
     console.log(`load average at the start: ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
     console.log(`generated ${rows.toLocaleString('en')} rows as CSV and Parquet (${ROW_GROUP.toLocaleString('en')} rows per row group) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-    const image = await imageBundle();
+    const image = await imageCommand();
     const csv = await benchFormat('csv', join(dir, 'batch.csv'), dir, model, rows, image);
     const parquet = await benchFormat('parquet', join(dir, 'batch.parquet'), dir, model, rows, image);
     console.log(`\nload average at the end: ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
