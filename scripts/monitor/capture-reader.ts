@@ -189,13 +189,14 @@ export class ColumnBuilder {
  * lists a prefix's hourly folders): each run of equal times, from the last,
  * in its own order. Null when the times are not ascending or any is unknown.
  */
-function newestFirstOfAscending(time: Float64Array): number[] | null {
+function newestFirstOfAscending(time: Float64Array): Uint32Array | null {
   for (let i = 0; i < time.length; i++) if (Number.isNaN(time[i]) || (i > 0 && time[i] < time[i - 1])) return null;
-  const order: number[] = [];
+  const order = new Uint32Array(time.length);
+  let o = 0;
   for (let end = time.length; end > 0; ) {
     let start = end - 1;
     while (start > 0 && time[start - 1] === time[end - 1]) start--;
-    for (let i = start; i < end; i++) order.push(i);
+    for (let i = start; i < end; i++) order[o++] = i;
     end = start;
   }
   return order;
@@ -205,17 +206,32 @@ function newestFirstOfAscending(time: Float64Array): number[] | null {
 export function mostRecent(columns: CaptureColumns, samples: number | undefined): CaptureColumns {
   const n = columns.size;
   // A comparison sort of a million rows costs seconds; captures read in time order need none.
-  const order = newestFirstOfAscending(columns.time) ?? Array.from({ length: n }, (_, i) => i).sort((a, b) => {
-    const ta = columns.time[a];
-    const tb = columns.time[b];
-    if (Number.isNaN(ta) || Number.isNaN(tb)) return Number.isNaN(ta) === Number.isNaN(tb) ? a - b : Number.isNaN(ta) ? 1 : -1;
-    return tb - ta || a - b;
-  });
-  const keep = samples === undefined ? order : order.slice(0, samples);
-  const pickF = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]);
-  const pickS = <T>(a: T[]) => keep.map((i) => a[i]);
+  const order =
+    newestFirstOfAscending(columns.time) ??
+    Uint32Array.from(
+      Array.from({ length: n }, (_, i) => i).sort((a, b) => {
+        const ta = columns.time[a];
+        const tb = columns.time[b];
+        if (Number.isNaN(ta) || Number.isNaN(tb)) return Number.isNaN(ta) === Number.isNaN(tb) ? a - b : Number.isNaN(ta) ? 1 : -1;
+        return tb - ta || a - b;
+      }),
+    );
+  const keep = samples === undefined ? order : order.subarray(0, samples);
+  // Plain loops: a million rows times a dozen columns through map callbacks cost over a second.
+  const pickF = (a: Float64Array) => {
+    const out = new Float64Array(keep.length);
+    for (let j = 0; j < keep.length; j++) out[j] = a[keep[j]];
+    return out;
+  };
+  const pickS = <T>(a: T[]) => {
+    const out: T[] = [];
+    for (let j = 0; j < keep.length; j++) out.push(a[keep[j]]);
+    return out;
+  };
   const out: Record<string, Float64Array | (string | null)[]> = {};
   for (const [name, col] of Object.entries(columns.columns)) out[name] = col instanceof Float64Array ? pickF(col) : pickS(col);
+  const labelSource = new Uint8Array(keep.length);
+  for (let j = 0; j < keep.length; j++) labelSource[j] = columns.labelSource[keep[j]];
   return {
     ...columns,
     size: keep.length,
@@ -223,7 +239,7 @@ export function mostRecent(columns: CaptureColumns, samples: number | undefined)
     prediction: pickS(columns.prediction),
     confidence: pickF(columns.confidence),
     label: pickS(columns.label),
-    labelSource: Uint8Array.from(keep, (i) => columns.labelSource[i]),
+    labelSource,
     time: pickF(columns.time),
     ...(columns.ids ? { ids: pickS(columns.ids) } : {}),
   };

@@ -21,6 +21,7 @@ export class JsonlCaptureReader implements CaptureReader {
     const store = await openBlobStore(this.uri);
     const truth = options.groundTruth ? await readGroundTruth(await openBlobStore(options.groundTruth)) : new Map<string, GroundTruthLabels>();
     const builder = new ColumnBuilder(schema, { ids: true });
+    const features = schema.features.map((f) => f.name);
     const skipped = new Map<string, SkippedRecords>();
     const matched = new Set<string>();
     let records = 0;
@@ -45,11 +46,12 @@ export class JsonlCaptureReader implements CaptureReader {
           labels = undefined;
         }
       }
-      record.rows.forEach((row, r) => {
+      for (let r = 0; r < record.rows.length; r++) {
+        const row = record.rows[r];
         const p = record.predictions[r];
         const i = builder.add(p.prediction, p.confidence, labels ? labels.values[r] || null : null, record.time, record.eventId, labels?.sources?.[r]);
-        schema.features.forEach((f, k) => builder.set(i, k, row[f.name]));
-      });
+        for (let k = 0; k < features.length; k++) builder.set(i, k, row[features[k]]);
+      }
     }
     const skippedList = [...skipped.values()].sort((a, b) => b.count - a.count);
     if (builder.size === 0) {

@@ -5,6 +5,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   S3ServiceException,
   UploadPartCommand,
@@ -54,9 +55,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   async *list(prefix = ''): AsyncIterable<string> {
-    let token: string | undefined;
-    do {
-      const page = await this.call(`listing ${this.location(prefix)}`, () =>
+    const page = (token: string | undefined): Promise<ListObjectsV2CommandOutput> => {
+      const request = this.call(`listing ${this.location(prefix)}`, () =>
         this.client.send(
           new ListObjectsV2Command({
             Bucket: this.bucket,
@@ -66,20 +66,31 @@ export class S3BlobStore implements BlobStore {
           }),
         ),
       );
-      for (const object of page.Contents ?? []) {
+      // Its error is raised when its turn comes (or never, if the caller stops first); until then it must not count as unhandled.
+      request.catch(() => {});
+      return request;
+    };
+    let next: Promise<ListObjectsV2CommandOutput> | undefined = page(undefined);
+    while (next) {
+      const current: ListObjectsV2CommandOutput = await next;
+      const token: string | undefined = current.IsTruncated ? current.NextContinuationToken : undefined;
+      if (current.IsTruncated && !token) throw new Error(`${this.location(prefix)}: S3 said the listing is truncated but gave no continuation token`);
+      // The next page is requested before this one is handed out: a caller reading each key's object would otherwise stop every thousand keys for a listing round trip.
+      next = token ? page(token) : undefined;
+      for (const object of current.Contents ?? []) {
         // Keys ending in "/" are folder markers (the console's "Create folder"), not objects.
         if (object.Key && !object.Key.endsWith('/')) yield object.Key.slice(this.prefix.length);
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      if (page.IsTruncated && !token) throw new Error(`${this.location(prefix)}: S3 said the listing is truncated but gave no continuation token`);
-    } while (token);
+    }
   }
 
   async read(key: string): Promise<Buffer> {
     try {
       const object = await this.call(`reading ${this.location(key)}`, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key })));
       if (!object.Body) return Buffer.alloc(0);
-      return Buffer.from(await object.Body.transformToByteArray());
+      const bytes = await object.Body.transformToByteArray();
+      // A view, not a copy: the array is this body's alone.
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (err) {
       if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404)) {
         // The same shape as a missing file in the folder store; the cause keeps S3's answer for messages.
