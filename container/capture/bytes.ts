@@ -23,10 +23,13 @@ export function knownIndex(values: readonly string[]): Map<string, number> {
 
 export class ByteWriter {
   private buf: Buffer;
+  /** The same bytes: an optimized DataView store is one instruction, where Buffer.writeDoubleLE copies eight bytes one by one. */
+  private view: DataView;
   private pos = 0;
 
   constructor(initialBytes = 4096) {
     this.buf = Buffer.allocUnsafeSlow(Math.max(64, initialBytes));
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   get length(): number {
@@ -49,6 +52,7 @@ export class ByteWriter {
     const grown = Buffer.allocUnsafeSlow(size);
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
+    this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
   }
 
   u8(v: number): void {
@@ -64,7 +68,7 @@ export class ByteWriter {
 
   f64(v: number): void {
     this.ensure(8);
-    this.buf.writeDoubleLE(v, this.pos);
+    this.view.setFloat64(this.pos, v, true);
     this.pos += 8;
   }
 
@@ -86,8 +90,10 @@ export class ByteWriter {
   value(v: string | number | null | undefined, known?: Map<string, number>): void {
     if (v === null || v === undefined) this.u8(TAG_NULL);
     else if (typeof v === 'number') {
-      this.u8(TAG_NUMBER);
-      this.f64(v);
+      this.ensure(9);
+      this.buf[this.pos] = TAG_NUMBER;
+      this.view.setFloat64(this.pos + 1, v, true);
+      this.pos += 9;
     } else {
       const index = known?.get(v);
       if (index === undefined) {
