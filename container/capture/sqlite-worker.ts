@@ -186,6 +186,8 @@ class CaptureTable {
     const { full, width, known } = this;
     let pos = 0;
     let n = 0;
+    // A statement that threw (a locked database) left its slots taken; the retry of the batch starts afresh.
+    this.dates.clear();
     const value = (j: number): Value => {
       const tag = buf[pos++];
       if (tag === TAG_NULL) return null;
@@ -220,7 +222,6 @@ class CaptureTable {
     }
     if (pos !== buf.length) throw new Error(`capture batch of ${buf.length} bytes decoded to ${pos}`);
     if (n > 0) this.statement(n).run(...full.slice(0, n * width));
-    this.dates.clear();
   }
 }
 
