@@ -75,7 +75,7 @@ function csvFields(line: string): string[] {
 }
 
 /** A record line's reader: fills `into`, or returns what is wrong with the line. */
-type LineReader = (line: string, into: FeatureRow) => string | undefined | 'header';
+export type LineReader = (line: string, into: FeatureRow) => string | undefined | 'header';
 
 function csvLineReader(schema: Schema): LineReader {
   const names = schema.features.map((f) => f.name);
@@ -115,6 +115,11 @@ function jsonLineReader(schema: Schema): LineReader {
     for (const n of names) into[n] = (value as FeatureRow)[n];
     return undefined;
   };
+}
+
+/** The reader of one record line of a multi-record body: the server's, and the monitor's for Batch Transform captures. */
+export function recordLineReader(schema: Schema, mediaType: 'text/csv' | 'application/jsonlines'): LineReader {
+  return mediaType === 'text/csv' ? csvLineReader(schema) : jsonLineReader(schema);
 }
 
 /** Each non-blank line of the body as a record: the valid ones' rows (and their line numbers), and every record's outcome in order. */
@@ -189,7 +194,7 @@ export function* recordSteps(
   predict: (rows: FeatureRow[]) => Steps<Prediction[]>,
 ): Steps<ScoredRecords> {
   const schema = model.params.schema;
-  const { rows, rowLines, outcomes } = yield* readRecords(body, mediaType === 'text/csv' ? csvLineReader(schema) : jsonLineReader(schema));
+  const { rows, rowLines, outcomes } = yield* readRecords(body, recordLineReader(schema, mediaType));
   const scored = yield* predict(rows);
   const keep = scored.map((p) => Number.isFinite(p.confidence));
   const kept = keep.every(Boolean) ? { rows, predictions: scored } : { rows: rows.filter((_, i) => keep[i]), predictions: scored.filter((_, i) => keep[i]) };

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hourPrefix } from '../../container/capture/jsonl.ts';
 import type { Dataset } from '../../model/dataset.ts';
-import { joinCsvLine, joinKey, jsonlLines, parseCaptureLine, readGroundTruth } from '../monitor/sagemaker-records.ts';
+import { captureRecords } from '../monitor/batch-capture.ts';
+import { joinCsvLine, joinKey, readGroundTruth } from '../monitor/sagemaker-records.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import type { LabelOptions } from './sqlite.ts';
 import { OccurrenceIds, rowKey, simulatedLabel, truthIndex, type LabelCounts, type LabelSource } from './truth.ts';
@@ -32,8 +33,7 @@ export async function labelJsonl(captures: BlobStore, groundTruth: BlobStore, da
   const lines: string[] = [];
   const seen = new Set<string>();
   const ids = new OccurrenceIds();
-  for await (const { line } of jsonlLines(captures)) {
-    const outcome = parseCaptureLine(line, schema);
+  for await (const { outcome } of captureRecords(captures, schema)) {
     if (!outcome.ok) {
       counts.unreadable++;
       continue;

@@ -2,14 +2,16 @@ import type { Schema } from '../../model/schema.ts';
 import { openBlobStore } from '../store/open.ts';
 import { ColumnBuilder, mostRecent, noCapturesError, type CaptureColumns, type CaptureReader, type ReadOptions, type SkippedRecords } from './capture-reader.ts';
 import { assertFolderLocation } from './locations.ts';
-import { joinKey, jsonlLines, parseCaptureLine, readGroundTruth, type GroundTruthLabels } from './sagemaker-records.ts';
+import { captureRecords } from './batch-capture.ts';
+import { joinKey, readGroundTruth, type GroundTruthLabels } from './sagemaker-records.ts';
 
 const MAX_EXAMPLES = 5;
 
 /**
  * SageMaker Data Capture JSON Lines under a folder or S3 prefix (any depth:
  * `<endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl` or the server's own
- * `yyyy/mm/dd/hh/*.jsonl`). Each record expands into its rows; ground truth,
+ * `yyyy/mm/dd/hh/*.jsonl`), and Batch Transform's capture manifests
+ * (batch-capture.ts). Each record expands into its rows; ground truth,
  * when given, is joined per record as Model Monitor joins it.
  */
 export class JsonlCaptureReader implements CaptureReader {
@@ -26,8 +28,7 @@ export class JsonlCaptureReader implements CaptureReader {
     const matched = new Set<string>();
     let records = 0;
     let mismatchedLabels = 0;
-    for await (const { key, line } of jsonlLines(store)) {
-      const outcome = parseCaptureLine(line, schema);
+    for await (const { key, outcome } of captureRecords(store, schema)) {
       if (!outcome.ok) {
         let entry = skipped.get(outcome.reason);
         if (!entry) skipped.set(outcome.reason, (entry = { reason: outcome.reason, count: 0, examples: [] }));

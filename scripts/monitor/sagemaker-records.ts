@@ -101,8 +101,11 @@ export function parseCaptureLine(line: string, schema: Schema): RecordOutcome {
 /** Objects read ahead of the one being parsed: S3 answers each GET in tens of milliseconds, so reading one at a time would wait on the network for most of a large prefix. */
 export const READ_AHEAD = 32;
 
-/** Every line of every .jsonl object under the store, in key order (yyyy/mm/dd/hh sorts by time), with up to READ_AHEAD objects being fetched meanwhile. */
-export async function* jsonlLines(store: BlobStore): AsyncGenerator<{ key: string; line: string }> {
+/**
+ * Every line of every .jsonl object under the store, in key order (yyyy/mm/dd/hh sorts by time), with up to READ_AHEAD objects being fetched meanwhile.
+ * `others` is given every other key listed, so a caller can find other objects in the same listing.
+ */
+export async function* jsonlLines(store: BlobStore, others?: (key: string) => void): AsyncGenerator<{ key: string; line: string }> {
   const keys = store.list()[Symbol.asyncIterator]();
   const queue: { key: string; body: Promise<Buffer> }[] = [];
   let listed = false;
@@ -115,7 +118,7 @@ export async function* jsonlLines(store: BlobStore): AsyncGenerator<{ key: strin
         // Its error is raised when its turn comes; until then it must not count as unhandled.
         body.catch(() => {});
         queue.push({ key: next.value, body });
-      }
+      } else others?.(next.value);
     }
     const item = queue.shift();
     if (!item) return;

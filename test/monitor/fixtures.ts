@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { SqliteCaptureWriter } from '../../container/capture/sqlite.ts';
+import { invocations } from '../../container/invocations.ts';
 import { writeRecords, type CaptureRecord } from '../../container/capture/sink.ts';
 import { loadArtifact, saveArtifact, type LoadedArtifact } from '../../model/artifact.ts';
 import { loadDataset, rowAt, type Dataset, type FeatureRow } from '../../model/dataset.ts';
@@ -124,4 +125,34 @@ export function twoHoursOfCaptures(): Record<string, string> {
     objects[`capture/rookery-penguins/AllTraffic/2025/03/01/${hour}/capture-${hour}.jsonl`] = lines.join('\n') + '\n';
   }
   return objects;
+}
+
+/**
+ * What a SageMaker Batch Transform job with Data Capture leaves under `root`
+ * (object key → body): two input files in `batch/` (CSV with a header and a
+ * line the model rejects; JSON Lines), the answers the serving program gives
+ * them in batch mode as `batch-scores/<name>.out`, and the capture manifests
+ * naming both under `capture/input/` and `capture/output/` (hour 2026-12-01T09).
+ * 40 + 20 records are readable; one is the rejected line.
+ */
+export function batchTransformCaptures(root: string): Record<string, string> {
+  const names = schema.features.map((f) => f.name);
+  const pool = completeRows();
+  const csvRows = pool.slice(0, 40).map((p) => names.map((n) => p.row[n]).join(','));
+  const csv = [names.join(','), ...csvRows.slice(0, 20), 'Biscoe,heavy,16.0,230,5800,MALE', ...csvRows.slice(20)].join('\n') + '\n';
+  const jsonl = pool.slice(40, 60).map((p) => JSON.stringify(p.row)).join('\n') + '\n';
+  const answer = (body: string, type: string) => {
+    const reply = invocations(trainedModel(), body, type, { batch: true, accept: type }).reply;
+    if (reply.status !== 200) throw new Error(`batch answer ${reply.status}: ${reply.body}`);
+    return `${reply.body}\n`;
+  };
+  const hour = '2026/12/01/09';
+  return {
+    'batch/day.csv': csv,
+    'batch/day.jsonl': jsonl,
+    'batch-scores/day.csv.out': answer(csv, 'text/csv'),
+    'batch-scores/day.jsonl.out': answer(jsonl, 'application/jsonlines'),
+    [`capture/input/${hour}/manifest-1.json`]: JSON.stringify([{ prefix: `${root}/batch/` }, 'day.csv', 'day.jsonl']),
+    [`capture/output/${hour}/manifest-1.json`]: JSON.stringify([{ prefix: `${root}/batch-scores/` }, 'day.csv.out', 'day.jsonl.out']),
+  };
 }
