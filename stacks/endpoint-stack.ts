@@ -10,7 +10,7 @@ import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import type { EndpointConfig } from './config.ts';
-import { alarmNames, CAPTURE_PREFIX, MODELS_PREFIX, SageMakerEndpoint } from './constructs/sagemaker-endpoint.ts';
+import { alarmNames, BATCH_INPUT_PREFIX, BATCH_OUTPUT_PREFIX, CAPTURE_PREFIX, MODELS_PREFIX, SageMakerEndpoint } from './constructs/sagemaker-endpoint.ts';
 import type { EndpointTarget } from './pipeline-stack.ts';
 import { allowLogGroups, denyGrantsButForServices } from './support/keys.ts';
 import { RookeryStack } from './support/logical-ids.ts';
@@ -149,6 +149,7 @@ export class EndpointStack extends RookeryStack {
       captureUri: this.captureUri,
       groundTruthUri: this.groundTruthUri,
       captureBucket: this.bucket,
+      executionRole: this.executionRole,
       deployPolicy: this.deployPolicy(),
       deployPolicyWildcards: [
         {
@@ -184,6 +185,8 @@ export class EndpointStack extends RookeryStack {
     output('CaptureUri', this.captureUri, 'rookery label|monitor --datastore (files under <endpoint>/<variant>/yyyy/mm/dd/hh/)');
     output('GroundTruthUri', this.groundTruthUri, 'rookery label|monitor --ground-truth');
     output('ModelsUri', `s3://${this.bucket.bucketName}/${MODELS_PREFIX}`, 'Where rookery deploy sagemaker uploads model.tar.gz files');
+    output('BatchInputUri', `s3://${this.bucket.bucketName}/${BATCH_INPUT_PREFIX}/`, 'rookery score --target sagemaker --input (the execution role reads under it)');
+    output('BatchScoresUri', `s3://${this.bucket.bucketName}/${BATCH_OUTPUT_PREFIX}/`, 'rookery score --target sagemaker --output (the execution role writes under it)');
     output('ExecutionRoleArn', this.executionRole.roleArn, 'The role SageMaker runs the model with');
     output('ImageUri', this.image.imageUri, 'The serving image');
     output('AlarmNames', alarmNames(name).join(','), 'Alarms that roll a deployment back');
@@ -214,6 +217,10 @@ export class EndpointStack extends RookeryStack {
       '`rookery deploy sagemaker` uploads each new model version under models/<name>/<version>-<sha>/ at run time; the role only reads that prefix of the stack\'s own bucket.');
     acknowledge(role, `AwsSolutions-IAM5[Resource::${bucketArn}/${CAPTURE_PREFIX}/*]`,
       'SageMaker Data Capture writes one object per instance and hour under capture/<endpoint>/<variant>/yyyy/mm/dd/hh/; the role may only put objects under that prefix.');
+    acknowledge(role, `AwsSolutions-IAM5[Resource::${bucketArn}/${BATCH_INPUT_PREFIX}/*]`,
+      'A Batch Transform job scores every object under the input prefix the user names at run time (`rookery score --target sagemaker --input`); the role only reads under batch/ of the stack\'s own bucket and lists only that prefix.');
+    acknowledge(role, `AwsSolutions-IAM5[Resource::${bucketArn}/${BATCH_OUTPUT_PREFIX}/*]`,
+      'A Batch Transform job writes one <input name>.out per input object under the output prefix named at run time; the role may only put objects (and abort its own multipart uploads) under batch-scores/ of the stack\'s own bucket.');
     acknowledge(this.accessLogs, 'AwsSolutions-S1', 'It is the access-log bucket of the data bucket; logging its own access would log every log delivery.');
   }
 }

@@ -19,8 +19,10 @@ import { ENDPOINT_DEFAULTS, type PipelineConfig } from './config.ts';
 import { RookeryBatchJob, type BatchJobProps } from './constructs/batch-job.ts';
 import { BatchScoring } from './constructs/batch-scoring.ts';
 import { DriftMonitor, type DriftMonitorProps } from './constructs/drift-monitor.ts';
+import { BATCH_OUTPUT_PREFIX } from './constructs/sagemaker-endpoint.ts';
 import { TrainingStateMachine } from './constructs/training-state-machine.ts';
 import { newLogKey } from './support/keys.ts';
+import { prefixObjects, prefixReads, uriPrefix } from './support/prefix-reads.ts';
 import { RookeryStack } from './support/logical-ids.ts';
 import { acknowledgeAutoDeleteProvider, acknowledgeResource } from './support/nag.ts';
 import { SERVING_IMAGE_ASSET } from './support/serving-image.ts';
@@ -80,6 +82,12 @@ export interface EndpointTarget {
    * @default the buckets named in the URIs, read by ARN
    */
   readonly captureBucket?: s3.IBucket;
+  /**
+   * The endpoint model's SageMaker execution role, which a transform job with that model reads its input and writes
+   * its output with: batch scoring grants it `batchInput` and the runs bucket's batch-scores/.
+   * @default not known: whoever owns the role grants those (README, "On SageMaker Batch Transform")
+   */
+  readonly executionRole?: iam.IRole;
   /**
    * Extra permissions `rookery deploy sagemaker` needs beyond the endpoint itself (e.g. passing the SageMaker role).
    * @default none
@@ -301,15 +309,33 @@ export class PipelineStack extends RookeryStack {
 
   /** Scheduled Batch Transform scoring with the endpoint's model, into batch-scores/ of the runs bucket, captured where the endpoint captures. */
   private batchScoring(scoring: NonNullable<PipelineConfig['batchScoring']>, config: PipelineConfig, endpoint: EndpointTarget, logKey: kms.IKey): BatchScoring {
+    if (endpoint.executionRole) this.grantBatchScoring(endpoint.executionRole, scoring.inputUri);
     return new BatchScoring(this, 'BatchScoring', {
       ...scoring,
-      outputUri: `s3://${this.bucket.bucketName}/batch-scores`,
+      outputUri: `s3://${this.bucket.bucketName}/${BATCH_OUTPUT_PREFIX}`,
       endpointName: endpoint.endpointName,
       ...(endpoint.captureUri ? { captureUri: endpoint.captureUri } : {}),
       ...(endpoint.captureBucket?.encryptionKey ? { key: endpoint.captureBucket.encryptionKey } : {}),
       logRetention: config.logRetentionDays,
       logKey,
     });
+  }
+
+  /**
+   * The scheduled job's input and output to the model's role, which SageMaker reads and writes them with. The runs
+   * bucket has no key of its own (SSE-S3); the scores are encrypted with the endpoint's key, which the role already uses.
+   */
+  private grantBatchScoring(role: iam.IRole, inputUri: string): void {
+    const input = uriPrefix(this.partition, inputUri);
+    const scores = this.bucket.arnForObjects(`${BATCH_OUTPUT_PREFIX}/*`);
+    const policy = new iam.Policy(this, 'BatchScoringModelAccess', {
+      roles: [role],
+      statements: [...prefixReads(input), new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [scores] })],
+    });
+    acknowledgeResource(policy, 'AwsSolutions-IAM5', prefixObjects(input),
+      'The scheduled transform job scores every object under the batchInput prefix given in context, whose names are known only at run time; the model\'s role reads and lists that prefix and nothing else of the bucket.');
+    acknowledgeResource(policy, 'AwsSolutions-IAM5', scores,
+      'Each scheduled run writes its scores under batch-scores/<execution name>/ of the runs bucket, a name known only at run time; the model\'s role may only put objects (and abort its own multipart uploads) under that prefix.');
   }
 
   private driftMonitor(config: PipelineConfig, endpoint: EndpointTarget, job: DriftMonitorProps['job']): DriftMonitor {
@@ -324,6 +350,7 @@ export class PipelineStack extends RookeryStack {
       groundTruthUri: endpoint.groundTruthUri,
       ...(endpoint.captureBucket ? { captureBucket: endpoint.captureBucket } : {}),
       reportBucket: this.bucket,
+      ...(config.batchScoring ? { batchScoring: { inputUri: config.batchScoring.inputUri, outputPrefix: BATCH_OUTPUT_PREFIX } } : {}),
       job,
       resources: config.monitoring,
       jobQueue: this.jobQueue,

@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import type { JobResources } from '../config.ts';
 import { GroupingConstruct } from '../support/logical-ids.ts';
 import { acknowledgeResource } from '../support/nag.ts';
+import { prefixObjects, prefixReads, uriPrefix, type BucketPrefix } from '../support/prefix-reads.ts';
 import { RookeryBatchJob, type BatchJobProps } from './batch-job.ts';
 import { parseS3Uri } from '../../cloud/s3-location.ts';
 
@@ -32,6 +33,13 @@ export interface DriftMonitorProps {
   readonly captureBucket?: s3.IBucket;
   /** The pipeline's bucket: reports are written under `monitoring/`. */
   readonly reportBucket: s3.IBucket;
+  /**
+   * The scheduled Batch Transform's input (a literal `s3://bucket/prefix`) and the prefix of `reportBucket` its scores
+   * go under: its captures are manifests that name those objects, so the monitoring job reads them too (the scores
+   * are encrypted with the capture bucket's key, which it already decrypts with).
+   * @default no batch scoring: nothing beyond the capture and ground-truth prefixes is read
+   */
+  readonly batchScoring?: { readonly inputUri: string; readonly outputPrefix: string };
   /** The image, execution role, log retention and public-IP setting every pipeline job shares. */
   readonly job: Pick<BatchJobProps, 'image' | 'executionRole' | 'logRetentionDays' | 'logKey' | 'assignPublicIp' | 'environment' | 'secrets'>;
   readonly resources: JobResources;
@@ -74,6 +82,7 @@ export class DriftMonitor extends GroupingConstruct {
     const role = this.job.role;
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [props.reportBucket.arnForObjects('monitoring/*')] }));
     const captureReads = this.grantCaptureReads(props);
+    const batchReads = this.grantBatchReads(props);
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['cloudwatch:PutMetricData'],
@@ -90,7 +99,18 @@ export class DriftMonitor extends GroupingConstruct {
     });
     this.alarm = this.driftAlarm(props);
     new CfnOutput(this, 'DriftAlarmName', { value: this.alarm.alarmName });
-    this.acknowledgeFindings(props, captureReads);
+    this.acknowledgeFindings(props, captureReads, batchReads);
+  }
+
+  /** The batch input and scores that Batch Transform captures name; returns the object ARNs read. */
+  private grantBatchReads(props: DriftMonitorProps): string[] {
+    if (!props.batchScoring) return [];
+    const locations: BucketPrefix[] = [
+      uriPrefix(Stack.of(this).partition, props.batchScoring.inputUri),
+      { bucketArn: props.reportBucket.bucketArn, prefix: `${props.batchScoring.outputPrefix}/` },
+    ];
+    for (const statement of locations.flatMap(prefixReads)) this.job.role.addToPrincipalPolicy(statement);
+    return locations.map(prefixObjects);
   }
 
   /** Only the capture and ground-truth prefixes (and the key that encrypts them); returns the object ARNs of the endpoint's own bucket. */
@@ -149,7 +169,7 @@ export class DriftMonitor extends GroupingConstruct {
   }
 
   /** The monitoring job's cdk-nag findings, each with why it stays. */
-  private acknowledgeFindings(props: DriftMonitorProps, captureReads: string[]): void {
+  private acknowledgeFindings(props: DriftMonitorProps, captureReads: string[], batchReads: string[]): void {
     const stack = Stack.of(this);
     const reportBucketArn = `<${stack.getLogicalId(props.reportBucket.node.defaultChild as CfnElement)}.Arn>`;
     const byArn = (props.captureBucket ? [] : [props.captureUri, props.groundTruthUri]).map((uri) => {
@@ -169,6 +189,10 @@ export class DriftMonitor extends GroupingConstruct {
     );
     for (const resource of captureReads) {
       acknowledgeResource(this.job.role, 'AwsSolutions-IAM5', resource, `${PER_HOUR_PREFIX} of the endpoint's bucket; the monitoring job reads all of them, and nothing outside the prefix.`);
+    }
+    for (const resource of batchReads) {
+      acknowledgeResource(this.job.role, 'AwsSolutions-IAM5', resource,
+        'Batch Transform captures are manifests naming the scheduled job\'s input and score objects, known only at run time; the monitoring job reads under the batch input and batch-scores prefixes, and nothing else of those buckets.');
     }
   }
 }

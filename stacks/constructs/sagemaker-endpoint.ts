@@ -18,6 +18,9 @@ export const VARIANT_NAME = 'AllTraffic';
 /** Prefixes of the endpoint's bucket; `rookery deploy sagemaker` uploads under MODELS_PREFIX. */
 export const MODELS_PREFIX = 'models';
 export const CAPTURE_PREFIX = 'capture';
+/** Where Batch Transform jobs with the model's role may read input (`rookery score --target sagemaker --input`) and write scores (`--output`). */
+export const BATCH_INPUT_PREFIX = 'batch';
+export const BATCH_OUTPUT_PREFIX = 'batch-scores';
 /** Where SageMaker publishes the endpoint instances' CPU, memory and disk metrics with the execution role. */
 export const INSTANCE_METRICS_NAMESPACE = '/aws/sagemaker/Endpoints';
 
@@ -54,7 +57,7 @@ export interface SageMakerEndpointProps {
   readonly image: ServingImageRef;
   readonly modelData: ModelDataRef;
   readonly model: ModelIdentity;
-  /** Holds captures (under capture/) and the models `rookery deploy sagemaker` uploads (under models/). */
+  /** Holds captures (under capture/), the models `rookery deploy sagemaker` uploads (under models/), and batch input and scores (under batch/ and batch-scores/). */
   readonly bucket: s3.IBucket;
   /** Encrypts the captures and, where the instance type allows, the instances' volumes. */
   readonly key: kms.IKey;
@@ -150,8 +153,10 @@ export class SageMakerEndpoint extends GroupingConstruct {
   /**
    * What SageMaker may do while hosting the model: pull this one image, read
    * this model artifact and the models/ prefix, write captures under
-   * capture/, use the key for those, write its own log group and instance
-   * metrics, and read the rollback alarms' state.
+   * capture/, read transform input under batch/ and write its scores under
+   * batch-scores/ (Batch Transform runs the same model with this role), use
+   * the key for those, write its own log group and instance metrics, and
+   * read the rollback alarms' state.
    */
   private createExecutionRole(props: SageMakerEndpointProps): iam.Role {
     const role = new iam.Role(this, 'ExecutionRole', {
@@ -168,6 +173,10 @@ export class SageMakerEndpoint extends GroupingConstruct {
       props.bucket.arnForObjects(`${MODELS_PREFIX}/*`),
     ]);
     allow('WriteDataCapture', ['s3:PutObject'], [props.bucket.arnForObjects(`${CAPTURE_PREFIX}/*`)]);
+    // A transform job lists its S3Prefix input, then reads each object; it writes each output by multipart upload.
+    allow('ListBatchInput', ['s3:ListBucket'], [props.bucket.bucketArn], { StringLike: { 's3:prefix': `${BATCH_INPUT_PREFIX}/*` } });
+    allow('ReadBatchInput', ['s3:GetObject'], [props.bucket.arnForObjects(`${BATCH_INPUT_PREFIX}/*`)]);
+    allow('WriteBatchScores', ['s3:PutObject', 's3:AbortMultipartUpload'], [props.bucket.arnForObjects(`${BATCH_OUTPUT_PREFIX}/*`)]);
     allow('UseDataKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'], [props.key.keyArn]);
     allow('WriteEndpointLogs', ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], [props.logGroup.logGroupArn]);
     allow('PublishInstanceMetrics', ['cloudwatch:PutMetricData'], ['*'], { StringEquals: { 'cloudwatch:namespace': INSTANCE_METRICS_NAMESPACE } });

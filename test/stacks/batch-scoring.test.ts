@@ -5,6 +5,7 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { createRequire } from 'node:module';
@@ -84,12 +85,18 @@ describe('BatchScoring', () => {
 });
 
 describe('PipelineStack with -c batchScoring and -c batchInput', () => {
-  const pipeline = (context: Record<string, string>) => {
+  const pipeline = (context: Record<string, string>, withRole = false) => {
     const app = new App({ context: { ...STANDALONE_CONTEXT, ...context } });
     addNagChecks(app);
-    const stack = new PipelineStack(app, 'PipelineStack', { config: readAppConfig(app.node).pipeline, env: { account: ACCOUNT, region: REGION } });
-    return { app, template: Template.fromStack(stack) };
+    const env = { account: ACCOUNT, region: REGION };
+    // The endpoint model's role, in another stack as EndpointStack's is.
+    const executionRole = withRole ? new iam.Role(new Stack(app, 'EndpointStack', { env }), 'ExecutionRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') }) : undefined;
+    const endpoint = executionRole ? { endpoint: { endpointName: 'rookery-penguins', executionRole } } : {};
+    const stack = new PipelineStack(app, 'PipelineStack', { config: readAppConfig(app.node).pipeline, env, ...endpoint });
+    return { app, stack, template: Template.fromStack(stack) };
   };
+  const statementsOf = (template: Template) =>
+    (Object.values(template.findResources('AWS::IAM::Policy')) as any[]).flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
 
   it('has no batch scoring without the context', () => {
     const { template } = pipeline({});
@@ -105,6 +112,33 @@ describe('PipelineStack with -c batchScoring and -c batchInput', () => {
     expect(json).toContain('/batch-scores/');
     expect(json).toContain('"DestinationS3Uri\\":\\"s3://rookery-capture-123/capture\\"');
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it("grants the endpoint model's role exactly the batch input's listing and objects and batch-scores/ of the runs bucket, and passes cdk-nag", () => {
+    const { app, stack, template } = pipeline({ batchScoring: 'rate(1 day)', batchInput: 's3://rookery-batch-123/in/daily/' }, true);
+    const policies = template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('^BatchScoringModelAccess') } });
+    expect(Object.keys(policies)).toHaveLength(1);
+    const policy = Object.values(policies)[0] as any;
+    expect(policy.Properties.Roles).toEqual([{ 'Fn::ImportValue': expect.stringMatching(/^EndpointStack:ExportsOutputRefExecutionRole/) }]);
+    const runsBucketArn = { 'Fn::GetAtt': [stack.getLogicalId(stack.bucket.node.defaultChild as any), 'Arn'] };
+    const partition = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: partition(':s3:::rookery-batch-123/in/daily/*') },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: partition(':s3:::rookery-batch-123'), Condition: { StringLike: { 's3:prefix': 'in/daily/*' } } },
+      { Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: { 'Fn::Join': ['', [runsBucketArn, '/batch-scores/*']] } },
+    ]);
+    // The scores go where the role may write them.
+    expect(JSON.stringify(template.toJSON())).toContain('/batch-scores/{}/');
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it("grants nothing to a role it does not know (an endpoint outside the app), and no S3 wildcard anywhere", () => {
+    const { template } = pipeline({ batchScoring: 'rate(1 day)', batchInput: 's3://rookery-batch-123/batch/' });
+    expect(Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('^BatchScoringModelAccess') } }))).toHaveLength(0);
+    const statements = statementsOf(template);
+    expect(JSON.stringify(statements)).not.toContain('s3:AbortMultipartUpload');
+    expect(JSON.stringify(statements)).not.toContain('rookery-batch-123');
+    for (const st of statements) for (const action of [st.Action].flat()) expect(action).not.toMatch(/^s3:\*$/);
   });
 
   it('refuses one without the other, naming both', () => {

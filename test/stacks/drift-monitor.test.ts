@@ -47,6 +47,32 @@ describe('DriftMonitor', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DriftedColumns', Namespace: METRICS_NAMESPACE, Threshold: 0 });
   });
 
+  it('with batch scoring, also reads the batch input and batch-scores/ that Batch Transform captures name, each listing limited to its prefix', () => {
+    const policyOf = (t: Template) => (Object.values(t.findResources('AWS::IAM::Policy')) as any[]).find((p) => JSON.stringify(p.Properties.Roles).includes('MonitorJob'));
+    const { stack, template } = build({ batchScoring: { inputUri: 's3://input-bucket/batch/', outputPrefix: 'batch-scores' } });
+    const statements: any[] = policyOf(template).Properties.PolicyDocument.Statement;
+    const runs = stack.node.findChild('Runs') as s3.Bucket;
+    const runsArn = { 'Fn::GetAtt': [stack.getLogicalId(runs.node.defaultChild as any), 'Arn'] };
+    const partition = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: partition(':s3:::input-bucket/batch/*') },
+        { Effect: 'Allow', Action: 's3:ListBucket', Resource: partition(':s3:::input-bucket'), Condition: { StringLike: { 's3:prefix': 'batch/*' } } },
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [runsArn, '/batch-scores/*']] } },
+        { Effect: 'Allow', Action: 's3:ListBucket', Resource: runsArn, Condition: { StringLike: { 's3:prefix': 'batch-scores/*' } } },
+      ]),
+    );
+    // Read only: nothing written but the reports, no S3 wildcard action, no whole-bucket object resource.
+    const writes = statements.filter((st) => [st.Action].flat().some((a: string) => /^s3:(Put|Delete)/.test(a)));
+    expect(writes).toEqual([{ Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [runsArn, '/monitoring/*']] } }]);
+    for (const st of statements) {
+      for (const action of [st.Action].flat()) expect(action).not.toMatch(/^s3:\*|\*$/);
+      expect(JSON.stringify(st.Resource)).not.toMatch(/:::[a-z0-9-]+\/\*"|"\/\*"/);
+    }
+    // Without batch scoring, none of it.
+    expect(JSON.stringify(policyOf(build().template))).not.toMatch(/batch/);
+  });
+
   it('starts the given state machine on drift, and nothing without one', () => {
     const rules = (t: Template) => Object.values(t.findResources('AWS::Events::Rule')).filter((r: any) => r.Properties.EventPattern);
     expect(rules(build().template)).toHaveLength(0);

@@ -286,14 +286,16 @@ describe('EndpointStack with its defaults', () => {
     );
   });
 
-  it('limits the execution role to that image, that artifact, the models and capture prefixes, the key, its log group and its alarms', () => {
+  it('limits the execution role to that image, that artifact, the models, capture and batch prefixes, the key, its log group and its alarms', () => {
     const role = template.toJSON().Resources[stack.getLogicalId(stack.executionRole.node.defaultChild as any)];
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' } }]);
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const resolve = (value: unknown) => stack.resolve(value);
     const bucketArn = { 'Fn::GetAtt': [stack.getLogicalId(stack.bucket.node.defaultChild as any), 'Arn'] };
     const bySid: Record<string, any> = Object.fromEntries(statements(template).map((s) => [s.Sid, s]));
-    expect(Object.keys(bySid).sort()).toEqual(['EcrLogin', 'PublishInstanceMetrics', 'PullServingImage', 'ReadModelArtifacts', 'ReadRollbackAlarms', 'UseDataKey', 'WriteDataCapture', 'WriteEndpointLogs']);
+    expect(Object.keys(bySid).sort()).toEqual([
+      'EcrLogin', 'ListBatchInput', 'PublishInstanceMetrics', 'PullServingImage', 'ReadBatchInput', 'ReadModelArtifacts', 'ReadRollbackAlarms', 'UseDataKey', 'WriteBatchScores', 'WriteDataCapture', 'WriteEndpointLogs',
+    ]);
     for (const s of Object.values(bySid)) expect(s.Effect).toBe('Allow');
 
     expect(bySid.PullServingImage).toMatchObject({ Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: resolve(stack.image.repository.repositoryArn) });
@@ -312,6 +314,10 @@ describe('EndpointStack with its defaults', () => {
     });
     expect(JSON.stringify(bySid.ReadModelArtifacts.Resource[0])).toContain(`/${stack.modelData.assetHash}.gz`);
     expect(bySid.WriteDataCapture).toMatchObject({ Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [bucketArn, '/capture/*']] } });
+    // Batch Transform with this model: list and read batch/, write batch-scores/ (SageMaker uploads outputs in parts).
+    expect(bySid.ListBatchInput).toEqual({ Sid: 'ListBatchInput', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': 'batch/*' } } });
+    expect(bySid.ReadBatchInput).toEqual({ Sid: 'ReadBatchInput', Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [bucketArn, '/batch/*']] } });
+    expect(bySid.WriteBatchScores).toEqual({ Sid: 'WriteBatchScores', Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: { 'Fn::Join': ['', [bucketArn, '/batch-scores/*']] } });
     expect(bySid.UseDataKey).toMatchObject({ Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'], Resource: resolve(stack.key.keyArn) });
     expect(bySid.WriteEndpointLogs.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointLogs/), 'Arn'] });
     expect(bySid.ReadRollbackAlarms).toMatchObject({ Action: 'cloudwatch:DescribeAlarms', Resource: [resolve(stack.alarms.errors.alarmArn), resolve(stack.alarms.latency.alarmArn)] });
@@ -325,9 +331,12 @@ describe('EndpointStack with its defaults', () => {
 
   it('publishes what the CLI needs as outputs', () => {
     const outputs = template.toJSON().Outputs;
-    for (const name of ['EndpointName', 'ServedModel', 'DataBucketName', 'CaptureUri', 'GroundTruthUri', 'ModelsUri', 'ExecutionRoleArn', 'ImageUri', 'AlarmNames']) {
+    for (const name of ['EndpointName', 'ServedModel', 'DataBucketName', 'CaptureUri', 'GroundTruthUri', 'ModelsUri', 'BatchInputUri', 'BatchScoresUri', 'ExecutionRoleArn', 'ImageUri', 'AlarmNames']) {
       expect(outputs[name], name).toBeDefined();
     }
+    const bucketName = { Ref: stack.getLogicalId(stack.bucket.node.defaultChild as any) };
+    expect(outputs.BatchInputUri.Value).toEqual({ 'Fn::Join': ['', ['s3://', bucketName, '/batch/']] });
+    expect(outputs.BatchScoresUri.Value).toEqual({ 'Fn::Join': ['', ['s3://', bucketName, '/batch-scores/']] });
     expect(outputs.AlarmNames.Value).toBe('rookery-penguins-5xx-errors,rookery-penguins-model-latency');
     // What was served, without the machine's paths: the same model reads the same everywhere.
     expect(outputs.ServedModel.Value).toBe(`penguins@champion (version 1) from the local registry, content sha256 ${stack.model.sha256.slice(0, 12)}`);
@@ -491,6 +500,8 @@ describe('cdk-nag AwsSolutions', () => {
         .flatMap((m) => Object.entries(m.data as Record<string, string>));
       expect(acknowledged.map(([id]) => id.replace(/^[^:]+::/, '').replace(/<DataBucket[0-9A-F]+\.Arn>/, '<bucket>')).sort()).toEqual([
         'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-IAM5[Resource::<bucket>/batch-scores/*]',
+        'AwsSolutions-IAM5[Resource::<bucket>/batch/*]',
         'AwsSolutions-IAM5[Resource::<bucket>/capture/*]',
         'AwsSolutions-IAM5[Resource::<bucket>/models/*]',
         'AwsSolutions-S1',
@@ -511,7 +522,7 @@ describe('EndpointStack feeding PipelineStack', () => {
     });
     const endpoint = await addEndpoint(app);
     const pipeline = new PipelineStack(app, 'PipelineStack', { config: readAppConfig(app.node).pipeline, endpoint: endpoint.target, image: ecs.ContainerImage.fromRegistry('rookery:test') });
-    expect(endpoint.target).toMatchObject({ endpointName: 'rookery-penguins', captureBucket: endpoint.bucket });
+    expect(endpoint.target).toMatchObject({ endpointName: 'rookery-penguins', captureBucket: endpoint.bucket, executionRole: endpoint.executionRole });
     expect(endpoint.target.captureUri).toBe(endpoint.captureUri);
     expect(endpoint.target.groundTruthUri).toBe(endpoint.groundTruthUri);
     const policies = JSON.stringify(Template.fromStack(pipeline).findResources('AWS::IAM::Policy'));
@@ -519,15 +530,18 @@ describe('EndpointStack feeding PipelineStack', () => {
     expect(policies).toContain('"iam:PassedToService":"sagemaker.amazonaws.com"');
   });
 
-  for (const monitoring of [false, true]) {
-    it(`passes cdk-nag wired as in stacks/app.ts${monitoring ? ' with monitoring' : ''}, its wildcards only the endpoint bucket's prefixes`, async () => {
+  const MONITORING = { enableMonitoring: 'true' };
+  const BATCH_SCORING = { batchScoring: 'rate(1 day)', batchInput: 's3://rookery-batch-123/batch/' };
+  for (const [variant, extra] of [['', {}], [' with monitoring', MONITORING], [' with monitoring and batch scoring', { ...MONITORING, ...BATCH_SCORING }]] as const) {
+    const monitoring = 'enableMonitoring' in extra;
+    it(`passes cdk-nag wired as in stacks/app.ts${variant}, its wildcards only the endpoint bucket's prefixes`, async () => {
       const wire = async (checks: 'rookery' | 'plain') => {
         const app = new App({
           outdir: join(tempDir(), 'cdk.out'),
           context: {
             mlflowTrackingUri: 'https://mlflow.example.com',
             mlflowSecretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rookery-mlflow-admin-AbCdEf`,
-            ...(monitoring ? { enableMonitoring: 'true' } : {}),
+            ...extra,
           },
         });
         if (checks === 'rookery') addNagChecks(app);

@@ -56,6 +56,24 @@ describe('SageMakerEndpoint', () => {
     expect(name()).toBe(first);
   });
 
+  it('lets Batch Transform with the model list and read batch/ and write batch-scores/ of its bucket, and nothing wider', () => {
+    const { stack, endpoint, template } = build();
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) => JSON.stringify(p.Properties.Roles).includes(stack.getLogicalId(endpoint.executionRole.node.defaultChild as any))) as any;
+    const statements: any[] = policy.Properties.PolicyDocument.Statement;
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    const bucketArn = { 'Fn::GetAtt': [expect.stringMatching(/^Bucket/), 'Arn'] };
+    expect(bySid.ListBatchInput).toEqual({ Sid: 'ListBatchInput', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': 'batch/*' } } });
+    expect(bySid.ReadBatchInput).toEqual({ Sid: 'ReadBatchInput', Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [bucketArn, '/batch/*']] } });
+    expect(bySid.WriteBatchScores).toEqual({ Sid: 'WriteBatchScores', Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: { 'Fn::Join': ['', [bucketArn, '/batch-scores/*']] } });
+    // The only listing is that prefix's; no S3 wildcard action, and every object resource under a named prefix.
+    const s3Statements = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
+    for (const s of s3Statements) {
+      for (const action of [s.Action].flat()) expect(action).not.toContain('*');
+      for (const resource of [s.Resource].flat()) expect(JSON.stringify(resource)).not.toMatch(/"\/\*"|^"\*"$/);
+    }
+    expect(s3Statements.filter((s) => [s.Action].flat().includes('s3:ListBucket'))).toEqual([bySid.ListBatchInput]);
+  });
+
   it('keeps its resources at the stack level of logical ids in a RookeryStack', () => {
     const { stack, endpoint } = build({}, RookeryStack);
     expect(stack.getLogicalId(endpoint.endpoint)).toBe('Endpoint');
