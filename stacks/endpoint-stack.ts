@@ -10,7 +10,8 @@ import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import type { EndpointConfig } from './config.ts';
-import { alarmNames, BATCH_INPUT_PREFIX, BATCH_OUTPUT_PREFIX, CAPTURE_PREFIX, MODELS_PREFIX, SageMakerEndpoint } from './constructs/sagemaker-endpoint.ts';
+import { BATCH_JOB_PREFIX } from './constructs/batch-scoring.ts';
+import { alarmNames, BATCH_INPUT_PREFIX, BATCH_OUTPUT_PREFIX, CAPTURE_PREFIX, MODELS_PREFIX, SageMakerEndpoint, TRANSFORM_LOG_GROUP } from './constructs/sagemaker-endpoint.ts';
 import type { EndpointTarget } from './pipeline-stack.ts';
 import { allowLogGroups, denyGrantsButForServices } from './support/keys.ts';
 import { RookeryStack } from './support/logical-ids.ts';
@@ -221,6 +222,11 @@ export class EndpointStack extends RookeryStack {
       'A Batch Transform job scores every object under the input prefix the user names at run time (`rookery score --target sagemaker --input`); the role only reads under batch/ of the stack\'s own bucket and lists only that prefix.');
     acknowledge(role, `AwsSolutions-IAM5[Resource::${bucketArn}/${BATCH_OUTPUT_PREFIX}/*]`,
       'A Batch Transform job writes one <input name>.out per input object under the output prefix named at run time; the role may only put objects (and abort its own multipart uploads) under batch-scores/ of the stack\'s own bucket.');
+    const transformLogs = `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${TRANSFORM_LOG_GROUP}`;
+    acknowledge(role, `AwsSolutions-IAM5[Resource::${transformLogs}:*]`,
+      'SageMaker writes every transform job\'s container output to its own account-wide group, which it creates on first use; the role may create that one group and read its streams, nothing of any other group.');
+    acknowledge(role, `AwsSolutions-IAM5[Resource::${transformLogs}:log-stream:${BATCH_JOB_PREFIX}*]`,
+      'Each transform job writes streams named after the job, known only at run time; the role may write only the streams of rookery-score- jobs in SageMaker\'s transform log group.');
     acknowledge(this.accessLogs, 'AwsSolutions-S1', 'It is the access-log bucket of the data bucket; logging its own access would log every log delivery.');
   }
 }

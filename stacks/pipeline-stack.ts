@@ -19,7 +19,7 @@ import { ENDPOINT_DEFAULTS, type PipelineConfig } from './config.ts';
 import { RookeryBatchJob, type BatchJobProps } from './constructs/batch-job.ts';
 import { BatchScoring } from './constructs/batch-scoring.ts';
 import { DriftMonitor, type DriftMonitorProps } from './constructs/drift-monitor.ts';
-import { BATCH_OUTPUT_PREFIX } from './constructs/sagemaker-endpoint.ts';
+import { BATCH_INPUT_PREFIX, BATCH_OUTPUT_PREFIX } from './constructs/sagemaker-endpoint.ts';
 import { TrainingStateMachine } from './constructs/training-state-machine.ts';
 import { newLogKey } from './support/keys.ts';
 import { prefixObjects, prefixReads, uriPrefix } from './support/prefix-reads.ts';
@@ -348,7 +348,7 @@ export class PipelineStack extends RookeryStack {
       endpointName: endpoint.endpointName,
       captureUri: endpoint.captureUri,
       groundTruthUri: endpoint.groundTruthUri,
-      ...(endpoint.captureBucket ? { captureBucket: endpoint.captureBucket } : {}),
+      ...(endpoint.captureBucket ? { captureBucket: endpoint.captureBucket, batchPrefixes: [`${BATCH_INPUT_PREFIX}/`, `${BATCH_OUTPUT_PREFIX}/`] } : {}),
       reportBucket: this.bucket,
       ...(config.batchScoring ? { batchScoring: { inputUri: config.batchScoring.inputUri, outputPrefix: BATCH_OUTPUT_PREFIX } } : {}),
       job,

@@ -40,6 +40,12 @@ export interface DriftMonitorProps {
    * @default no batch scoring: nothing beyond the capture and ground-truth prefixes is read
    */
   readonly batchScoring?: { readonly inputUri: string; readonly outputPrefix: string };
+  /**
+   * Prefixes of `captureBucket` (`batch/`, `batch-scores/`) that transform jobs run from the CLI read and write: their
+   * captures land beside the endpoint's and name those objects.
+   * @default none
+   */
+  readonly batchPrefixes?: readonly string[];
   /** The image, execution role, log retention and public-IP setting every pipeline job shares. */
   readonly job: Pick<BatchJobProps, 'image' | 'executionRole' | 'logRetentionDays' | 'logKey' | 'assignPublicIp' | 'environment' | 'secrets'>;
   readonly resources: JobResources;
@@ -104,11 +110,12 @@ export class DriftMonitor extends GroupingConstruct {
 
   /** The batch input and scores that Batch Transform captures name; returns the object ARNs read. */
   private grantBatchReads(props: DriftMonitorProps): string[] {
-    if (!props.batchScoring) return [];
-    const locations: BucketPrefix[] = [
-      uriPrefix(Stack.of(this).partition, props.batchScoring.inputUri),
-      { bucketArn: props.reportBucket.bucketArn, prefix: `${props.batchScoring.outputPrefix}/` },
-    ];
+    const locations: BucketPrefix[] = [];
+    if (props.batchScoring) {
+      locations.push(uriPrefix(Stack.of(this).partition, props.batchScoring.inputUri), { bucketArn: props.reportBucket.bucketArn, prefix: `${props.batchScoring.outputPrefix}/` });
+    }
+    const { captureBucket } = props;
+    if (captureBucket) for (const prefix of props.batchPrefixes ?? []) locations.push({ bucketArn: captureBucket.bucketArn, prefix });
     for (const statement of locations.flatMap(prefixReads)) this.job.role.addToPrincipalPolicy(statement);
     return locations.map(prefixObjects);
   }
@@ -192,7 +199,7 @@ export class DriftMonitor extends GroupingConstruct {
     }
     for (const resource of batchReads) {
       acknowledgeResource(this.job.role, 'AwsSolutions-IAM5', resource,
-        'Batch Transform captures are manifests naming the scheduled job\'s input and score objects, known only at run time; the monitoring job reads under the batch input and batch-scores prefixes, and nothing else of those buckets.');
+        'Batch Transform captures are manifests naming the transform jobs\' input and score objects, known only at run time; the monitoring job reads under the batch input and batch-scores prefixes, and nothing else of those buckets.');
     }
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import { MODEL_HASH_TAG } from '../../model/content-hash.ts';
 import type { EndpointConfig } from '../config.ts';
 import { GroupingConstruct } from '../support/logical-ids.ts';
+import { BATCH_JOB_PREFIX } from './batch-scoring.ts';
 
 /** The variant every rookery endpoint serves through; alarms, scaling and `rookery deploy sagemaker` name it. */
 export const VARIANT_NAME = 'AllTraffic';
@@ -23,6 +24,8 @@ export const BATCH_INPUT_PREFIX = 'batch';
 export const BATCH_OUTPUT_PREFIX = 'batch-scores';
 /** Where SageMaker publishes the endpoint instances' CPU, memory and disk metrics with the execution role. */
 export const INSTANCE_METRICS_NAMESPACE = '/aws/sagemaker/Endpoints';
+/** The log group SageMaker writes every transform job's container output to (one per account and region, made by SageMaker on first use). */
+export const TRANSFORM_LOG_GROUP = '/aws/sagemaker/TransformJobs';
 
 /** The serving image (a DockerImageAsset is one). */
 export interface ServingImageRef {
@@ -155,8 +158,8 @@ export class SageMakerEndpoint extends GroupingConstruct {
    * this model artifact and the models/ prefix, write captures under
    * capture/, read transform input under batch/ and write its scores under
    * batch-scores/ (Batch Transform runs the same model with this role), use
-   * the key for those, write its own log group and instance metrics, and
-   * read the rollback alarms' state.
+   * the key for those, write its own log group, its transform jobs' log
+   * streams and instance metrics, and read the rollback alarms' state.
    */
   private createExecutionRole(props: SageMakerEndpointProps): iam.Role {
     const role = new iam.Role(this, 'ExecutionRole', {
@@ -179,6 +182,10 @@ export class SageMakerEndpoint extends GroupingConstruct {
     allow('WriteBatchScores', ['s3:PutObject', 's3:AbortMultipartUpload'], [props.bucket.arnForObjects(`${BATCH_OUTPUT_PREFIX}/*`)]);
     allow('UseDataKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'], [props.key.keyArn]);
     allow('WriteEndpointLogs', ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], [props.logGroup.logGroupArn]);
+    // A transform job's container output goes to SageMaker's shared group, a stream per job (`<job name>/<instance>`): only rookery's jobs' streams.
+    const transformLogs = Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: TRANSFORM_LOG_GROUP, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    allow('CreateTransformLogGroup', ['logs:CreateLogGroup', 'logs:DescribeLogStreams'], [`${transformLogs}:*`]);
+    allow('WriteTransformLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [`${transformLogs}:log-stream:${BATCH_JOB_PREFIX}*`]);
     allow('PublishInstanceMetrics', ['cloudwatch:PutMetricData'], ['*'], { StringEquals: { 'cloudwatch:namespace': INSTANCE_METRICS_NAMESPACE } });
     allow('ReadRollbackAlarms', ['cloudwatch:DescribeAlarms'], [this.alarms.errors.alarmArn, this.alarms.latency.alarmArn]);
     return role;

@@ -73,6 +73,22 @@ describe('DriftMonitor', () => {
     expect(JSON.stringify(policyOf(build().template))).not.toMatch(/batch/);
   });
 
+  it("with the endpoint's bucket, reads its batch prefixes that CLI transform jobs' captures name, each listing limited to its prefix", () => {
+    // An imported bucket has a literal ARN, so it can be handed to build()'s own stack.
+    const captureBucket = s3.Bucket.fromBucketArn(new Stack(new App(), 'Endpoint'), 'Data', 'arn:aws:s3:::endpoint-bucket');
+    const policyOf = (t: Template) => (Object.values(t.findResources('AWS::IAM::Policy')) as any[]).find((p) => JSON.stringify(p.Properties.Roles).includes('MonitorJob'));
+    const statements: any[] = policyOf(build({ captureBucket, batchPrefixes: ['batch/', 'batch-scores/'] }).template).Properties.PolicyDocument.Statement;
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::endpoint-bucket/batch/*' },
+        { Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::endpoint-bucket', Condition: { StringLike: { 's3:prefix': 'batch/*' } } },
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::endpoint-bucket/batch-scores/*' },
+        { Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::endpoint-bucket', Condition: { StringLike: { 's3:prefix': 'batch-scores/*' } } },
+      ]),
+    );
+    expect(JSON.stringify(policyOf(build({ captureBucket }).template))).not.toMatch(/batch/);
+  });
+
   it('starts the given state machine on drift, and nothing without one', () => {
     const rules = (t: Template) => Object.values(t.findResources('AWS::Events::Rule')).filter((r: any) => r.Properties.EventPattern);
     expect(rules(build().template)).toHaveLength(0);

@@ -294,7 +294,7 @@ describe('EndpointStack with its defaults', () => {
     const bucketArn = { 'Fn::GetAtt': [stack.getLogicalId(stack.bucket.node.defaultChild as any), 'Arn'] };
     const bySid: Record<string, any> = Object.fromEntries(statements(template).map((s) => [s.Sid, s]));
     expect(Object.keys(bySid).sort()).toEqual([
-      'EcrLogin', 'ListBatchInput', 'PublishInstanceMetrics', 'PullServingImage', 'ReadBatchInput', 'ReadModelArtifacts', 'ReadRollbackAlarms', 'UseDataKey', 'WriteBatchScores', 'WriteDataCapture', 'WriteEndpointLogs',
+      'CreateTransformLogGroup', 'EcrLogin', 'ListBatchInput', 'PublishInstanceMetrics', 'PullServingImage', 'ReadBatchInput', 'ReadModelArtifacts', 'ReadRollbackAlarms', 'UseDataKey', 'WriteBatchScores', 'WriteDataCapture', 'WriteEndpointLogs', 'WriteTransformLogs',
     ]);
     for (const s of Object.values(bySid)) expect(s.Effect).toBe('Allow');
 
@@ -320,6 +320,12 @@ describe('EndpointStack with its defaults', () => {
     expect(bySid.WriteBatchScores).toEqual({ Sid: 'WriteBatchScores', Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: { 'Fn::Join': ['', [bucketArn, '/batch-scores/*']] } });
     expect(bySid.UseDataKey).toMatchObject({ Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'], Resource: resolve(stack.key.keyArn) });
     expect(bySid.WriteEndpointLogs.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointLogs/), 'Arn'] });
+    // Transform jobs log to SageMaker's own group: that group, and only rookery-score- jobs' streams in it.
+    const transformGroup = (suffix: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:log-group:/aws/sagemaker/TransformJobs${suffix}`]],
+    });
+    expect(bySid.CreateTransformLogGroup).toEqual({ Sid: 'CreateTransformLogGroup', Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:DescribeLogStreams'], Resource: transformGroup(':*') });
+    expect(bySid.WriteTransformLogs).toEqual({ Sid: 'WriteTransformLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: transformGroup(':log-stream:rookery-score-*') });
     expect(bySid.ReadRollbackAlarms).toMatchObject({ Action: 'cloudwatch:DescribeAlarms', Resource: [resolve(stack.alarms.errors.alarmArn), resolve(stack.alarms.latency.alarmArn)] });
     for (const s of Object.values(bySid)) {
       for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*/);
@@ -504,6 +510,8 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-IAM5[Resource::<bucket>/batch/*]',
         'AwsSolutions-IAM5[Resource::<bucket>/capture/*]',
         'AwsSolutions-IAM5[Resource::<bucket>/models/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/TransformJobs:*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/TransformJobs:log-stream:rookery-score-*]',
         'AwsSolutions-S1',
       ]);
       for (const [id, reason] of acknowledged) expect(reason.length, id).toBeGreaterThan(80);
@@ -559,7 +567,8 @@ describe('EndpointStack feeding PipelineStack', () => {
         .map((r: any) => JSON.stringify(r))
         .filter((r: string) => r.includes('ImportValue') && r.includes('*'));
       const suffixes = wildcards.map((r: string) => /"([^"]*\*)"\]\]\}$/.exec(r)?.[1]).sort();
-      expect(suffixes).toEqual(monitoring ? ['/capture*', '/ground-truth*', '/models/*'] : ['/models/*']);
+      // With monitoring, the batch prefixes too: transform jobs run from the CLI capture beside the endpoint, naming objects there.
+      expect(suffixes).toEqual(monitoring ? ['/batch-scores/*', '/batch/*', '/capture*', '/ground-truth*', '/models/*'] : ['/models/*']);
       // Without rookery's checks the same findings are reported: the acknowledgements are what lets synth pass.
       const plain = (await wire('plain')).app;
       expect(() => plain.synth()).toThrow(/AwsSolutions-IAM5\[Resource::EndpointStack:ExportsOutput[^\]]*\/models\/\*\]/);
