@@ -30,6 +30,9 @@ interface Manifest {
   entries: string[];
 }
 
+/** An input manifest with its keys as a set: a job over a prefix of many objects names each once. */
+type InputManifest = Manifest & { keys: Set<string> };
+
 /** A manifest's `{"prefix": ...}` and relative keys, or undefined if the text is not one. */
 export function parseManifest(text: string): { prefix: string; entries: string[] } | undefined {
   let raw: unknown;
@@ -45,8 +48,8 @@ export function parseManifest(text: string): { prefix: string; entries: string[]
   return { prefix: head.prefix.replace(/\/?$/, '/'), entries };
 }
 
-async function readManifests(store: BlobStore, keys: string[]): Promise<{ inputs: Manifest[]; outputs: Manifest[]; unreadable: string[] }> {
-  const inputs: Manifest[] = [];
+async function readManifests(store: BlobStore, keys: string[]): Promise<{ inputs: InputManifest[]; outputs: Manifest[]; unreadable: string[] }> {
+  const inputs: InputManifest[] = [];
   const outputs: Manifest[] = [];
   const unreadable: string[] = [];
   for (const key of keys) {
@@ -57,7 +60,8 @@ async function readManifests(store: BlobStore, keys: string[]): Promise<{ inputs
       continue;
     }
     const manifest = { key, hour: `${root}${y}/${m}/${d}/${h}`, name, time: Date.UTC(+y, +m - 1, +d, +h), ...parsed };
-    (side === 'input' ? inputs : outputs).push(manifest);
+    if (side === 'input') inputs.push({ ...manifest, keys: new Set(manifest.entries) });
+    else outputs.push(manifest);
   }
   return { inputs, outputs, unreadable };
 }
@@ -69,7 +73,7 @@ async function readManifests(store: BlobStore, keys: string[]): Promise<{ inputs
  * manifest of the same name in the same hour is tried first, then that hour's
  * others, then any; a prefix scored by several jobs holds the same names.
  */
-function pairObjects(inputs: Manifest[], outputs: Manifest[]): { input: string; output: string; time: number }[] {
+function pairObjects(inputs: InputManifest[], outputs: Manifest[]): { input: string; output: string; time: number }[] {
   const pairs: { input: string; output: string; time: number }[] = [];
   for (const out of outputs) {
     const candidates = [
@@ -80,7 +84,7 @@ function pairObjects(inputs: Manifest[], outputs: Manifest[]): { input: string; 
     for (const entry of out.entries) {
       if (!entry.endsWith('.out')) continue;
       const rel = entry.slice(0, -'.out'.length);
-      const source = candidates.find((i) => i.entries.includes(rel));
+      const source = candidates.find((i) => i.keys.has(rel));
       if (source) pairs.push({ input: source.prefix + rel, output: out.prefix + entry, time: out.time });
     }
   }
