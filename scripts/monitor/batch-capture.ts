@@ -18,7 +18,6 @@ import { jsonlLines, parseCaptureLine, splitCsvLine, type RecordOutcome } from '
 /** `[root]input|output/yyyy/mm/dd/hh/NAME`: the hour is when the manifest was written. */
 const MANIFEST_KEY = /^(.*?)(input|output)\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/([^/]+)$/;
 
-export const isBatchManifestKey = (key: string) => !key.endsWith('.jsonl') && MANIFEST_KEY.test(key);
 
 interface Manifest {
   key: string;
@@ -28,6 +27,18 @@ interface Manifest {
   time: number;
   prefix: string;
   entries: string[];
+}
+
+/** An object a manifest names: the manifest's prefix and the key under it. */
+interface ObjectRef {
+  prefix: string;
+  key: string;
+}
+
+interface ObjectPair {
+  input: ObjectRef;
+  output: ObjectRef;
+  time: number;
 }
 
 /** An input manifest with its keys as a set: a job over a prefix of many objects names each once. */
@@ -73,8 +84,8 @@ async function readManifests(store: BlobStore, keys: string[]): Promise<{ inputs
  * manifest of the same name in the same hour is tried first, then that hour's
  * others, then any; a prefix scored by several jobs holds the same names.
  */
-function pairObjects(inputs: InputManifest[], outputs: Manifest[]): { input: string; output: string; time: number }[] {
-  const pairs: { input: string; output: string; time: number }[] = [];
+function pairObjects(inputs: InputManifest[], outputs: Manifest[]): ObjectPair[] {
+  const pairs: ObjectPair[] = [];
   for (const out of outputs) {
     const candidates = [
       ...inputs.filter((i) => i.hour === out.hour && i.name === out.name),
@@ -85,22 +96,20 @@ function pairObjects(inputs: InputManifest[], outputs: Manifest[]): { input: str
       if (!entry.endsWith('.out')) continue;
       const rel = entry.slice(0, -'.out'.length);
       const source = candidates.find((i) => i.keys.has(rel));
-      if (source) pairs.push({ input: source.prefix + rel, output: out.prefix + entry, time: out.time });
+      if (source) pairs.push({ input: { prefix: source.prefix, key: rel }, output: { prefix: out.prefix, key: entry }, time: out.time });
     }
   }
   return pairs;
 }
 
-/** Reads objects by full URI, one store per folder. */
+/** Reads objects a manifest names, one store per manifest prefix. */
 class Objects {
   private readonly stores = new Map<string, Promise<BlobStore>>();
 
-  async read(uri: string): Promise<string> {
-    const cut = uri.lastIndexOf('/') + 1;
-    const folder = uri.slice(0, cut);
-    let store = this.stores.get(folder);
-    if (!store) this.stores.set(folder, (store = openBlobStore(folder)));
-    return (await (await store).read(uri.slice(cut))).toString('utf8');
+  async read({ prefix, key }: ObjectRef): Promise<string> {
+    let store = this.stores.get(prefix);
+    if (!store) this.stores.set(prefix, (store = openBlobStore(prefix)));
+    return (await (await store).read(key)).toString('utf8');
   }
 }
 
@@ -168,14 +177,15 @@ export async function* batchCaptureRecords(store: BlobStore, keys: string[], sch
   for (const key of unreadable) yield { key, outcome: { ok: false, reason: 'not a Batch Transform capture manifest', id: key } };
   const objects = new Objects();
   for (const pair of pairObjects(inputs, outputs)) {
+    const output = pair.output.prefix + pair.output.key;
     let texts: [string, string];
     try {
       texts = await Promise.all([objects.read(pair.input), objects.read(pair.output)]);
     } catch (err) {
-      yield { key: pair.output, outcome: { ok: false, reason: 'an object a batch capture manifest names cannot be read', id: `${pair.output} (${(err as Error).message})` } };
+      yield { key: output, outcome: { ok: false, reason: 'an object a batch capture manifest names cannot be read', id: `${output} (${(err as Error).message})` } };
       continue;
     }
-    yield* pairRecords(texts[0], texts[1], pair.output, pair.time, schema);
+    yield* pairRecords(texts[0], texts[1], output, pair.time, schema);
   }
 }
 
@@ -186,7 +196,7 @@ export async function* batchCaptureRecords(store: BlobStore, keys: string[], sch
  */
 export async function* captureRecords(store: BlobStore, schema: Schema): AsyncGenerator<{ key: string; outcome: RecordOutcome }> {
   const manifests: string[] = [];
-  for await (const { key, line } of jsonlLines(store, (other) => isBatchManifestKey(other) && manifests.push(other))) {
+  for await (const { key, line } of jsonlLines(store, (other) => MANIFEST_KEY.test(other) && manifests.push(other))) {
     yield { key, outcome: parseCaptureLine(line, schema) };
   }
   if (manifests.length) yield* batchCaptureRecords(store, manifests, schema);
