@@ -12,7 +12,6 @@ import { GroupingConstruct } from '../support/logical-ids.ts';
 import { acknowledgeResource } from '../support/nag.ts';
 import { prefixObjects, prefixReads, uriPrefix, type BucketPrefix } from '../support/prefix-reads.ts';
 import { RookeryBatchJob, type BatchJobProps } from './batch-job.ts';
-import { parseS3Uri } from '../../cloud/s3-location.ts';
 
 /** Where the monitoring job publishes; `rookery pipeline monitor` uses the same names. */
 export const METRICS_NAMESPACE = 'Rookery/Monitoring';
@@ -126,10 +125,9 @@ export class DriftMonitor extends GroupingConstruct {
     const bucket = props.captureBucket;
     if (!bucket) {
       for (const uri of [props.captureUri, props.groundTruthUri]) {
-        const { bucket: name, prefix } = splitS3Uri(uri);
-        const partition = Stack.of(this).partition;
-        role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`arn:${partition}:s3:::${name}/${prefix}*`] }));
-        role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [`arn:${partition}:s3:::${name}`] }));
+        const location = uriPrefix(Stack.of(this).partition, uri);
+        role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [prefixObjects(location)] }));
+        role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [location.bucketArn] }));
       }
       return [];
     }
@@ -179,10 +177,10 @@ export class DriftMonitor extends GroupingConstruct {
   private acknowledgeFindings(props: DriftMonitorProps, captureReads: string[], batchReads: string[]): void {
     const stack = Stack.of(this);
     const reportBucketArn = `<${stack.getLogicalId(props.reportBucket.node.defaultChild as CfnElement)}.Arn>`;
-    const byArn = (props.captureBucket ? [] : [props.captureUri, props.groundTruthUri]).map((uri) => {
-      const { bucket, prefix } = splitS3Uri(uri);
-      return { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/${prefix}*]`, reason: `${PER_HOUR_PREFIX}; the monitoring job reads all of them, and nothing outside the prefix.` };
-    });
+    const byArn = (props.captureBucket ? [] : [props.captureUri, props.groundTruthUri]).map((uri) => ({
+      id: `AwsSolutions-IAM5[Resource::${prefixObjects(uriPrefix('<AWS::Partition>', uri))}]`,
+      reason: `${PER_HOUR_PREFIX}; the monitoring job reads all of them, and nothing outside the prefix.`,
+    }));
     Validations.of(this.job.role).acknowledge(
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -202,10 +200,4 @@ export class DriftMonitor extends GroupingConstruct {
         'Batch Transform captures are manifests naming the transform jobs\' input and score objects, known only at run time; the monitoring job reads under the batch input and batch-scores prefixes, and nothing else of those buckets.');
     }
   }
-}
-
-/** A context URI (a literal, checked in stacks/config.ts) as its bucket and key prefix. */
-function splitS3Uri(uri: string): { bucket: string; prefix: string } {
-  const { bucket, key } = parseS3Uri(uri);
-  return { bucket, prefix: key };
 }
