@@ -5,6 +5,14 @@ import { UserError } from '../../model/user-error.ts';
 import { ADDED_COLUMNS, textPieces, type ScoreJob } from './job.ts';
 
 const encoder = new TextEncoder();
+/**
+ * Numbers as `String(n)` writes them, for finite n. Not through String(n) or a
+ * template: those go through V8's number-to-string cache, an old-generation
+ * table, so every confidence it holds at a scavenge is promoted, and scoring
+ * a file left tens of MB of old strings behind (bench:score). JSON.stringify
+ * formats numbers without that cache and, for finite ones, identically.
+ */
+const numberTexts = (values: number[]) => JSON.stringify(values).slice(1, -1).split(',');
 const byName = (header: string[], fields: string[]) => Object.fromEntries(header.map((name, j) => [name, fields[j]]));
 
 /** CSV in, CSV out: the input's fields as they were (quoted again where they must be), then prediction and confidence. */
@@ -47,11 +55,12 @@ export async function scoreCsv(job: ScoreJob): Promise<void> {
         numbers.push(row);
       }
       const scored = scorer.predict(valid, (i) => ({ row: numbers[i], line: kept[i].line, input: byName(header!, kept[i].fields) }));
+      const confidences = numberTexts(scored.map((s) => s?.confidence ?? 0));
       for (let i = 0; i < scored.length; i++) {
         const s = scored[i];
         if (!s) continue;
         const { text, fields } = kept[i];
-        out += `${text ?? fields.map(field).join(',')},${field(s.prediction)},${s.confidence}\n`;
+        out += `${text ?? fields.map(field).join(',')},${field(s.prediction)},${confidences[i]}\n`;
       }
       await scorer.endBatch(records.length - first);
       if (out) await job.output.write(encoder.encode(out));
