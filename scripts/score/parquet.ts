@@ -1,9 +1,10 @@
-import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnChunk, type DecodedArray, type FileMetaData, type RowGroup, type SchemaElement } from 'hyparquet';
+import { parquetMetadataAsync, type AsyncBuffer, type ColumnChunk, type FileMetaData, type RowGroup, type SchemaElement, type SchemaTree } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { FeatureRow } from '../../model/dataset.ts';
 import { UserError } from '../../model/user-error.ts';
 import type { ObjectWriter } from '../store/blob-store.ts';
 import { ADDED_COLUMNS, type ScoreJob } from './job.ts';
+import { ColumnBuffer, columnPaths, decodeColumn, type Column } from './parquet-columns.ts';
 import type { BatchScorer } from './scorer.ts';
 
 /** hyparquet reads by byte ranges: the footer first, then each row group's column chunks. */
@@ -25,16 +26,11 @@ export function chunkRange(chunk: ColumnChunk): { start: number; end: number } {
   return { start, end: start + Number(meta.total_compressed_size) };
 }
 
-/** A row group's bytes, read with one ranged read (one GET on S3) and served from memory to hyparquet and to the copy. */
-async function readGroupBytes(job: ScoreJob, file: AsyncBuffer, group: RowGroup): Promise<{ file: AsyncBuffer; from: number; bytes: Uint8Array }> {
+/** A row group's bytes, read with one ranged read (one GET on S3): what its columns are decoded from and copied from. */
+async function readGroupBytes(job: ScoreJob, group: RowGroup): Promise<{ from: number; bytes: Uint8Array }> {
   const ranges = group.columns.map(chunkRange);
   const from = Math.min(...ranges.map((r) => r.start));
-  const bytes = await job.input.store.readRange(job.input.key, from, Math.max(...ranges.map((r) => r.end)));
-  const held: AsyncBuffer = {
-    byteLength: file.byteLength,
-    slice: (start, end = file.byteLength) => (start >= from && end <= from + bytes.byteLength ? arrayBufferOf(bytes.subarray(start - from, end - from)) : file.slice(start, end)),
-  };
-  return { file: held, from, bytes };
+  return { from, bytes: await job.input.store.readRange(job.input.key, from, Math.max(...ranges.map((r) => r.end))) };
 }
 
 /** The writer hands its bytes to the output at the end of each row group, and copied column chunks straight through, so only one row group is held. */
@@ -97,51 +93,66 @@ function schemas(job: ScoreJob, metadata: FileMetaData): { columns: string[]; ou
   return { columns, output: [{ ...root, num_children: leaves.length + added.length }, ...leaves, ...added] };
 }
 
-/** One row group's columns as hyparquet decodes them, by name, each `rowEnd - rowStart` values long. */
-async function readGroup(file: AsyncBuffer, metadata: FileMetaData, rowStart: number, rowEnd: number): Promise<Map<string, DecodedArray>> {
-  const pieces = new Map<string, { at: number; data: DecodedArray }[]>();
-  await parquetRead({ file, metadata, rowStart, rowEnd, onChunk: ({ columnName, columnData, rowStart: at }) => void (pieces.get(columnName) ?? pieces.set(columnName, []).get(columnName)!).push({ at, data: columnData }) });
-  const columns = new Map<string, DecodedArray>();
-  for (const [name, parts] of pieces) {
-    parts.sort((x, y) => x.at - y.at);
-    columns.set(name, parts.length === 1 ? parts[0].data : parts.flatMap((p) => Array.from(p.data as ArrayLike<unknown>)));
+/**
+ * The named columns of a row group, decoded from its bytes into `buffers`
+ * (one per column, reused by the next row group: what it returns is valid
+ * until then).
+ */
+function readColumns(held: { from: number; bytes: Uint8Array }, group: RowGroup, paths: Map<string, SchemaTree[]>, names: readonly string[], buffers: Map<string, ColumnBuffer>): Map<string, Column> {
+  const columns = new Map<string, Column>();
+  for (const chunk of group.columns) {
+    const name = chunk.meta_data!.path_in_schema[0];
+    if (!names.includes(name)) continue;
+    const { start, end } = chunkRange(chunk);
+    const buffer = buffers.get(name) ?? buffers.set(name, new ColumnBuffer()).get(name)!;
+    columns.set(name, decodeColumn(held.bytes.subarray(start - held.from, end - held.from), chunk, paths.get(name)!, Number(group.num_rows), buffer));
   }
   return columns;
 }
 
-/** The rows' feature values (bigint read from INT64 as numbers); a feature column the file lacks stays absent, so validation names it. */
-function featureRows(columns: Map<string, DecodedArray>, names: readonly string[], from: number, to: number): Record<string, unknown>[] {
+/**
+ * Rows `from` to `to` of the feature columns, as the model reads rows (bigint
+ * read from INT64 as numbers), written into `rows`' objects: the same objects
+ * serve every slice, as nothing keeps a row once it is scored, so a row costs
+ * no allocation. A feature column the file lacks stays absent, so validation
+ * names it.
+ */
+function featureRows(columns: Map<string, Column>, names: readonly string[], from: number, to: number, rows: Record<string, unknown>[]): Record<string, unknown>[] {
   const present = names.filter((n) => columns.has(n)).map((n) => ({ name: n, values: columns.get(n)! }));
-  const rows: Record<string, unknown>[] = new Array(to - from);
   for (let i = from; i < to; i++) {
-    const row: Record<string, unknown> = {};
+    const row = (rows[i - from] ??= {});
     for (const { name, values } of present) {
-      const v: unknown = values[i];
+      const v = values.at(i);
       row[name] = typeof v === 'bigint' ? Number(v) : v;
     }
-    rows[i - from] = row;
   }
-  return rows;
+  return to - from === rows.length ? rows : rows.slice(0, to - from);
 }
 
-/** Rows scored at a time within a row group: their objects die young, whatever the row group's size. */
+/** Rows scored at a time within a row group: what scoring them allocates dies young, whatever the row group's size. */
 const SLICE = 8192;
 
 /**
  * A row group's scored rows: how many, which (a mask, by index in the group),
- * their predictions and confidences. Sized once for the group: a row group's
+ * their predictions and confidences, from its feature columns. A reject line
+ * shows the whole row: each rejected row's `input` is an empty object that
+ * `fillInputs` fills once the group's other columns are decoded, which only a
+ * group with a rejected row needs. Sized once for the group: a row group's
  * arrays are large objects, which only a full collection frees, so growing
  * them would leave a trail of copies behind.
  */
-function scoreGroup(scorer: BatchScorer, data: Map<string, DecodedArray>, columns: string[], start: number, count: number) {
+function scoreGroup(scorer: BatchScorer, data: Map<string, Column>, start: number, count: number, buffers: ScoreBuffers) {
   const features = scorer.schema.features.map((f) => f.name);
-  const inputOf = (i: number) => Object.fromEntries(columns.map((c) => [c, (data.get(c) as ArrayLike<unknown>)[i]]));
-  const scored = new Uint8Array(count);
-  const predictions: string[] = new Array(count);
-  const confidences = new Float64Array(count);
+  const inputs: { index: number; input: Record<string, unknown> }[] = [];
+  const inputOf = (index: number) => {
+    const input = {};
+    inputs.push({ index, input });
+    return input;
+  };
+  const { scored, predictions, confidences } = buffers.reset(count);
   let kept = 0;
   for (let from = 0; from < count; from += SLICE) {
-    const rows = featureRows(data, features, from, Math.min(count, from + SLICE));
+    const rows = featureRows(data, features, from, Math.min(count, from + SLICE), buffers.rows);
     const problems = scorer.problems(rows);
     const at: number[] = [];
     for (let i = 0; i < rows.length; i++) {
@@ -159,8 +170,36 @@ function scoreGroup(scorer: BatchScorer, data: Map<string, DecodedArray>, column
       predictions[kept++] = s.prediction;
     }
   }
-  predictions.length = kept;
-  return { kept, scored, predictions, confidences: confidences.subarray(0, kept) };
+  return { kept, scored, predictions: kept === count ? predictions : predictions.slice(0, kept), confidences: confidences.subarray(0, kept), inputs };
+}
+
+/**
+ * A row group's scored mask, predictions and confidences, in arrays kept from
+ * group to group (as the columns' are: see ColumnBuffer). Row groups are
+ * usually all one size but the last, so the predictions array is replaced
+ * only when the size changes.
+ */
+class ScoreBuffers {
+  private scored = new Uint8Array(0);
+  private confidences = new Float64Array(0);
+  private predictions: string[] = [];
+  /** The objects featureRows fills, a slice's worth. */
+  readonly rows: Record<string, unknown>[] = [];
+
+  reset(count: number): { scored: Uint8Array; predictions: string[]; confidences: Float64Array } {
+    if (this.scored.length < count) {
+      this.scored = new Uint8Array(count);
+      this.confidences = new Float64Array(count);
+    }
+    if (this.predictions.length !== count) this.predictions = new Array(count);
+    this.scored.fill(0, 0, count);
+    return { scored: this.scored.subarray(0, count), predictions: this.predictions, confidences: this.confidences.subarray(0, count) };
+  }
+}
+
+/** Each rejected row's input: every column's value, by name. */
+function fillInputs(inputs: { index: number; input: Record<string, unknown> }[], all: Map<string, Column>): void {
+  for (const { index, input } of inputs) for (const [name, values] of all) input[name] = values.at(index);
 }
 
 /**
@@ -179,14 +218,22 @@ export async function scoreParquet(job: ScoreJob): Promise<void> {
   const pieces = new PieceWriter(job.output);
   // No min/max statistics: they cost a third of the writing time, and a scored batch is read whole, not filtered.
   const writer = new ParquetWriter({ writer: pieces, schema: output, statistics: false, createdBy: 'rookery score' });
+  const paths = columnPaths(metadata);
+  const features = scorer.schema.features.map((f) => f.name).filter((name) => columns.includes(name));
+  const others = columns.filter((name) => !features.includes(name));
+  const buffers = new Map<string, ColumnBuffer>();
+  const scores = new ScoreBuffers();
   const total = Number(metadata.num_rows);
   let start = 0;
   for (const group of metadata.row_groups) {
     job.signal.throwIfAborted();
     const count = Number(group.num_rows);
-    const held = await readGroupBytes(job, file, group);
-    const data = await readGroup(held.file, metadata, start, start + count);
-    const { kept, scored, predictions, confidences } = scoreGroup(scorer, data, columns, start, count);
+    const held = await readGroupBytes(job, group);
+    const data = readColumns(held, group, paths, features, buffers);
+    const { kept, scored, predictions, confidences, inputs } = scoreGroup(scorer, data, start, count, scores);
+    // The other columns are decoded only for a group with a rejected row; otherwise they are copied as they are.
+    const all = kept < count ? new Map([...data, ...readColumns(held, group, paths, others, buffers)]) : data;
+    fillInputs(inputs, all);
     const added = [
       { name: 'prediction', data: predictions },
       { name: 'confidence', data: confidences, encoding: 'PLAIN' as const },
@@ -210,8 +257,8 @@ export async function scoreParquet(job: ScoreJob): Promise<void> {
         total_compressed_size: BigInt(pieces.offset - groupStart),
       });
     } else if (kept) {
-      const keep = (values: ArrayLike<unknown>) => Array.from(values).filter((_, i) => scored[i]);
-      const columnData = [...columns.map((name) => ({ name, data: keep(data.get(name) as ArrayLike<unknown>) })), ...added];
+      const keep = (values: Column) => Array.from({ length: count }, (_, i) => values.at(i)).filter((_, i) => scored[i]);
+      const columnData = [...columns.map((name) => ({ name, data: keep(all.get(name)!) })), ...added];
       await writer.write({ columnData, rowGroupSize: kept });
     }
     await scorer.endBatch(count);
