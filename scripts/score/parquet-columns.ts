@@ -143,5 +143,7 @@ export function decodeColumn(bytes: Uint8Array, chunk: ColumnChunk, schemaPath: 
     else out.fill(row, count, present, convert(read.dataPage, decoder));
     row += count;
   }
+  // A reused buffer would otherwise answer the previous row group's values for the rows this chunk lacks.
+  if (row < rows) throw new Error(`column ${meta.path_in_schema.join('.')} holds ${row} values but its row group has ${rows} rows`);
   return out;
 }

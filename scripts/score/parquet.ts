@@ -98,14 +98,18 @@ function schemas(job: ScoreJob, metadata: FileMetaData): { columns: string[]; ou
  * (one per column, reused by the next row group: what it returns is valid
  * until then).
  */
-function readColumns(held: { from: number; bytes: Uint8Array }, group: RowGroup, paths: Map<string, SchemaTree[]>, names: readonly string[], buffers: Map<string, ColumnBuffer>): Map<string, Column> {
+function readColumns(job: ScoreJob, held: { from: number; bytes: Uint8Array }, group: RowGroup, paths: Map<string, SchemaTree[]>, names: readonly string[], buffers: Map<string, ColumnBuffer>): Map<string, Column> {
   const columns = new Map<string, Column>();
   for (const chunk of group.columns) {
     const name = chunk.meta_data!.path_in_schema[0];
     if (!names.includes(name)) continue;
     const { start, end } = chunkRange(chunk);
     const buffer = buffers.get(name) ?? buffers.set(name, new ColumnBuffer()).get(name)!;
-    columns.set(name, decodeColumn(held.bytes.subarray(start - held.from, end - held.from), chunk, paths.get(name)!, Number(group.num_rows), buffer));
+    try {
+      columns.set(name, decodeColumn(held.bytes.subarray(start - held.from, end - held.from), chunk, paths.get(name)!, Number(group.num_rows), buffer));
+    } catch (err) {
+      throw new UserError(`--input ${job.input.uri}: column "${name}" of the row group at byte ${held.from} cannot be read (${(err as Error).message}); the file is damaged or uses a Parquet feature hyparquet does not read`);
+    }
   }
   return columns;
 }
@@ -229,10 +233,10 @@ export async function scoreParquet(job: ScoreJob): Promise<void> {
     job.signal.throwIfAborted();
     const count = Number(group.num_rows);
     const held = await readGroupBytes(job, group);
-    const data = readColumns(held, group, paths, features, buffers);
+    const data = readColumns(job, held, group, paths, features, buffers);
     const { kept, scored, predictions, confidences, inputs } = scoreGroup(scorer, data, start, count, scores);
     // The other columns are decoded only for a group with a rejected row; otherwise they are copied as they are.
-    const all = kept < count ? new Map([...data, ...readColumns(held, group, paths, others, buffers)]) : data;
+    const all = kept < count ? new Map([...data, ...readColumns(job, held, group, paths, others, buffers)]) : data;
     fillInputs(inputs, all);
     const added = [
       { name: 'prediction', data: predictions },

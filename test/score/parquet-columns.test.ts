@@ -89,6 +89,16 @@ describe('decodeColumn', () => {
     expect(rows[2001]).toStrictEqual({ id: 6003n, island: 'Dream', mass: 3000 + 2001 / 4, flipper: 170 + (2001 % 40), ok: false });
   });
 
+  it('a chunk holding fewer values than its row group has rows is refused, not filled from the buffer\'s last group', () => {
+    const file = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'c', data: [1.5, 2.5], type: 'DOUBLE' }] }));
+    const metadata = parquetMetadata(bufferOf(file));
+    const chunk = metadata.row_groups[0].columns[0];
+    const { start, end } = chunkRange(chunk);
+    const buffer = new ColumnBuffer();
+    expect(decodeColumn(file.subarray(start, end), chunk, columnPaths(metadata).get('c')!, 2, buffer).at(1)).toBe(2.5);
+    expect(() => decodeColumn(file.subarray(start, end), chunk, columnPaths(metadata).get('c')!, 3, buffer)).toThrow('column c holds 2 values but its row group has 3 rows');
+  });
+
   it('a column buffer reused for another chunk holds only the new chunk, whatever the types and sizes', () => {
     const numbers = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'c', data: [1.5, null, 3.5, 4.5], type: 'DOUBLE' }] }));
     const strings = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'c', data: ['a', null], type: 'STRING' }] }));

@@ -1,11 +1,12 @@
 // `rookery score` run as a user runs it (the real CLI in a child process), on each format.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadata, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../model/csv.ts';
 import type { FeatureRow } from '../../model/dataset.ts';
+import { chunkRange } from '../../scripts/score/parquet.ts';
 import { runCli } from '../helpers/cli.ts';
 import { penguins } from '../helpers/penguins.ts';
 import { useTempDirs } from '../helpers/temp.ts';
@@ -20,6 +21,7 @@ beforeAll(async () => {
 });
 
 const score = (args: string[], cwd: string) => runCli(['score', ...args], { ROOKERY_REGISTRY: registry }, { cwd });
+const bufferOf = (bytes: Buffer) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 const rejectsOf = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { row: number; line?: number; reason: string; input: unknown });
 
 describe('rookery score on CSV', () => {
@@ -168,16 +170,22 @@ describe('rookery score usage and input errors', () => {
     expect(run.stderr).toMatch(message);
   });
 
-  it('a missing input, an empty one, malformed CSV and a file that is not Parquet exit 1 with one line and no output', async () => {
+  it('a missing input, an empty one, malformed CSV, a file that is not Parquet and a damaged one exit 1 with one line and no output', async () => {
     const dir = temp();
     writeFileSync(join(dir, 'empty.csv'), '');
     writeFileSync(join(dir, 'broken.csv'), `${FEATURES.join(',')}\n"Dream,1,2,3,4,MALE\n`);
     writeFileSync(join(dir, 'fake.parquet'), 'island,x\n');
+    // A feature column's pages overwritten: the footer reads, the column chunk does not.
+    const damaged = Buffer.from(parquetOf(Array.from({ length: 50 }, (_, i) => generatedRow(i)), 50));
+    const chunk = parquetMetadata(bufferOf(damaged)).row_groups[0].columns.find((c) => c.meta_data!.path_in_schema[0] === 'culmen_length_mm')!;
+    damaged.fill(0xff, chunkRange(chunk).start, chunkRange(chunk).end);
+    writeFileSync(join(dir, 'damaged.parquet'), damaged);
     for (const [input, message] of [
       ['nothing.csv', /--input nothing\.csv: no such file/],
       ['empty.csv', /--input empty\.csv is empty; it needs a header row/],
       ['broken.csv', /malformed CSV at line 2: a quoted field is never closed/],
       ['fake.parquet', /--input fake\.parquet is not a Parquet file/],
+      ['damaged.parquet', /--input damaged\.parquet: column "culmen_length_mm" of the row group at byte \d+ cannot be read \(.+\); the file is damaged/],
     ] as const) {
       const run = await score(['--input', input, '--output', `out.${input.split('.')[1]}`], dir);
       expect(run.code, input).toBe(1);
@@ -185,6 +193,6 @@ describe('rookery score usage and input errors', () => {
       expect(run.stderr).toMatch(message);
       expect(existsSync(join(dir, `out.${input.split('.')[1]}`))).toBe(false);
     }
-    expect(readdirSync(dir).sort()).toEqual(['broken.csv', 'empty.csv', 'fake.parquet']);
+    expect(readdirSync(dir).sort()).toEqual(['broken.csv', 'damaged.parquet', 'empty.csv', 'fake.parquet']);
   });
 });
