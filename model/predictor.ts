@@ -50,12 +50,11 @@ export function validateRows(schema: Schema, rows: readonly unknown[], maxIssues
     const obj = row as Record<string, unknown>;
     for (const f of schema.features) {
       if (issues.length >= maxIssues) break;
-      // One keyed load per value; `in` (a second lookup) only for undefined, to tell a missing key from one set to undefined.
-      const v = obj[f.name];
-      if (v === undefined && !(f.name in obj)) {
+      if (!(f.name in obj)) {
         issues.push({ row: r, field: f.name, message: 'the column is missing (send null if the value is unknown)' });
         continue;
       }
+      const v = obj[f.name];
       if (v === null) continue;
       if (f.type === 'numeric' && (typeof v !== 'number' || !Number.isFinite(v))) {
         issues.push({ row: r, field: f.name, message: `expected a number or null, got ${describe(v)}` });

@@ -27,14 +27,6 @@ describe('invocations(model, body, contentType)', () => {
     expect(scored).toEqual({ mediaType: 'application/json', rows: ROWS.map((r) => r.row), predictions: body.predictions, params: { data_capture: true } });
   });
 
-  it('writes the predictions byte for byte as JSON.stringify({ predictions }) does (MLflow’s answer), for one row and many', () => {
-    for (const rows of [[ROW], ROWS.map((r) => r.row), Array.from({ length: 100 }, (_, i) => ({ ...ROW, body_mass_g: 2500 + 37 * i, sex: i % 3 ? 'MALE' : null }))]) {
-      const { reply, scored } = invocations(model, json({ dataframe_records: rows }), 'application/json');
-      expect(reply.body).toBe(JSON.stringify({ predictions: model.predictor.predict(rows) }));
-      expect(reply.body).toBe(JSON.stringify({ predictions: scored?.predictions }));
-    }
-  });
-
   it('reads CSV, and a missing Content-Type as JSON', () => {
     const csv = [COLUMNS.join(','), COLUMNS.map((c) => ROW[c]).join(',')].join('\n');
     const fromCsv = invocations(model, csv, 'text/csv; charset=utf-8');
