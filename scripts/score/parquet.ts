@@ -145,8 +145,7 @@ const SLICE = 8192;
  * arrays are large objects, which only a full collection frees, so growing
  * them would leave a trail of copies behind.
  */
-function scoreGroup(scorer: BatchScorer, data: Map<string, Column>, start: number, count: number, buffers: ScoreBuffers) {
-  const features = scorer.schema.features.map((f) => f.name);
+function scoreGroup(scorer: BatchScorer, features: readonly string[], data: Map<string, Column>, start: number, count: number, buffers: ScoreBuffers) {
   const inputs: { index: number; input: Record<string, unknown> }[] = [];
   const inputOf = (index: number) => {
     const input = {};
@@ -223,7 +222,9 @@ export async function scoreParquet(job: ScoreJob): Promise<void> {
   // No min/max statistics: they cost a third of the writing time, and a scored batch is read whole, not filtered.
   const writer = new ParquetWriter({ writer: pieces, schema: output, statistics: false, createdBy: 'rookery score' });
   const paths = columnPaths(metadata);
-  const features = scorer.schema.features.map((f) => f.name).filter((name) => columns.includes(name));
+  // The model's feature names (a missing one stays absent from rows, so validation names it), and those the file holds.
+  const schemaFeatures = scorer.schema.features.map((f) => f.name);
+  const features = schemaFeatures.filter((name) => columns.includes(name));
   const others = columns.filter((name) => !features.includes(name));
   const buffers = new Map<string, ColumnBuffer>();
   const scores = new ScoreBuffers();
@@ -234,7 +235,7 @@ export async function scoreParquet(job: ScoreJob): Promise<void> {
     const count = Number(group.num_rows);
     const held = await readGroupBytes(job, group);
     const data = readColumns(job, held, group, paths, features, buffers);
-    const { kept, scored, predictions, confidences, inputs } = scoreGroup(scorer, data, start, count, scores);
+    const { kept, scored, predictions, confidences, inputs } = scoreGroup(scorer, schemaFeatures, data, start, count, scores);
     // The other columns are decoded only for a group with a rejected row; otherwise they are copied as they are.
     const all = kept < count ? new Map([...data, ...readColumns(job, held, group, paths, others, buffers)]) : data;
     fillInputs(inputs, all);
