@@ -110,7 +110,14 @@ export function invocations(model: LoadedArtifact, body: string, contentType: st
   return runToEnd(invocationSteps(model, body, contentType, options));
 }
 
+/**
+ * Bodies at least this long (about 6,000 rows of MLflow JSON) wait for the
+ * scheduler's place before they are parsed: parsing and building their rows
+ * outlast a slice, and a request waiting half-done holds all of them.
+ */
+export const LARGE_BODY_CHARS = 256 * 1024;
+
 /** invocations(), the same steps, run by the scheduler: other requests get turns between slices (the server's path). */
 export function invocationsSliced(scheduler: SliceScheduler, model: LoadedArtifact, body: string, contentType: string | undefined, options: InvocationOptions = {}): Promise<Invocation> {
-  return scheduler.run(invocationSteps(model, body, contentType, options));
+  return scheduler.run(invocationSteps(model, body, contentType, options), body.length >= LARGE_BODY_CHARS);
 }

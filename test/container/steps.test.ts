@@ -41,6 +41,19 @@ describe('SliceScheduler', () => {
     expect(await quick).toBe('q done');
   });
 
+  it('runs work flagged large only in its place: no step of it runs while another long work holds the place, so it waits holding only its input', async () => {
+    const log: string[] = [];
+    const scheduler = new SliceScheduler(1, 1);
+    const a = scheduler.run(busy('a', 4, 2, log));
+    const big = scheduler.run(busy('big', 2, 0, log), true);
+    const small = scheduler.run(busy('s', 2, 2, log));
+    await Promise.all([a, big, small]);
+    // Unflagged, big's first slice would have run at once, beside a's first (as s's does here).
+    expect(log.slice(0, 2)).toEqual(['a', 's']);
+    expect(log.indexOf('big')).toBeGreaterThan(log.lastIndexOf('a'));
+    expect(await big).toBe('big done');
+  });
+
   it('runToEnd gives the same result at once', () => {
     expect(runToEnd(busy('x', 3, 0, []))).toBe('x done');
   });

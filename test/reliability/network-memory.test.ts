@@ -61,8 +61,9 @@ describe('clients that never read their answers', () => {
 
   // The row limit raised so that answers (8 MB) outgrow the kernel's socket buffers and wait in the server; /ping's bound does not hold then
   // (a request of 150,000 rows is more work than a fair slice), memory's and the write timeout's do. The answers waiting are held to the
-  // 64 MiB budget; the rest of the peak is V8's heap after parsing and scoring 150,000-row bodies, which this raised limit lets in and
-  // which a loaded machine collects later (465-588 MiB seen at load average 4-20). Before the limits, the cut-off never came.
+  // 64 MiB budget, and the requests waiting for the scheduler hold only their text; the rest of the peak is garbage V8 has not yet collected
+  // after parsing and scoring 150,000-row bodies, which this raised limit lets in (352-573 MiB seen; 535-723 MiB when waiting requests
+  // were parsed before they waited, which CI's run crossed 700 with). Before the limits, the cut-off never came.
   it("8 clients whose 8 MB answers cannot fit the kernel's buffers: memory stays under 700 MiB, and each is cut off after the write timeout", { timeout: 120_000 }, async () => {
     const s = await serve({
       env: { ROOKERY_WRITE_TIMEOUT_MS: '2000', ROOKERY_MAX_ROWS: '200000' },
