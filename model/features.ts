@@ -53,6 +53,9 @@ export function fitPipeline(data: Dataset): PipelineParams {
   };
 }
 
+/** A numeric feature's model input: missing (NaN or null) imputed, then standardized. */
+const standardized = (f: NumericParams, v: number | null | undefined): number => ((v === null || v === undefined || Number.isNaN(v) ? f.impute : v) - f.mean) / f.scale;
+
 /** Transforms a whole dataset into a row-major matrix of `size × width`. */
 export function transformDataset(params: PipelineParams, data: Dataset): Float64Array {
   const width = pipelineWidth(params);
@@ -62,8 +65,7 @@ export function transformDataset(params: PipelineParams, data: Dataset): Float64
     if (f.type === 'numeric') {
       const col = data.numeric[f.name];
       for (let i = 0; i < data.size; i++) {
-        const v = col[i];
-        out[i * width + offset] = ((Number.isNaN(v) ? f.impute : v) - f.mean) / f.scale;
+        out[i * width + offset] = standardized(f, col[i]);
       }
       offset++;
     } else {
@@ -87,10 +89,40 @@ export function transformRow(params: PipelineParams, row: FeatureRow, out: Float
   for (const f of params.features) {
     const v = row[f.name];
     if (f.type === 'numeric') {
-      out[offset++] = ((v === null || v === undefined ? f.impute : (v as number)) - f.mean) / f.scale;
+      out[offset++] = standardized(f, v as number | null | undefined);
     } else {
       const n = f.categories.length;
       out.fill(0, offset, offset + n);
+      const k = typeof v === 'string' ? f.categories.indexOf(v) : -1;
+      if (k >= 0) out[offset + k] = 1;
+      offset += n;
+    }
+  }
+}
+
+/**
+ * A feature's values for a run of rows, as a columnar reader holds them: numbers
+ * unboxed, with a mask of the missing rows (1: missing), or values (null:
+ * missing). Rows are scored from columns without an object per row.
+ */
+export type FeatureColumn = { readonly numbers: Float64Array; readonly missing: Uint8Array } | { readonly values: readonly unknown[] };
+
+/**
+ * Transforms row `i` of `columns` (one per feature, in the pipeline's order)
+ * into `out` at `at`, as transformRow does a row object. Values must be
+ * valid as validateRows has it (finite numbers, category strings).
+ */
+export function transformColumnsAt(params: PipelineParams, columns: readonly FeatureColumn[], i: number, out: Float64Array, at: number): void {
+  let offset = at;
+  for (let c = 0; c < params.features.length; c++) {
+    const f = params.features[c];
+    const column = columns[c];
+    if (f.type === 'numeric') {
+      out[offset++] = 'numbers' in column ? standardized(f, column.missing[i] ? null : column.numbers[i]) : standardized(f, column.values[i] as number | null);
+    } else {
+      const n = f.categories.length;
+      out.fill(0, offset, offset + n);
+      const v = 'values' in column ? column.values[i] : null;
       const k = typeof v === 'string' ? f.categories.indexOf(v) : -1;
       if (k >= 0) out[offset + k] = 1;
       offset += n;

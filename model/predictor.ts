@@ -1,5 +1,5 @@
 import type { FeatureRow } from './dataset.ts';
-import { assertPipelineMatches, pipelineWidth, transformRow, type PipelineParams } from './features.ts';
+import { assertPipelineMatches, pipelineWidth, transformColumnsAt, transformRow, type FeatureColumn, type PipelineParams } from './features.ts';
 import { UserError } from './user-error.ts';
 import { predictProbaInto, type LogisticParams } from './logistic.ts';
 import type { Schema } from './schema.ts';
@@ -66,6 +66,25 @@ export function validateRows(schema: Schema, rows: readonly unknown[], maxIssues
   return issues;
 }
 
+/** Whether validateRows would pass every row `from` to `to` of `columns` (one per schema feature, in its order). */
+function columnsValid(schema: Schema, columns: readonly FeatureColumn[], from: number, to: number): boolean {
+  if (columns.length !== schema.features.length) return false;
+  for (let c = 0; c < columns.length; c++) {
+    const column = columns[c];
+    if (schema.features[c].type === 'numeric') {
+      if (!('numbers' in column)) return false;
+      for (let i = from; i < to; i++) if (!column.missing[i] && !Number.isFinite(column.numbers[i])) return false;
+    } else {
+      if (!('values' in column)) return false;
+      for (let i = from; i < to; i++) {
+        const v = column.values[i];
+        if (v !== null && typeof v !== 'string') return false;
+      }
+    }
+  }
+  return true;
+}
+
 /** Predicts from a loaded model. Reuses its buffers, so one instance serves one caller at a time (Node's single thread). */
 export class Predictor {
   readonly schema: Schema;
@@ -113,6 +132,30 @@ export class Predictor {
       out[i] = { prediction: this.classes[best], confidence: this.proba[best] };
     }
     return out;
+  }
+
+  /**
+   * Predicts rows `from` to `to` of `columns` (one per schema feature, in its
+   * order) into `predictions` and `confidences` from `at` on, with no object
+   * per row. False, with nothing to use written, when a row would not score as
+   * a row object would: a value validateRows refuses (a number that is not
+   * finite, a category that is not a string, a numeric feature not held as
+   * numbers) or a confidence that overflows; the caller then scores those rows
+   * as objects, and its rejects read as they do everywhere.
+   */
+  predictColumns(columns: readonly FeatureColumn[], from: number, to: number, predictions: string[], confidences: Float64Array, at: number): boolean {
+    if (!columnsValid(this.schema, columns, from, to)) return false;
+    const classifier = { classes: this.classes.length, width: this.width, weights: this.weights };
+    for (let i = from; i < to; i++) {
+      transformColumnsAt(this.params.pipeline, columns, i, this.row, 0);
+      predictProbaInto(classifier, this.row, 0, this.proba);
+      let best = 0;
+      for (let k = 1; k < this.proba.length; k++) if (this.proba[k] > this.proba[best]) best = k;
+      if (!Number.isFinite(this.proba[best])) return false;
+      predictions[at + i - from] = this.classes[best];
+      confidences[at + i - from] = this.proba[best];
+    }
+    return true;
   }
 
   private probaOf(row: FeatureRow): void {

@@ -17,11 +17,14 @@ import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
 import { readPlain } from 'hyparquet/src/plain.js';
 import type { ColumnDecoder, Compressors, DataReader } from 'hyparquet/src/types.js';
+import type { FeatureColumn } from '../../model/features.ts';
 
 /** A row group's column: the value of each row by its index in the group, `null` where it is missing. */
 export interface Column {
   readonly length: number;
   at(i: number): unknown;
+  /** The same values as the model reads a column (numbers unboxed, with their missing mask), to score without an object per row. */
+  feature(): FeatureColumn;
 }
 
 const readerOf = (bytes: Uint8Array): DataReader => ({ view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 });
@@ -68,6 +71,10 @@ export class ColumnBuffer implements Column {
   at(i: number): unknown {
     if (this.kind === 'numbers') return this.nulls![i] ? null : this.numbers![i];
     return this.values?.[i] ?? null;
+  }
+
+  feature(): FeatureColumn {
+    return this.kind === 'numbers' ? { numbers: this.numbers!, missing: this.nulls! } : { values: this.values ?? [] };
   }
 
   private allocate(kind: 'numbers' | 'values'): 'numbers' | 'values' {

@@ -153,9 +153,18 @@ function scoreGroup(scorer: BatchScorer, features: readonly string[], data: Map<
     return input;
   };
   const { scored, predictions, confidences } = buffers.reset(count);
+  // Feature columns as the model reads them; a feature the file lacks leaves the row path to name it.
+  const columns = features.every((name) => data.has(name)) ? features.map((name) => data.get(name)!.feature()) : undefined;
   let kept = 0;
   for (let from = 0; from < count; from += SLICE) {
-    const rows = featureRows(data, features, from, Math.min(count, from + SLICE), buffers.rows);
+    const to = Math.min(count, from + SLICE);
+    // Straight from the columns: no object per row, whose boxed numbers would outlive scavenges (bench:score: 40 MB of peak).
+    if (columns && scorer.predictColumns(columns, from, to, predictions, confidences, kept)) {
+      scored.fill(1, from, to);
+      kept += to - from;
+      continue;
+    }
+    const rows = featureRows(data, features, from, to, buffers.rows);
     const problems = scorer.problems(rows);
     const at: number[] = [];
     for (let i = 0; i < rows.length; i++) {

@@ -1,4 +1,5 @@
 import type { FeatureRow } from '../../model/dataset.ts';
+import type { FeatureColumn } from '../../model/features.ts';
 import { validateRows, type Predictor } from '../../model/predictor.ts';
 import type { ObjectWriter } from '../store/blob-store.ts';
 
@@ -72,6 +73,18 @@ export class BatchScorer {
       }
     }
     return out;
+  }
+
+  /**
+   * Predicts rows `from` to `to` of feature columns (in the schema's order)
+   * into `predictions` and `confidences` from `at` on (Predictor.predictColumns);
+   * false when any of them must be scored as a row object instead, to be
+   * validated or rejected.
+   */
+  predictColumns(columns: readonly FeatureColumn[], from: number, to: number, predictions: string[], confidences: Float64Array, at: number): boolean {
+    if (!this.predictor.predictColumns(columns, from, to, predictions, confidences, at)) return false;
+    for (let i = at; i < at + to - from; i++) this.perClass[predictions[i]] = (this.perClass[predictions[i]] ?? 0) + 1;
+    return true;
   }
 
   /** Counts a batch's rows and writes its rejects, in row order. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rowAt } from '../../model/dataset.ts';
-import type { NumericParams } from '../../model/features.ts';
+import type { FeatureColumn, NumericParams } from '../../model/features.ts';
 import { InvalidRowsError, Predictor, validateRows } from '../../model/predictor.ts';
 import { DEFAULT_TRAIN_OPTIONS, fitModel } from '../../model/train.ts';
 import { penguins, penguinsSchema } from '../helpers/penguins.ts';
@@ -117,6 +117,41 @@ describe('Predictor.predict', () => {
       expect(predictions[i].confidence).toBe(Math.max(...p));
       expect(predictions[i].prediction).toBe(predictor.classes[p.indexOf(Math.max(...p))]);
     });
+  });
+});
+
+describe('Predictor.predictColumns', () => {
+  /** Rows as a columnar reader holds them: numeric features unboxed with a missing mask, categories in arrays. */
+  const columnsOf = (rows: Record<string, unknown>[]): FeatureColumn[] =>
+    schema.features.map((f) => {
+      const values = rows.map((r) => r[f.name] ?? null);
+      if (f.type === 'categorical') return { values };
+      return { numbers: Float64Array.from(values, (v) => (v === null ? 0 : (v as number))), missing: Uint8Array.from(values, (v) => (v === null ? 1 : 0)) };
+    });
+  // Training rows with missing values (rows 3 and 339 of the penguins), an unknown island and a null sex.
+  const rows = [row(0), row(3), row(339), { ...row(5), island: 'Atlantis' }, { ...row(8), sex: null }, row(150), row(300)];
+
+  it('predicts a run of rows into the arrays given, at the offset given, as predictValid does the row objects', () => {
+    expect([rows[1].culmen_length_mm, rows[2].sex]).toEqual([null, null]);
+    const predictions = new Array<string>(8).fill('');
+    const confidences = new Float64Array(8);
+    expect(predictor.predictColumns(columnsOf(rows), 2, 6, predictions, confidences, 1)).toBe(true);
+    const expected = predictor.predictValid(rows.slice(2, 6));
+    expect(predictions).toEqual(['', ...expected.map((p) => p.prediction), '', '', '']);
+    expect([...confidences.subarray(1, 5)]).toEqual(expected.map((p) => p.confidence));
+  });
+
+  it('answers false for rows validateRows would refuse, so the caller scores them as objects: a number not finite, a category not a string, numbers held as values', () => {
+    const out = () => [new Array<string>(rows.length), new Float64Array(rows.length)] as const;
+    const infinite = columnsOf([...rows.slice(0, 3), { ...row(4), body_mass_g: Number.POSITIVE_INFINITY }]);
+    expect(predictor.predictColumns(infinite, 0, 4, ...out(), 0)).toBe(false);
+    // The same column, read from the rows before the bad one: the check covers only the rows asked for.
+    expect(predictor.predictColumns(infinite, 0, 3, ...out(), 0)).toBe(true);
+    const numericIsland = columnsOf(rows).map((c, i) => (schema.features[i].name === 'island' ? { numbers: new Float64Array(rows.length), missing: new Uint8Array(rows.length) } : c));
+    expect(predictor.predictColumns(numericIsland, 0, rows.length, ...out(), 0)).toBe(false);
+    const textMass = columnsOf(rows).map((c, i) => (schema.features[i].name === 'body_mass_g' ? { values: rows.map((r) => String(r.body_mass_g)) } : c));
+    expect(predictor.predictColumns(textMass, 0, rows.length, ...out(), 0)).toBe(false);
+    expect(predictor.predictColumns(columnsOf(rows).slice(1), 0, rows.length, ...out(), 0)).toBe(false);
   });
 });
 
