@@ -8,7 +8,8 @@
 // is also run writing its output (DataFrame.to_csv / to_parquet), for
 // comparison. Targets: at least the baseline's rows per second, in under a
 // quarter of its memory, for the command the README tells users to run
-// (`npx rookery score`: scripts/bin/rookery.js, TypeScript through tsx). The
+// (`npx rookery score`: scripts/bin/rookery.js, TypeScript through tsx, with
+// the node options of its shebang line, as the kernel starts it). The
 // image's bundle (npm run build:image, what SageMaker and Azure ML jobs run,
 // without tsx, started with the Dockerfile ENTRYPOINT's node options) is
 // measured too, as a second line.
@@ -29,6 +30,7 @@ import { DEFAULT_TRAIN_OPTIONS, trainWithCrossValidation } from '../../model/tra
 import { buildImageBundle } from '../build-image.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../config.ts';
 import { imageEntrypoint } from '../dockerfile.ts';
+import { BIN, binNodeOptions } from '../bin/node-options.ts';
 import { mb, measure, type Measured } from './measure.ts';
 import { writeGeneratedCsv, writeGeneratedParquet } from './score-data.ts';
 
@@ -46,7 +48,7 @@ async function run(command: string, args: string[], reported: RegExp, unit: numb
 
 const baseline = (input: string, write?: string) => run('python3', [BASELINE, DEFAULT_DATA_PATH, input, ...(write ? ['--write', write] : [])], /peak-bytes (\d+)/, 1);
 /** The program `npx rookery` runs (the package's bin), or the image's bundle with the ENTRYPOINT's node options. */
-const BIN = [join(ROOT, 'scripts/bin/rookery.js')];
+const BIN_COMMAND = [...binNodeOptions(), BIN];
 const rookery = (entry: string[], model: string, input: string, output: string) =>
   run(process.execPath, [...entry, 'score', '--model', model, '--input', input, '--output', output, '--peak-memory'], /^peak memory: (\d+) MiB/m, 1024 ** 2);
 
@@ -67,7 +69,7 @@ const ratios = (rows: number, ours: Measured, base: Measured) => ({ speed: perSe
 async function benchFormat(format: 'csv' | 'parquet', input: string, dir: string, model: string, rows: number, image: string[] | undefined): Promise<boolean> {
   const base = await baseline(input);
   const baseWrite = await baseline(input, join(dir, `baseline-out.${format}`));
-  const ours = await rookery(BIN, model, input, join(dir, `rookery-out.${format}`));
+  const ours = await rookery(BIN_COMMAND, model, input, join(dir, `rookery-out.${format}`));
   const bundled = image ? await rookery(image, model, input, join(dir, `image-out.${format}`)) : undefined;
   const reader = format === 'csv' ? 'pandas.read_csv' : 'pandas.read_parquet';
   console.log(`${format} (${mb(statSync(input).size)} in):`);
