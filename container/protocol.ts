@@ -37,13 +37,32 @@ const CHARS_PER_STEP = 1 << 18;
 /** JSON tokens one row may take, generously (dataframe_records: a brace, a colon and a comma per field). */
 const jsonTokenBudget = (schema: Schema, maxRows: number) => 1024 + maxRows * (4 * schema.features.length + 8);
 
+const STRUCTURAL = [',', ':', '[', '{'];
+
+/**
+ * The structural characters in the text, strings included, counted with
+ * indexOf (native, skipping runs of digits and whitespace) up to one past
+ * `budget`: an upper bound of the tokens. Most large bodies are within it and
+ * need no character-by-character scan, which took 37 ms of a 6 MB body padded
+ * with spaces (bench:serve's large bodies) where this takes 1.5 ms.
+ */
+function structuralUpperBound(text: string, budget: number): number {
+  let n = 0;
+  for (const ch of STRUCTURAL) {
+    for (let i = text.indexOf(ch); i !== -1; i = text.indexOf(ch, i + 1)) if (++n > budget) return n;
+  }
+  return n;
+}
+
 /**
  * Counts the text's structural JSON tokens ([ { , :) outside strings, in
  * slices, and throws TooManyRows past the budget. JSON.parse cannot be sliced
  * (a 6 MB body of small values holds V8 for over 100 ms), so what it is given
- * is bounded by the row limit first.
+ * is bounded by the row limit first. The cheap upper bound comes first; only
+ * a body over it (too many rows, or strings full of commas) is scanned.
  */
 function* checkJsonSize(text: string, budget: number, maxRows: number): Steps<void> {
+  if (structuralUpperBound(text, budget) <= budget) return;
   let tokens = 0;
   let inString = false;
   let i = 0;

@@ -53,6 +53,27 @@ describe('invocations(model, body, contentType)', () => {
   });
 });
 
+describe('the row limit on JSON bodies, checked before JSON.parse', () => {
+  const records = (n: number, row: object = ROW) => json({ dataframe_records: Array.from({ length: n }, () => row) });
+  const statusOf = (body: string) => invocations(model, body, 'application/json', { maxRows: 100 }).reply.status;
+
+  it('takes the limit itself, padded with 1 MB of whitespace, and refuses one row more with a 413', () => {
+    const atLimit = records(100);
+    expect(statusOf(`${atLimit.slice(0, -1)}${' '.repeat(1 << 20)}}`)).toBe(200);
+    expect(invocations(model, records(101), 'application/json', { maxRows: 100 }).reply).toEqual(error(413, 'REQUEST_ENTITY_TOO_LARGE'));
+  });
+
+  it('refuses a body with more tokens than the limit allows before JSON.parse reads it: 413, not the 400 of its unclosed list', () => {
+    expect(invocations(model, `{"dataframe_records": [${'[0],'.repeat(100_000)}`, 'application/json', { maxRows: 100 }).reply).toEqual(error(413, 'REQUEST_ENTITY_TOO_LARGE'));
+  });
+
+  it('does not count commas, colons and brackets inside strings: 3 rows whose category holds 100,000 of them are scored', () => {
+    const body = records(3, { ...ROW, island: ',:[{'.repeat(25_000) });
+    expect(body.length).toBeGreaterThan(100_000);
+    expect(statusOf(body)).toBe(200);
+  });
+});
+
 describe('mediaTypeOf', () => {
   it('gives the media type, or the 415 reply', () => {
     expect(mediaTypeOf('Application/JSON; charset="UTF-8"')).toBe('application/json');
