@@ -56,6 +56,15 @@ export function fitPipeline(data: Dataset): PipelineParams {
 /** A numeric feature's model input: missing (NaN or null) imputed, then standardized. */
 const standardized = (f: NumericParams, v: number | null | undefined): number => ((v === null || v === undefined || Number.isNaN(v) ? f.impute : v) - f.mean) / f.scale;
 
+/** A categorical feature's model input into `out` from `offset`: one column per category, all zeros for a missing or unknown one; returns the offset after it. */
+function oneHot(f: CategoricalParams, v: unknown, out: Float64Array, offset: number): number {
+  const n = f.categories.length;
+  out.fill(0, offset, offset + n);
+  const k = typeof v === 'string' ? f.categories.indexOf(v) : -1;
+  if (k >= 0) out[offset + k] = 1;
+  return offset + n;
+}
+
 /** Transforms a whole dataset into a row-major matrix of `size × width`. */
 export function transformDataset(params: PipelineParams, data: Dataset): Float64Array {
   const width = pipelineWidth(params);
@@ -88,15 +97,8 @@ export function transformRow(params: PipelineParams, row: FeatureRow, out: Float
   let offset = at;
   for (const f of params.features) {
     const v = row[f.name];
-    if (f.type === 'numeric') {
-      out[offset++] = standardized(f, v as number | null | undefined);
-    } else {
-      const n = f.categories.length;
-      out.fill(0, offset, offset + n);
-      const k = typeof v === 'string' ? f.categories.indexOf(v) : -1;
-      if (k >= 0) out[offset + k] = 1;
-      offset += n;
-    }
+    if (f.type === 'numeric') out[offset++] = standardized(f, v as number | null | undefined);
+    else offset = oneHot(f, v, out, offset);
   }
 }
 
@@ -105,12 +107,20 @@ export function transformRow(params: PipelineParams, row: FeatureRow, out: Float
  * unboxed, with a mask of the missing rows (1: missing), or values (null:
  * missing). Rows are scored from columns without an object per row.
  */
-export type FeatureColumn = { readonly numbers: Float64Array; readonly missing: Uint8Array } | { readonly values: readonly unknown[] };
+export type FeatureColumn = NumberColumn | ValueColumn;
+export interface NumberColumn {
+  readonly numbers: Float64Array;
+  readonly missing: Uint8Array;
+}
+export interface ValueColumn {
+  readonly values: readonly unknown[];
+}
 
 /**
  * Transforms row `i` of `columns` (one per feature, in the pipeline's order)
- * into `out` at `at`, as transformRow does a row object. Values must be
- * valid as validateRows has it (finite numbers, category strings).
+ * into `out` at `at`, as transformRow does a row object. Numeric features
+ * must be NumberColumns and their values valid as validateRows has it
+ * (finite numbers, category strings): Predictor.predictColumns checks.
  */
 export function transformColumnsAt(params: PipelineParams, columns: readonly FeatureColumn[], i: number, out: Float64Array, at: number): void {
   let offset = at;
@@ -118,15 +128,9 @@ export function transformColumnsAt(params: PipelineParams, columns: readonly Fea
     const f = params.features[c];
     const column = columns[c];
     if (f.type === 'numeric') {
-      out[offset++] = 'numbers' in column ? standardized(f, column.missing[i] ? null : column.numbers[i]) : standardized(f, column.values[i] as number | null);
-    } else {
-      const n = f.categories.length;
-      out.fill(0, offset, offset + n);
-      const v = 'values' in column ? column.values[i] : null;
-      const k = typeof v === 'string' ? f.categories.indexOf(v) : -1;
-      if (k >= 0) out[offset + k] = 1;
-      offset += n;
-    }
+      const { numbers, missing } = column as NumberColumn;
+      out[offset++] = standardized(f, missing[i] ? null : numbers[i]);
+    } else offset = oneHot(f, (column as ValueColumn).values[i], out, offset);
   }
 }
 

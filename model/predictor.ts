@@ -89,8 +89,8 @@ function columnsValid(schema: Schema, columns: readonly FeatureColumn[], from: n
 export class Predictor {
   readonly schema: Schema;
   readonly classes: string[];
-  private readonly width: number;
-  private readonly weights: Float64Array;
+  /** The classifier as predictProbaInto takes it, built once (not per row). */
+  private readonly classifier: { classes: number; width: number; weights: Float64Array };
   private row: Float64Array;
   private readonly proba: Float64Array;
 
@@ -98,12 +98,12 @@ export class Predictor {
     assertPipelineMatches(params.pipeline, params.schema);
     this.schema = params.schema;
     this.classes = params.schema.target.classes;
-    this.width = pipelineWidth(params.pipeline);
-    if (params.classifier.width !== this.width || params.classifier.classes !== this.classes.length) {
-      throw new Error(`the classifier expects ${params.classifier.width} inputs and ${params.classifier.classes} classes, the pipeline gives ${this.width} and the schema has ${this.classes.length}`);
+    const width = pipelineWidth(params.pipeline);
+    if (params.classifier.width !== width || params.classifier.classes !== this.classes.length) {
+      throw new Error(`the classifier expects ${params.classifier.width} inputs and ${params.classifier.classes} classes, the pipeline gives ${width} and the schema has ${this.classes.length}`);
     }
-    this.weights = Float64Array.from(params.classifier.weights);
-    this.row = new Float64Array(this.width);
+    this.classifier = { classes: this.classes.length, width, weights: Float64Array.from(params.classifier.weights) };
+    this.row = new Float64Array(width);
     this.proba = new Float64Array(this.classes.length);
   }
 
@@ -127,8 +127,7 @@ export class Predictor {
     const out: Prediction[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       this.probaOf(rows[i]);
-      let best = 0;
-      for (let k = 1; k < this.proba.length; k++) if (this.proba[k] > this.proba[best]) best = k;
+      const best = this.best();
       out[i] = { prediction: this.classes[best], confidence: this.proba[best] };
     }
     return out;
@@ -145,12 +144,10 @@ export class Predictor {
    */
   predictColumns(columns: readonly FeatureColumn[], from: number, to: number, predictions: string[], confidences: Float64Array, at: number): boolean {
     if (!columnsValid(this.schema, columns, from, to)) return false;
-    const classifier = { classes: this.classes.length, width: this.width, weights: this.weights };
     for (let i = from; i < to; i++) {
       transformColumnsAt(this.params.pipeline, columns, i, this.row, 0);
-      predictProbaInto(classifier, this.row, 0, this.proba);
-      let best = 0;
-      for (let k = 1; k < this.proba.length; k++) if (this.proba[k] > this.proba[best]) best = k;
+      predictProbaInto(this.classifier, this.row, 0, this.proba);
+      const best = this.best();
       if (!Number.isFinite(this.proba[best])) return false;
       predictions[at + i - from] = this.classes[best];
       confidences[at + i - from] = this.proba[best];
@@ -160,6 +157,13 @@ export class Predictor {
 
   private probaOf(row: FeatureRow): void {
     transformRow(this.params.pipeline, row, this.row, 0);
-    predictProbaInto({ classes: this.classes.length, width: this.width, weights: this.weights }, this.row, 0, this.proba);
+    predictProbaInto(this.classifier, this.row, 0, this.proba);
+  }
+
+  /** The index of the most probable class in `proba` (the first of a tie). */
+  private best(): number {
+    let best = 0;
+    for (let k = 1; k < this.proba.length; k++) if (this.proba[k] > this.proba[best]) best = k;
+    return best;
   }
 }
