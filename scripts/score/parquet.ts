@@ -17,7 +17,8 @@ function rangeReader(job: ScoreJob): AsyncBuffer {
   };
 }
 
-const arrayBufferOf = (bytes: Uint8Array) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+/** The bytes as a standalone ArrayBuffer (what hyparquet reads). */
+export const arrayBufferOf = (bytes: Uint8Array) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 
 /** Where a column chunk's bytes are: from its dictionary page, if any, for its compressed size (as hyparquet reads it). */
 export function chunkRange(chunk: ColumnChunk): { start: number; end: number } {

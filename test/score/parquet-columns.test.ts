@@ -8,13 +8,12 @@ import { readFileSync } from 'node:fs';
 import { parquetMetadata, parquetReadObjects, type ColumnChunk, type FileMetaData } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
-import { chunkRange } from '../../scripts/score/parquet.ts';
+import { arrayBufferOf as bufferOf, chunkRange } from '../../scripts/score/parquet.ts';
 import { ColumnBuffer, columnPaths, decodeColumn } from '../../scripts/score/parquet-columns.ts';
 
 const PYARROW = ['pyarrow-v1-dictionary-snappy.parquet', 'pyarrow-v2-plain-none.parquet', 'pyarrow-v2-dictionary-snappy.parquet'];
 const fixture = (name: string) => readFileSync(new URL(`./data/${name}`, import.meta.url));
 
-const bufferOf = (bytes: Uint8Array) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 
 /** Each row group's columns as decodeColumn reads them, row by row, as objects like parquetReadObjects's. */
 function decodedRows(file: Uint8Array, metadata: FileMetaData, buffers = new Map<string, ColumnBuffer>()): Record<string, unknown>[] {

@@ -6,7 +6,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../model/csv.ts';
 import type { FeatureRow } from '../../model/dataset.ts';
-import { chunkRange } from '../../scripts/score/parquet.ts';
+import { arrayBufferOf as bufferOf, chunkRange } from '../../scripts/score/parquet.ts';
 import { runCli } from '../helpers/cli.ts';
 import { penguins } from '../helpers/penguins.ts';
 import { useTempDirs } from '../helpers/temp.ts';
@@ -21,7 +21,6 @@ beforeAll(async () => {
 });
 
 const score = (args: string[], cwd: string) => runCli(['score', ...args], { ROOKERY_REGISTRY: registry }, { cwd });
-const bufferOf = (bytes: Buffer) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 const rejectsOf = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { row: number; line?: number; reason: string; input: unknown });
 
 describe('rookery score on CSV', () => {
