@@ -37,7 +37,9 @@ const CHARS_PER_STEP = 1 << 18;
 /** JSON tokens one row may take, generously (dataframe_records: a brace, a colon and a comma per field). */
 const jsonTokenBudget = (schema: Schema, maxRows: number) => 1024 + maxRows * (4 * schema.features.length + 8);
 
+/** The characters that start or separate JSON values: counted to bound a body's tokens. */
 const STRUCTURAL = [',', ':', '[', '{'];
+const [COMMA, COLON, BRACKET, BRACE] = STRUCTURAL.map((c) => c.charCodeAt(0));
 
 /**
  * The structural characters in the text, strings included, counted with
@@ -74,7 +76,7 @@ function* checkJsonSize(text: string, budget: number, maxRows: number): Steps<vo
         if (c === 92) i++;
         else if (c === 34) inString = false;
       } else if (c === 34) inString = true;
-      else if (c === 44 || c === 58 || c === 91 || c === 123) tokens++;
+      else if (c === COMMA || c === COLON || c === BRACKET || c === BRACE) tokens++;
     }
     if (tokens > budget) throw new TooManyRows(maxRows);
     if (i < text.length) yield;
