@@ -9,6 +9,7 @@ import { ByteBudget, type Hold } from './byte-budget.ts';
 import type { CaptureSink } from './capture/sink.ts';
 import { ROUTES } from './contract.ts';
 import { invocationsSliced, mediaTypeOf } from './invocations.ts';
+import type { MediaType } from './protocol.ts';
 import { ServerLifecycle, STOP_GRACE_MS } from './lifecycle.ts';
 import { DEFAULT_LIMITS, LIMIT_SETTINGS, type ServeLimits } from './limits.ts';
 import { answerParserErrors } from './parser-errors.ts';
@@ -102,9 +103,9 @@ function health({ life, capture, options }: Context): object {
  * and queues capture. `waiting` is set when the capture sink is behind (the
  * record is queued): answer after it settles (it never rejects).
  */
-async function scoreAndCapture({ capture, options, limits, scheduler }: Context, model: LoadedArtifact, text: string, req: IncomingMessage): Promise<{ reply: Reply; waiting?: Promise<boolean> }> {
+async function scoreAndCapture({ capture, options, limits, scheduler }: Context, model: LoadedArtifact, text: string, mediaType: MediaType, req: IncomingMessage): Promise<{ reply: Reply; waiting?: Promise<boolean> }> {
   const batch = options.batch ? { batch: true, accept: req.headers.accept } : {};
-  const { reply, scored } = await invocationsSliced(scheduler, model, text, req.headers['content-type'], { maxRows: limits.maxRows, ...batch });
+  const { reply, scored } = await invocationsSliced(scheduler, model, text, mediaType, { maxRows: limits.maxRows, ...batch });
   if (!scored) return { reply };
   const wantCapture = typeof scored.params.data_capture === 'boolean' ? scored.params.data_capture : options.captureByDefault;
   const sink = wantCapture && scored.rows.length > 0 ? capture.for(model) : undefined;
@@ -132,8 +133,8 @@ function refusedReply(ctx: Context, refused: BodyRefused): Reply {
 
 /** POST /invocations and /score: 415 before reading the body, 413 past the limits, 503 when busy or until the model has loaded. */
 async function score(ctx: Context, req: IncomingMessage, res: ServerResponse, hold: Hold): Promise<Reply> {
-  const unsupported = mediaTypeOf(req.headers['content-type'], Boolean(ctx.options.batch));
-  if (typeof unsupported !== 'string') return unsupported;
+  const mediaType = mediaTypeOf(req.headers['content-type'], Boolean(ctx.options.batch));
+  if (typeof mediaType !== 'string') return mediaType;
   let text: string;
   try {
     text = await readBody(req, ctx.limits.maxBodyBytes, hold);
@@ -149,7 +150,7 @@ async function score(ctx: Context, req: IncomingMessage, res: ServerResponse, ho
     const loadError = ctx.life.loadError;
     return errorReply(503, 'TEMPORARILY_UNAVAILABLE', loadError ? `the model failed to load: ${loadError}` : 'the model is still loading; retry shortly');
   }
-  const { reply, waiting } = await scoreAndCapture(ctx, model, text, req);
+  const { reply, waiting } = await scoreAndCapture(ctx, model, text, mediaType, req);
   // The record waits for room in the capture queue or (durable mode) for its write: answer once it is in; false: not stored in time.
   if (waiting && !(await waiting)) return errorReply(503, 'TEMPORARILY_UNAVAILABLE', 'durable capture could not store this request in time; retry shortly', { 'Retry-After': '1' });
   return reply;

@@ -3,7 +3,8 @@
 // (routes, headers, 413, 503) is protocol.test.ts's, against the real process.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact, type LoadedArtifact } from '../../model/artifact.ts';
-import { invocations, mediaTypeOf } from '../../container/invocations.ts';
+import { invocations, invocationsSliced, LARGE_BODY_CHARS, mediaTypeOf } from '../../container/invocations.ts';
+import { SliceScheduler } from '../../container/steps.ts';
 import { COLUMNS, fixture, ROW, ROWS } from '../helpers/server.ts';
 
 let model: LoadedArtifact;
@@ -71,6 +72,26 @@ describe('the row limit on JSON bodies, checked before JSON.parse', () => {
     const body = records(3, { ...ROW, island: ',:[{'.repeat(25_000) });
     expect(body.length).toBeGreaterThan(100_000);
     expect(statusOf(body)).toBe(200);
+  });
+});
+
+describe('invocationsSliced: the server’s path, in slices', () => {
+  it('parses, builds the rows, scores and writes the answer of a large body in slices of their own, with the answer invocations() gives', async () => {
+    const rows = json({ dataframe_records: Array.from({ length: 600 }, () => ROW) });
+    const body = `${rows.slice(0, -1)}${' '.repeat(LARGE_BODY_CHARS)}}`;
+    // A scheduler whose slices end at every step: each yield is a turn of the event loop, counted here.
+    const scheduler = new SliceScheduler(1, 0);
+    let turns = 0;
+    let done = false;
+    const tick = () => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const sliced = await invocationsSliced(scheduler, model, body, 'application/json').finally(() => (done = true));
+    expect(sliced).toEqual(invocations(model, body, 'application/json'));
+    // Its place (a large body), JSON.parse, the rows and their checks, 2 slices of 512 rows scored, the answer.
+    expect(turns).toBeGreaterThanOrEqual(6);
   });
 });
 
