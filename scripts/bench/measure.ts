@@ -11,6 +11,19 @@ export function processMemory(pid: number | 'self' = 'self'): { rss: number; hwm
   return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
 }
 
+/** The machine's CPU time so far, all cores, in clock ticks: in all, and stolen by the hypervisor (the `steal` column of /proc/stat's `cpu` line). */
+export function cpuTicks(): { total: number; steal: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already counted in user and nice)
+  return { total: fields.slice(0, 8).reduce((t, n) => t + n, 0), steal: fields[7] ?? 0 };
+}
+
+/** The share of the CPU time between two cpuTicks() readings that the hypervisor took for other guests: figures measured under it are lower than the machine's own. */
+export function stolenShare(from: { total: number; steal: number }, to: { total: number; steal: number }): number {
+  const total = to.total - from.total;
+  return total > 0 ? (to.steal - from.steal) / total : 0;
+}
+
 /** Peak resident set size of a process so far (bytes); 0 once it has gone (polling may outlive it). */
 export function vmHwm(pid: number | 'self' = 'self'): number {
   try {

@@ -44,7 +44,7 @@ import { buildImageBundle } from '../build-image.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../config.ts';
 import { imageEntrypoint } from '../dockerfile.ts';
 import { freePort } from '../free-port.ts';
-import { processMemory } from './measure.ts';
+import { cpuTicks, processMemory, stolenShare } from './measure.ts';
 import { fullBody, padTo, pingWhile, postHead, rawClient, rssMiB, splitBody, type Latencies } from './hostile.ts';
 import { imageDependencies } from '../image-payload.ts';
 import { trainAndRegister } from '../training.ts';
@@ -532,6 +532,8 @@ interface Results extends Measured {
   starts: { ping: number[]; listening: number[]; barePing: number[] };
   hostile: Map<Hostile, HostileFigures>;
   load: number[][];
+  /** Share of the machine's CPU time the hypervisor took during the run (stolenShare). */
+  stolen: number;
 }
 
 function aggregate(m: Measured, c: Case) {
@@ -565,6 +567,8 @@ function printTables(r: Results, options: BenchOptions): void {
   const { capture } = r;
   console.log(`capture: ${capture.accepted.toLocaleString('en')} requests accepted, ${capture.written.toLocaleString('en')} written at /health time, ${capture.failures} failed writes, ${capture.dropped} dropped; ${r.stored.toLocaleString('en')} rows in SQLite after SIGTERM`);
   console.log(`load average at start ${r.load[0].map((l) => l.toFixed(2)).join(' ')}, at end ${r.load[1].map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min; ${cpus().length} cores)`);
+  // On a virtual machine whose host is busy, everything here is slower, the floor too; the ratios hold better than the absolute figures.
+  console.log(`CPU time stolen by the hypervisor during the run: ${(100 * r.stolen).toFixed(1)}%`);
   console.log('');
 }
 
@@ -647,6 +651,7 @@ async function main(): Promise<void> {
   try {
     const setup = await setUp(work, options);
     const load0 = loadavg();
+    const ticks0 = cpuTicks();
     printHeader(setup, options, load0);
     const { servers, idle } = await startServers(setup, work, options, processes);
     const measured = await measureLoad(servers, setup, options);
@@ -663,7 +668,7 @@ async function main(): Promise<void> {
     db.close();
     const starts = await measureStarts(setup, work, options);
     const hostile = await measureHostile(setup, work, options);
-    const results: Results = { ...measured, names: [...servers.keys()], idle, peak, capture, stored, starts, hostile, load: [load0, loadavg()] };
+    const results: Results = { ...measured, names: [...servers.keys()], idle, peak, capture, stored, starts, hostile, load: [load0, loadavg()], stolen: stolenShare(ticks0, cpuTicks()) };
     printTables(results, options);
     printChecks(results, options);
   } finally {
