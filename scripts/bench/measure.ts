@@ -11,6 +11,18 @@ export function processMemory(pid: number | 'self' = 'self'): { rss: number; hwm
   return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
 }
 
+/**
+ * CPU time a process has used so far, all its threads, user and system, in
+ * milliseconds (/proc/PID/stat's utime and stime, in the kernel's fixed
+ * 100 ticks a second): what serving costs the machine, whoever else runs.
+ */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis start at field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** The machine's CPU time so far, all cores, in clock ticks: in all, and stolen by the hypervisor (the `steal` column of /proc/stat's `cpu` line). */
 export function cpuTicks(): { total: number; steal: number } {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);

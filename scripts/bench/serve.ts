@@ -44,7 +44,7 @@ import { buildImageBundle } from '../build-image.ts';
 import { DEFAULT_DATA_PATH, DEFAULT_SCHEMA_PATH } from '../config.ts';
 import { imageEntrypoint } from '../dockerfile.ts';
 import { freePort } from '../free-port.ts';
-import { cpuTicks, processMemory, stolenShare } from './measure.ts';
+import { cpuTicks, processCpuMs, processMemory, stolenShare } from './measure.ts';
 import { fullBody, padTo, pingWhile, postHead, rawClient, rssMiB, splitBody, type Latencies } from './hostile.ts';
 import { imageDependencies } from '../image-payload.ts';
 import { trainAndRegister } from '../training.ts';
@@ -72,6 +72,8 @@ interface LoadResult {
   p90: number;
   p99: number;
   max: number;
+  /** The server's CPU time per request (all its threads), in µs: saturating runs only. */
+  cpuUs?: number;
 }
 
 const MAX_SAMPLES = 2_000_000;
@@ -217,14 +219,21 @@ function runLoad(config: LoadConfig): Promise<LoadResult> {
 
 const WRK = '/usr/bin/wrk';
 
-/** Saturating load from wrk: `connections` keep-alive connections on one thread, each sending again as soon as its answer arrives. */
-function runWrk(config: LoadConfig, work: string): LoadResult {
+/**
+ * Saturating load from wrk: `connections` keep-alive connections on one
+ * thread, each sending again as soon as its answer arrives; with the server's
+ * CPU time per request over the measured run (wrk's requests include the few
+ * still in flight at its end, so this is a slight underestimate, alike for every server).
+ */
+function runWrk(config: LoadConfig, work: string, pid: number): LoadResult {
   const script = join(work, 'wrk.lua');
   writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(config.body)}\nwrk.headers["Content-Type"] = "${config.contentType}"\n`);
   const run = (ms: number) =>
     execFileSync(WRK, ['-t1', `-c${config.connections}`, `-d${Math.max(1, Math.round(ms / 1000))}s`, '--latency', '-s', script, config.url], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (config.warmupMs > 0) run(config.warmupMs);
+  const cpu0 = processCpuMs(pid);
   const out = run(config.durationMs);
+  const cpuMs = processCpuMs(pid) - cpu0;
   const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
   const ms = (q: string) => {
     const m = new RegExp(`^\\s+${q}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
@@ -241,6 +250,7 @@ function runWrk(config: LoadConfig, work: string): LoadResult {
     p90: ms('90'),
     p99: ms('99'),
     max: NaN,
+    cpuUs: requests > 0 ? (1000 * cpuMs) / requests : NaN,
   };
 }
 
@@ -398,10 +408,10 @@ async function measureLoad(servers: Map<string, Started>, setup: Setup, options:
     for (const rows of [1, 100]) {
       const inRound = new Map<string, LoadResult>();
       for (const [name, p] of servers) {
-        const r = runWrk({ url: `${p.url}/invocations`, body: rows === 1 ? setup.oneRow : setup.hundredRows, contentType: 'application/json', connections, warmupMs, durationMs, rate: 0 }, setup.work);
+        const r = runWrk({ url: `${p.url}/invocations`, body: rows === 1 ? setup.oneRow : setup.hundredRows, contentType: 'application/json', connections, warmupMs, durationMs, rate: 0 }, setup.work, p.pid);
         inRound.set(name, r);
         append(m.runs, key({ server: name, rows, paced: false }), r);
-        console.log(`  round ${round}  ${name.padEnd(36)} ${String(rows).padStart(3)} row${rows > 1 ? 's' : ' '}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${failed(r)}`);
+        console.log(`  round ${round}  ${name.padEnd(36)} ${String(rows).padStart(3)} row${rows > 1 ? 's' : ' '}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  CPU ${r.cpuUs!.toFixed(1)} µs/req${failed(r)}`);
       }
       for (const name of [OFF, ON, DURABLE]) append(m.ratios, `${name}|${rows}`, inRound.get(name)!.rps / inRound.get(BARE)!.rps);
       // Peak memory with 1-row requests only, before any 100-row load.
@@ -538,7 +548,13 @@ interface Results extends Measured {
 
 function aggregate(m: Measured, c: Case) {
   const rs = m.runs.get(key(c)) ?? [];
-  return { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), failed: rs.reduce((t, r) => t + r.errors + r.non200, 0) };
+  return {
+    rps: median(rs.map((r) => r.rps)),
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+    cpuUs: median(rs.map((r) => r.cpuUs ?? NaN)),
+    failed: rs.reduce((t, r) => t + r.errors + r.non200, 0),
+  };
 }
 
 function printTables(r: Results, options: BenchOptions): void {
@@ -546,11 +562,13 @@ function printTables(r: Results, options: BenchOptions): void {
     `${name.padEnd(36)} ${String(rows).padStart(4)} ${a.rps.toFixed(0).padStart(8)} ${(a.rps * rows).toFixed(0).padStart(9)} ${a.p50.toFixed(2).padStart(8)} ${a.p99.toFixed(2).padStart(8)}`;
   console.log('');
   console.log(`saturating load from wrk (${options.connections} connections, each sending its next request when the answer arrives):`);
-  console.log(`${'server'.padEnd(36)} ${'rows'.padStart(4)} ${'req/s'.padStart(8)} ${'rows/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'vs bare'.padStart(8)}`);
+  // CPU µs/req: the server's CPU time (all threads) per request, median over rounds; it holds better than req/s when the machine's speed drifts.
+  console.log(`${'server'.padEnd(36)} ${'rows'.padStart(4)} ${'req/s'.padStart(8)} ${'rows/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'vs bare'.padStart(8)} ${'CPU µs/req'.padStart(11)}`);
   for (const rows of [1, 100]) {
     for (const name of r.names) {
       const ratio = name === BARE ? 1 : median(r.ratios.get(`${name}|${rows}`)!);
-      console.log(`${row(name, rows, aggregate(r, { server: name, rows, paced: false }))} ${`${(100 * ratio).toFixed(0)}%`.padStart(8)}`);
+      const a = aggregate(r, { server: name, rows, paced: false });
+      console.log(`${row(name, rows, a)} ${`${(100 * ratio).toFixed(0)}%`.padStart(8)} ${a.cpuUs.toFixed(1).padStart(11)}`);
     }
   }
   if (options.rate > 0) {
