@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { TAG_KNOWN, TAG_NULL, TAG_NUMBER } from './bytes.ts';
+import { ISO_DATE_BYTES, writeIsoDate } from './iso-date.ts';
 
 export interface WorkerSetup {
   /** better-sqlite3's resolved entry, loaded on the first write (a driver that fails to load is a failed, retried write). */
@@ -35,7 +36,8 @@ export type Reply = { id: number; error?: string };
 /** Text columns are bound as UTF-8 bytes (see CaptureTable), numeric ones as numbers. */
 type Value = Buffer | number | null;
 
-const ROWS_PER_INSERT = 64;
+const ROWS_PER_INSERT = Number(process.env.ZZ_RPI ?? 64);
+const ZZ_DECODE = process.env.ZZ_DECODE === '1';
 const CACHE_KIB = 256;
 
 /** Random bytes for this many row uuids are drawn at once. */
@@ -43,8 +45,6 @@ const UUIDS_PER_FILL = 256;
 const UUID_BYTES = 36;
 /** Where the two hex digits of each of a uuid's 16 bytes go in its text; dashes fill the gaps. */
 const UUID_DIGITS_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
-/** `new Date(t).toISOString()` for years 0000 to 9999. */
-const DATE_BYTES = 24;
 
 /** Each byte value's two lowercase hex digits as one big-endian uint16, written with a single store. */
 const HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, b) => {
@@ -111,12 +111,12 @@ class UuidSource {
 
 /** The dates of one INSERT's records, each written once however many of its rows the statement holds. */
 class DateSlots {
-  private readonly slots = new TextSlots(DATE_BYTES, ROWS_PER_INSERT);
+  private readonly slots = new TextSlots(ISO_DATE_BYTES, ROWS_PER_INSERT);
   private used = 0;
 
-  put(iso: string): Buffer {
-    if (iso.length !== DATE_BYTES) return Buffer.from(iso, 'latin1');
-    this.slots.bytes.write(iso, this.used * DATE_BYTES, 'latin1');
+  /** The date of a record's time (ms since the epoch), in a slot of its own. */
+  put(ms: number): Buffer {
+    if (!writeIsoDate(this.slots.data, this.used * ISO_DATE_BYTES, ms)) return Buffer.from(new Date(ms).toISOString(), 'latin1');
     return this.slots.view(this.used++);
   }
 
@@ -160,6 +160,7 @@ class CaptureTable {
     // better-sqlite3 builds SQLite with a 16 MB page cache (SQLITE_DEFAULT_CACHE_SIZE=-16000), which fills as the
     // table grows; appending rows only needs the last pages of the table, so 256 KiB keeps the worker small.
     db.pragma(`cache_size = -${CACHE_KIB}`);
+    for (const x of (process.env.ZZ_PRAGMAS ?? '').split(';').filter(Boolean)) db.pragma(x);
     db.exec(`CREATE TABLE IF NOT EXISTS ${setup.table} (${setup.columns.map((c) => `${quote(c.name)} ${c.sql}`).join(', ')})`);
     this.statement(ROWS_PER_INSERT);
     this.write = db.transaction((buf: Buffer, count: number) => this.insert(buf, count));
@@ -202,18 +203,18 @@ class CaptureTable {
     };
     for (let r = 0; r < count; r++) {
       const rows = buf.readUInt32LE(pos);
-      const iso = new Date(buf.readDoubleLE(pos + 4)).toISOString();
+      const time = buf.readDoubleLE(pos + 4);
       pos += 12;
       let date: Buffer | undefined;
       for (let i = 0; i < rows; i++) {
         const at = n * width;
         for (let j = 0; j < features + 2; j++) full[at + j] = value(j);
-        full[at + features + 2] = date ??= this.dates.put(iso);
+        full[at + features + 2] = date ??= this.dates.put(time);
         full[at + features + 3] = this.uuids.take(n);
         if (++n === ROWS_PER_INSERT) {
           // Spread, not the array: better-sqlite3 reads an array parameter element by element through V8's
           // generic property lookup, a quarter of the worker's instructions (callgrind) that arguments do not cost.
-          this.statement(ROWS_PER_INSERT).run(...full);
+          if (!ZZ_DECODE) this.statement(ROWS_PER_INSERT).run(...full);
           n = 0;
           this.dates.clear();
           date = undefined;
