@@ -54,8 +54,7 @@ export function readBody(req: IncomingMessage, limit: number, hold: Hold): Promi
       else if (size > limit + DRAIN_BYTES) reject(tooLarge);
     });
     // Most bodies arrive in one chunk: decode it where it is rather than copying it first.
-    const text = () => (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)).toString('utf8');
-    req.on('end', () => (tooLarge ? reject(tooLarge) : resolve(text())));
+    req.on('end', () => (tooLarge ? reject(tooLarge) : resolve((chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)).toString('utf8'))));
     req.on('error', reject);
   });
 }

@@ -2,7 +2,7 @@
  * `new Date(ms).toISOString()` written as Latin-1 bytes, for the SQLite
  * worker's date column. V8 formats toISOString through snprintf: callgrind
  * counted about 7,000 instructions per call, a third of the worker's work for
- * a 1-row request; this is integer arithmetic and twelve two-byte stores.
+ * a 1-row request; this is integer arithmetic and sixteen stores into the slot.
  */
 export const ISO_DATE_BYTES = 24;
 

@@ -36,8 +36,7 @@ export type Reply = { id: number; error?: string };
 /** Text columns are bound as UTF-8 bytes (see CaptureTable), numeric ones as numbers. */
 type Value = Buffer | number | null;
 
-const ROWS_PER_INSERT = Number(process.env.ZZ_RPI ?? 64);
-const ZZ_DECODE = process.env.ZZ_DECODE === '1';
+const ROWS_PER_INSERT = 64;
 const CACHE_KIB = 256;
 
 /** Random bytes for this many row uuids are drawn at once. */
@@ -160,7 +159,6 @@ class CaptureTable {
     // better-sqlite3 builds SQLite with a 16 MB page cache (SQLITE_DEFAULT_CACHE_SIZE=-16000), which fills as the
     // table grows; appending rows only needs the last pages of the table, so 256 KiB keeps the worker small.
     db.pragma(`cache_size = -${CACHE_KIB}`);
-    for (const x of (process.env.ZZ_PRAGMAS ?? '').split(';').filter(Boolean)) db.pragma(x);
     db.exec(`CREATE TABLE IF NOT EXISTS ${setup.table} (${setup.columns.map((c) => `${quote(c.name)} ${c.sql}`).join(', ')})`);
     this.statement(ROWS_PER_INSERT);
     this.write = db.transaction((buf: Buffer, count: number) => this.insert(buf, count));
@@ -214,7 +212,7 @@ class CaptureTable {
         if (++n === ROWS_PER_INSERT) {
           // Spread, not the array: better-sqlite3 reads an array parameter element by element through V8's
           // generic property lookup, a quarter of the worker's instructions (callgrind) that arguments do not cost.
-          if (!ZZ_DECODE) this.statement(ROWS_PER_INSERT).run(...full);
+          this.statement(ROWS_PER_INSERT).run(...full);
           n = 0;
           this.dates.clear();
           date = undefined;
